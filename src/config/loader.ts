@@ -1,0 +1,207 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { z } from "zod";
+import { crossFieldChecks, platformConfigSchema, type PlatformConfig } from "./schema";
+
+/** One problem in a config file, located as precisely as the YAML allows. */
+export interface ConfigProblem {
+  readonly file: string;
+  /** The field, written as a reader would look it up: `services[2].slug`, `stages.dev.network.cidr`. */
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  /** What is wrong, with what is allowed and what was given. */
+  readonly message: string;
+}
+
+/** Raised with every problem of a config at once; nothing may be synthesized from such a config. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `${problems.length} problem${problems.length === 1 ? "" : "s"} in the platform config:\n` +
+        problems.map((p) => `  ${formatProblem(p)}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.path ? `${p.path} ` : "";
+  return `${where}${p.message} (${p.file}:${p.line}:${p.column})`;
+}
+
+/** The config synthesized when neither `--config` nor `PLATFORM_CONFIG` names another. */
+export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, "..", "..", "..", "config", "example.yaml");
+
+export function loadConfigFile(file: string): PlatformConfig {
+  return parseConfig(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+}
+
+/** Parses and validates a config, or throws a ConfigError listing every problem in it. */
+export function parseConfig(text: string, file: string): PlatformConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const { line, col } = at(e.pos[0]);
+        return { file, path: "", line, column: col, message: `is not valid YAML: ${e.message.split("\n")[0]}` };
+      }),
+    );
+  }
+
+  const raw: unknown = doc.toJS() ?? {};
+  const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
+  const crossIssues = crossFieldChecks(raw);
+  if (result.success && crossIssues.length === 0) return result.data;
+
+  const problems: ConfigProblem[] = [];
+  const schemaIssues = result.success ? [] : result.error.issues;
+  const seen = new Set(schemaIssues.filter((i) => i.code !== "unrecognized_keys").map((i) => formatPath(i.path)));
+  for (const issue of crossIssues) {
+    const where = formatPath(issue.path);
+    if (seen.has(where)) continue; // the schema already said what is wrong with this field
+    const { line, col } = at(locate(doc, issue.path, issue.path.length === 2 && issue.path[0] === "stages" ? "key" : "value"));
+    problems.push({ file, path: where, line, column: col, message: withGiven(issue) });
+  }
+  for (const issue of schemaIssues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const keyPath = [...issue.path, key];
+        const { line, col } = at(locate(doc, keyPath, "key"));
+        const allowed = allowedKeys(issue.path);
+        problems.push({
+          file,
+          path: formatPath(keyPath),
+          line,
+          column: col,
+          message: `is not a known field${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
+        });
+      }
+      continue;
+    }
+    const { line, col } = at(locate(doc, issue.path, "value"));
+    problems.push({ file, path: formatPath(issue.path), line, column: col, message: withGiven(issue) });
+  }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
+  throw new ConfigError(problems);
+}
+
+function withGiven(issue: { message: string; input?: unknown; code?: string }): string {
+  const { input } = issue;
+  if (input === undefined) return issue.message;
+  if (issue.code === "invalid_union" && isRecord(input) && "kind" in input) {
+    return `${issue.message}, got ${describeValue(input.kind)}`;
+  }
+  return `${issue.message}, got ${describeValue(input)}`;
+}
+
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (isRecord(v)) return "a mapping";
+  return JSON.stringify(v) ?? String(v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  object: "a mapping",
+  array: "a list",
+};
+
+/** Messages for zod's built-in checks, phrased as "what is allowed"; `withGiven` adds what was given. */
+function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return "is required";
+      if (issue.expected === "string" && typeof issue.input === "number") {
+        return "must be a string (quote numbers such as account ids in YAML)";
+      }
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "too_small":
+      if (issue.origin === "array") return `must have at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}`;
+      if (issue.origin === "string") return `must be at least ${issue.minimum} characters long`;
+      return `must be at least ${issue.minimum}`;
+    case "too_big":
+      if (issue.origin === "array") return `must have at most ${issue.maximum} items`;
+      if (issue.origin === "string") return `must be at most ${issue.maximum} characters long`;
+      return `must be at most ${issue.maximum}`;
+    case "invalid_format":
+      return issue.format === "regex" && "pattern" in issue ? `must match ${String(issue.pattern)}` : `must be a valid ${issue.format}`;
+    default:
+      return undefined;
+  }
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, seg) => {
+    if (typeof seg === "number") return `${acc}[${seg}]`;
+    return acc ? `${acc}.${String(seg)}` : String(seg);
+  }, "");
+}
+
+/**
+ * The source offset of `p` in the document: the value (or the key, for unknown keys) when it exists,
+ * otherwise the nearest existing ancestor — a missing field is reported where its parent starts.
+ */
+function locate(doc: Document, p: readonly PropertyKey[], want: "key" | "value"): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i];
+    const last = i === p.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
+      if (!pair) return offset;
+      if (last && want === "key") return rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg];
+      if (!isNode(item)) return offset;
+      node = item;
+      offset = rangeStart(item) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return isNode(node) ? (node as Node).range?.[0] : undefined;
+}
+
+/** The keys a strict object of the schema accepts at `p`, to list them in "unknown field" messages. */
+function allowedKeys(p: readonly PropertyKey[]): string[] | undefined {
+  let schema: unknown = platformConfigSchema;
+  for (const seg of p) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(seg)];
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else if (schema instanceof z.ZodRecord) schema = schema._zod.def.valueType;
+    else return undefined;
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s._zod.def.innerType;
+    else if (s instanceof z.ZodPipe) s = s._zod.def.in;
+    else return s;
+  }
+}

@@ -1,0 +1,268 @@
+import { z } from "zod";
+import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
+import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "./cidr";
+import {
+  ACCOUNT_ID_PATTERN,
+  BRANCH_NAME_PATTERN,
+  GITHUB_REPOSITORY_PATTERN,
+  GITLAB_PROJECT_PATH_PATTERN,
+  KMS_KEY_REFERENCE_PATTERN,
+  ORGANISATION_PATTERN,
+  SLUG_PATTERN,
+  STAGE_PATTERN,
+  TRANSIT_GATEWAY_ID_PATTERN,
+  ZONE_NAME_PATTERN,
+  overLimit,
+  serviceNames,
+  serviceStageNames,
+} from "../naming";
+
+/**
+ * The platform config. Every field carries a description: it becomes the hover text of the exported
+ * JSON Schema, which is what an editor shows a platform engineer while they write the YAML.
+ */
+
+const pattern = (re: RegExp, description: string) =>
+  z.string().regex(re, { error: `must match ${re.source}` }).describe(description);
+
+const accountId = pattern(ACCOUNT_ID_PATTERN, "A 12-digit AWS account id, quoted so YAML keeps it a string.");
+
+const https = z
+  .string()
+  .regex(/^https:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/, { error: "must be an https:// URL" });
+
+export const NAT_MODES = ["single", "per-az", "none"] as const;
+
+const network = z
+  .strictObject({
+    cidr: z.string().describe("The VPC's IPv4 CIDR block, e.g. 10.20.0.0/16."),
+    azCount: z.number().int().min(1).max(6).default(2).describe("How many Availability Zones to spread subnets over."),
+    natMode: z
+      .enum(NAT_MODES)
+      .default("single")
+      .describe("single: one NAT gateway for all AZs; per-az: one per AZ; none: private subnets without egress."),
+    transitGatewayId: pattern(TRANSIT_GATEWAY_ID_PATTERN, "Attach the VPC's private subnets to this Transit Gateway.").optional(),
+  })
+  .describe("The stage's shared VPC.");
+
+const stage = z
+  .strictObject({
+    accountId: accountId.describe("The platform account this stage's services run in."),
+    zoneName: pattern(ZONE_NAME_PATTERN, "The stage's Route 53 hosted zone, e.g. dev.apps.example.com."),
+    ephemeral: z
+      .boolean()
+      .default(false)
+      .describe("A short-lived stage: no deletion protection and no final snapshots on its databases."),
+    network,
+  })
+  .describe("One stage (environment) of the platform.");
+
+const s3Backend = z
+  .strictObject({
+    kind: z.literal("s3"),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')" })
+      .describe("The platform's state bucket (created by the state-bootstrap stack)."),
+    lockTable: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "must match ^[A-Za-z0-9_.-]{3,255}$" })
+      .describe("The DynamoDB lock table (created by the state-bootstrap stack)."),
+    kmsKeyId: pattern(KMS_KEY_REFERENCE_PATTERN, "The KMS key (ARN or alias) that encrypts state objects."),
+    useLockfile: z.boolean().default(true).describe("Lock with an S3 lock file (Terraform >= 1.11)."),
+    dynamodbLock: z.boolean().default(true).describe("Lock with the DynamoDB table as well (deprecated by Terraform, kept for older clients)."),
+  })
+  .describe("State in S3 with KMS encryption and locking.");
+
+const cloudBackend = z
+  .strictObject({
+    kind: z.literal("cloud"),
+    organization: z.string().regex(/^[A-Za-z0-9_-]{3,40}$/, { error: "must match ^[A-Za-z0-9_-]{3,40}$" }),
+    project: z.string().min(1).max(40).describe("The Terraform Cloud project that holds the workspaces."),
+    hostname: z.string().default("app.terraform.io"),
+  })
+  .describe("State and runs in Terraform Cloud, one workspace per stack and stage.");
+
+export const BRANCH_RESTRICTIONS = ["any", "protected"] as const;
+
+const service = z
+  .strictObject({
+    slug: pattern(SLUG_PATTERN, "The service's short name: its tenant id in tags, names and DNS."),
+    gitlabProjectPath: pattern(GITLAB_PROJECT_PATH_PATTERN, "The GitLab project that deploys this service, e.g. group/payments-api.").optional(),
+    githubRepository: pattern(GITHUB_REPOSITORY_PATTERN, "The GitHub repository that deploys this service, as owner/repo.").optional(),
+    branchRestriction: z
+      .union([z.enum(BRANCH_RESTRICTIONS), z.string().regex(BRANCH_NAME_PATTERN)], {
+        error: `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source}`,
+      })
+      .default("protected")
+      .describe('Which refs may apply: "any", "protected" (the protected branches in ciIdentity) or one branch name.'),
+    stages: z
+      .array(z.string())
+      .min(1, { error: "must list at least one stage" })
+      .optional()
+      .describe("The stages this service is onboarded to (default: every stage)."),
+  })
+  .describe("A service onboarded to the platform.");
+
+const ciIdentity = z
+  .strictObject({
+    gitlab: z
+      .strictObject({
+        url: https.describe("The GitLab instance that issues CI ID tokens, e.g. https://gitlab.com."),
+        audience: z.string().min(1).optional().describe("The `aud` the pipelines request (default: the URL)."),
+        protectedBranches: z
+          .array(z.string().regex(BRANCH_NAME_PATTERN, { error: `must match ${BRANCH_NAME_PATTERN.source}` }))
+          .min(1)
+          .default(["main"])
+          .describe('The branches `branchRestriction: protected` stands for (GitLab puts no ref_protected in `sub`).'),
+      })
+      .optional(),
+    github: z
+      .strictObject({
+        audience: z.string().min(1).default("sts.amazonaws.com"),
+        protectedBranches: z.array(z.string().regex(BRANCH_NAME_PATTERN)).min(1).default(["main"]),
+      })
+      .optional(),
+  })
+  .describe("The OIDC identity providers CI authenticates with.");
+
+export const platformConfigSchema = z
+  .strictObject({
+    organisation: pattern(ORGANISATION_PATTERN, "Short organisation name, the prefix of globally unique names."),
+    region: z
+      .string()
+      .refine(isAwsRegion, { error: (iss) => `must be an AWS Region, e.g. ${JSON.stringify(nearestRegion(String(iss.input)))}` })
+      .meta({ enum: [...AWS_REGIONS] })
+      .describe("The AWS Region of every stack."),
+    deploymentAccount: z.strictObject({
+      accountId: accountId.describe("The account holding state buckets, CI roles and the OIDC providers."),
+      roleName: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/).default("apps-platform-provisioner"),
+    }),
+    platformRoleName: z
+      .string()
+      .regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/)
+      .default("apps-platform-provisioner")
+      .describe("The role in each platform account that the platform's own stacks assume."),
+    ciIdentity,
+    backend: z.discriminatedUnion("kind", [s3Backend, cloudBackend], { error: 'must be "s3" or "cloud"' }),
+    // Stage names are checked in crossFieldChecks, so that a bad name does not hide its value's problems.
+    stages: z.record(z.string(), stage).meta({ propertyNames: { pattern: STAGE_PATTERN.source } }),
+    services: z.array(service).default([]),
+  });
+
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+export type StageConfig = PlatformConfig["stages"][string];
+export type ServiceConfig = PlatformConfig["services"][number];
+export type BackendConfig = PlatformConfig["backend"];
+
+/** A problem found by a check that spans several fields. */
+export interface CrossFieldIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+  readonly input: unknown;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * Checks that span fields: stage names, CIDRs against the AZ count, unique slugs and repositories,
+ * known stages, name lengths. They read the raw document defensively, so they run even when the
+ * schema found problems elsewhere, and every problem of a config is reported in one run.
+ */
+export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const issue = (path: (string | number)[], message: string, input: unknown) => issues.push({ path, message, input });
+  if (!isObject(raw)) return issues;
+
+  const stages = isObject(raw.stages) ? raw.stages : {};
+  const stageNames = Object.keys(stages);
+  if (isObject(raw.stages) && stageNames.length === 0) issue(["stages"], "must define at least one stage", undefined);
+  const tgwStages: [string, string][] = [];
+  for (const [name, value] of Object.entries(stages)) {
+    if (!STAGE_PATTERN.test(name)) issue(["stages", name], `must match ${STAGE_PATTERN.source} (a stage name)`, name);
+    const net = isObject(value) && isObject(value.network) ? value.network : undefined;
+    const cidr = str(net?.cidr);
+    if (!net || cidr === undefined) continue;
+    const azCount = typeof net.azCount === "number" ? net.azCount : 2;
+    const cidrProblem = ipv4CidrProblem(cidr);
+    if (cidrProblem) {
+      issue(["stages", name, "network", "cidr"], cidrProblem, cidr);
+    } else if (Number.isInteger(azCount) && azCount >= 1 && !subnetLayout(cidr, azCount)) {
+      issue(
+        ["stages", name, "network", "cidr"],
+        `is too small for ${azCount} AZs: a public and a private subnet per AZ need a /${smallestPrefixFor(azCount)} or larger`,
+        cidr,
+      );
+    } else if (str(net.transitGatewayId)) {
+      tgwStages.push([name, cidr]);
+    }
+    if (net.natMode === "per-az" && azCount === 1) {
+      issue(["stages", name, "network", "natMode"], 'must be "single" or "none" with one AZ', net.natMode);
+    }
+  }
+  for (let i = 0; i < tgwStages.length; i++) {
+    for (let j = i + 1; j < tgwStages.length; j++) {
+      const [a, aCidr] = tgwStages[i];
+      const [b, bCidr] = tgwStages[j];
+      if (cidrsOverlap(aCidr, bCidr)) {
+        issue(["stages", b, "network", "cidr"], `overlaps stages.${a}.network.cidr (${aCidr}); both attach to a Transit Gateway`, bCidr);
+      }
+    }
+  }
+
+  const ci = isObject(raw.ciIdentity) ? raw.ciIdentity : {};
+  const organisation = str(raw.organisation) ?? "";
+  const slugs = new Map<string, number>();
+  const repos = new Map<string, number>();
+  const services = Array.isArray(raw.services) ? raw.services : [];
+  services.forEach((svc: unknown, i: number) => {
+    if (!isObject(svc)) return;
+    const slug = str(svc.slug);
+    if (slug !== undefined) {
+      const first = slugs.get(slug);
+      if (first !== undefined) issue(["services", i, "slug"], `must be unique, already used by services[${first}]`, slug);
+      else slugs.set(slug, i);
+    }
+    const gitlab = str(svc.gitlabProjectPath);
+    const github = str(svc.githubRepository);
+    if (gitlab && github) {
+      issue(["services", i], "Only one of `gitlabProjectPath` or `githubRepository` can be given.", undefined);
+    } else if (!gitlab && !github) {
+      issue(["services", i], "One of `gitlabProjectPath` or `githubRepository` is required.", undefined);
+    }
+    const repoField = gitlab ? "gitlabProjectPath" : "githubRepository";
+    const repo = gitlab ?? github;
+    if (repo) {
+      const key = `${repoField}:${repo.toLowerCase()}`;
+      const first = repos.get(key);
+      if (first !== undefined) issue(["services", i, repoField], `must be unique, already used by services[${first}]`, repo);
+      else repos.set(key, i);
+      const provider = gitlab ? "gitlab" : "github";
+      if (!isObject(ci[provider])) issue(["services", i, repoField], `needs ciIdentity.${provider} to be configured`, repo);
+    }
+    const own = Array.isArray(svc.stages) ? svc.stages : undefined;
+    (own ?? []).forEach((s: unknown, j: number) => {
+      if (typeof s === "string" && !stageNames.includes(s)) {
+        issue(["services", i, "stages", j], `must be one of the stages defined in stages (${stageNames.join(", ")})`, s);
+      }
+    });
+    if (slug !== undefined && SLUG_PATTERN.test(slug)) {
+      const inStages = (own ?? stageNames).filter((s): s is string => typeof s === "string");
+      const long = [
+        ...overLimit(serviceNames(organisation, slug)),
+        ...inStages.flatMap((s) => overLimit(serviceStageNames(slug, s))),
+      ];
+      if (long.length > 0) {
+        const named = long.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`);
+        issue(["services", i, "slug"], `makes ${named.join("; ")}`, slug);
+      }
+    }
+  });
+  return issues;
+}
+
+function smallestPrefixFor(azCount: number): number {
+  return 28 - Math.ceil(Math.log2(2 * azCount));
+}

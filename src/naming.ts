@@ -1,0 +1,150 @@
+/**
+ * Every pattern and every name the platform uses, in one place. Constructs never build names from
+ * literals: they call these functions, so a rename or a new AWS length limit is one change here.
+ */
+
+export const PLATFORM = "apps-platform";
+
+// ---------------------------------------------------------------------------------------------------
+// Patterns for config values
+// ---------------------------------------------------------------------------------------------------
+
+/** Stage names, as the seeds fix them (`dev`, `prod`, `pr-123`). */
+export const STAGE_PATTERN = /^[a-z0-9-]{1,32}$/;
+/** Service slugs: DNS labels that start with a letter, no leading, trailing or doubled hyphens. */
+export const SLUG_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/;
+/** The organisation prefix of globally unique names (S3 buckets). */
+export const ORGANISATION_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$/;
+export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
+/** Account aliases of ephemeral stacks (seed 002). */
+export const ACCOUNT_ALIAS_PATTERN = /^[a-z0-9-]{1,20}$/;
+/** GitLab full project paths: a group (and subgroups) and a project, as `sub` carries them. */
+export const GITLAB_PROJECT_PATH_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
+/** GitHub repositories as `<owner>/<repo>`. */
+export const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9_.-]{1,100}$/;
+/**
+ * Branch names usable in an OIDC `sub` condition. `*` and `?` are IAM wildcards in StringLike, so they
+ * are refused: a branch restriction must name exactly one branch.
+ */
+export const BRANCH_NAME_PATTERN = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
+export const TRANSIT_GATEWAY_ID_PATTERN = /^tgw-[0-9a-f]{8,17}$/;
+/** A DNS zone name: lowercase labels of at most 63 characters, at least two labels. */
+export const ZONE_NAME_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+export const KMS_KEY_REFERENCE_PATTERN =
+  /^(?:arn:aws(?:-us-gov|-cn)?:kms:[a-z0-9-]+:[0-9]{12}:(?:key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)|alias\/[A-Za-z0-9/_-]+)$/;
+
+// ---------------------------------------------------------------------------------------------------
+// Stack names
+// ---------------------------------------------------------------------------------------------------
+
+export const stackNames = {
+  stateBootstrap: (): string => "state-bootstrap",
+  ciIdentity: (): string => "ci-identity",
+  environment: (stage: string): string => `environment-${stage}`,
+  onboarding: (slug: string): string => `onboarding-${slug}`,
+  service: (slug: string, stage: string): string => `service-${slug}-${stage}`,
+  ephemeral: (): string => "ephemeral",
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Resource names, each with the limit AWS puts on it
+// ---------------------------------------------------------------------------------------------------
+
+/** A resource name with the AWS limit it must respect. */
+export interface LimitedName {
+  /** What the name is for, as a reader of an error message would call it. */
+  readonly what: string;
+  readonly name: string;
+  /** AWS's maximum length for this kind of name. */
+  readonly limit: number;
+}
+
+/** IAM paths keep each kind of role in its own ARN space, so policies can match them by prefix. */
+export const IAM_PATHS = {
+  ci: `/${PLATFORM}/ci/`,
+  deploy: `/${PLATFORM}/deploy/`,
+  execution: `/${PLATFORM}/execution/`,
+  ecrAccess: `/${PLATFORM}/ecr-access/`,
+  platform: `/${PLATFORM}/platform/`,
+} as const;
+
+/** Names of the platform's shared resources in one stage. */
+export function environmentNames(stage: string) {
+  const base = `${PLATFORM}-${stage}`;
+  return {
+    base,
+    vpc: base,
+    platformKeyAlias: `alias/${PLATFORM}/${stage}/platform`,
+    flowLogGroup: `/${PLATFORM}/${stage}/vpc-flow-logs`,
+    flowLogRole: `${PLATFORM}-${stage}-flow-logs`,
+    subnet: (tier: "public" | "private", index: number) => `${base}-${tier}-${index + 1}`,
+    natGateway: (index: number) => `${base}-nat-${index + 1}`,
+  };
+}
+
+/** Names of the platform's own state bucket, lock table and key (stack `state-bootstrap`). */
+export function stateBootstrapNames(organisation: string) {
+  return {
+    keyAlias: `alias/${PLATFORM}/tfstate`,
+    accessLogBucket: `${organisation}-${PLATFORM}-tfstate-logs`,
+  };
+}
+
+/** Names of one service's resources that do not depend on a stage (onboarding, deployment account). */
+export function serviceNames(organisation: string, slug: string) {
+  return {
+    stateBucket: { what: "state bucket name", name: `${organisation}-${slug}-tfstate`, limit: 63 },
+    lockTable: { what: "lock table name", name: `${organisation}-${slug}-tflock`, limit: 255 },
+    stateKeyAlias: { what: "state KMS key alias", name: `alias/${PLATFORM}/${slug}/tfstate`, limit: 256 },
+    ciPlanRole: { what: "CI plan role name", name: `${slug}-ci-plan`, limit: 64 },
+    ciApplyRole: { what: "CI apply role name", name: `${slug}-ci-apply`, limit: 64 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/** Names of one service's resources in one stage (platform account). */
+export function serviceStageNames(slug: string, stage: string) {
+  const unit = `${slug}-${stage}`;
+  return {
+    deployRole: { what: "deploy role name", name: `${unit}-deploy`, limit: 64 },
+    executionRole: { what: "execution role name", name: `${unit}-exec`, limit: 64 },
+    ecrAccessRole: { what: "ECR access role name", name: `${unit}-ecr`, limit: 64 },
+    appRunnerService: { what: "App Runner service name", name: unit, limit: 40 },
+    ecsService: { what: "ECS service name", name: unit, limit: 255 },
+    databaseCluster: { what: "Aurora cluster identifier", name: unit, limit: 63 },
+    ecrRepository: { what: "ECR repository name", name: `${PLATFORM}/${slug}`, limit: 256 },
+    logGroupPrefix: { what: "log group prefix", name: `/${PLATFORM}/${stage}/${slug}/`, limit: 512 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/** The names among `names` that exceed their AWS limit. */
+export function overLimit(names: Record<string, LimitedName>): LimitedName[] {
+  return Object.values(names).filter((n) => n.name.length > n.limit);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ARNs
+// ---------------------------------------------------------------------------------------------------
+
+export function roleArn(partition: string, accountId: string, path: string, name: string): string {
+  return `arn:${partition}:iam::${accountId}:role${path}${name}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// DNS
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * A record name as Route 53 presents it to the `route53:ChangeResourceRecordSetsNormalizedRecordNames`
+ * condition key: lowercase, no trailing dot, and octal escapes (`\052`) decoded to the character.
+ * IAM compares the key to policy values case-sensitively, so policies must hold normalised names too.
+ */
+export function normaliseDnsName(name: string): string {
+  const decoded = name.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  return decoded.toLowerCase().replace(/\.$/, "");
+}
+
+/** The DNS names a service may manage in a zone: its own name and any name below it. */
+export function serviceDnsNames(slug: string, zoneName: string): { apex: string; wildcard: string } {
+  const apex = normaliseDnsName(`${slug}.${zoneName}`);
+  return { apex, wildcard: `*.${apex}` };
+}

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
+import { PROJECT_ROOT } from "../paths";
 import { crossFieldChecks, platformConfigSchema, type PlatformConfig } from "./schema";
 
 /** One problem in a config file, located as precisely as the YAML allows. */
@@ -32,7 +33,7 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 /** The config synthesized when neither `--config` nor `PLATFORM_CONFIG` names another. */
-export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, "..", "..", "..", "config", "example.yaml");
+export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config", "example.yaml");
 
 export function loadConfigFile(file: string): PlatformConfig {
   return parseConfig(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);

@@ -71,6 +71,10 @@ const s3Backend = z
     kmsKeyId: pattern(KMS_KEY_REFERENCE_PATTERN, "The KMS key (ARN or alias) that encrypts state objects."),
     useLockfile: z.boolean().default(true).describe("Lock with an S3 lock file (Terraform >= 1.11)."),
     dynamodbLock: z.boolean().default(true).describe("Lock with the DynamoDB table as well (deprecated by Terraform, kept for older clients)."),
+    stateBootstrapBackend: z
+      .enum(["local", "s3"])
+      .default("local")
+      .describe("Where the state-bootstrap stack keeps its own state: local until its bucket exists, then s3 (see README)."),
   })
   .describe("State in S3 with KMS encryption and locking.");
 
@@ -91,7 +95,7 @@ const service = z
     gitlabProjectPath: pattern(GITLAB_PROJECT_PATH_PATTERN, "The GitLab project that deploys this service, e.g. group/payments-api.").optional(),
     githubRepository: pattern(GITHUB_REPOSITORY_PATTERN, "The GitHub repository that deploys this service, as owner/repo.").optional(),
     branchRestriction: z
-      .union([z.enum(BRANCH_RESTRICTIONS), z.string().regex(BRANCH_NAME_PATTERN)], {
+      .union([z.enum(BRANCH_RESTRICTIONS), z.string().regex(BRANCH_NAME_PATTERN, { error: `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source}` })], {
         error: `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source}`,
       })
       .default("protected")

@@ -1,0 +1,108 @@
+import { CloudBackend, DataResource, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
+import { BackendConfig } from "./config/schema";
+
+/** Where one stack keeps its state. */
+export interface StateLocation {
+  /** The stack's name, which is also its Terraform Cloud workspace name. */
+  readonly stackName: string;
+  /** The stack kind, first part of the S3 key: `environment`, `onboarding`, `service`, … */
+  readonly kind: string;
+  /** The unit within the kind, second part of the S3 key: a stage or a service slug. */
+  readonly unit: string;
+  /** The workspace the stack must be planned in: its stage, or `default` for stage-less stacks. */
+  readonly workspace: string;
+}
+
+/** An S3 state store other than the platform's own (a service's bucket, created by its onboarding). */
+export interface S3StateStore {
+  readonly bucket: string;
+  readonly lockTable: string;
+  readonly kmsKeyId: string;
+}
+
+/** What a stack's backend resolved to, for the synth summary and for tests. */
+export interface BackendDescription {
+  readonly kind: "s3" | "cloud" | "local";
+  /** `s3://bucket/key`, `tfc:org/workspace` or a local path. */
+  readonly location: string;
+  readonly workspace: string;
+}
+
+/** Workspaces of the S3 backend live under `<prefix>/<workspace>/<key>`. */
+export const WORKSPACE_KEY_PREFIX = "env";
+
+export function stateKey(location: StateLocation): string {
+  return `${location.kind}/${location.unit}/terraform.tfstate`;
+}
+
+/**
+ * Gives a stack its backend: S3 (the platform's bucket, or `store` when given) or Terraform Cloud,
+ * as the config says. With S3, one working directory serves every stage through workspaces, so the
+ * stack also gets a guard that fails the plan in any workspace but its own.
+ */
+export function configureBackend(
+  stack: TerraformStack,
+  backend: BackendConfig,
+  region: string,
+  location: StateLocation,
+  store?: S3StateStore,
+): BackendDescription {
+  if (backend.kind === "cloud") {
+    // A named workspace pins the working directory to one workspace: `terraform workspace select`
+    // cannot switch it, and Terraform Cloud's remote runs see `terraform.workspace` as "default"
+    // (hashicorp/terraform#22802), so a guard on it would fail every remote run.
+    new CloudBackend(stack, {
+      hostname: backend.hostname,
+      organization: backend.organization,
+      workspaces: new NamedCloudWorkspace(location.stackName, backend.project),
+    });
+    return { kind: "cloud", location: `tfc:${backend.organization}/${location.stackName}`, workspace: location.stackName };
+  }
+  const bucket = store?.bucket ?? backend.bucket;
+  const key = stateKey(location);
+  const s3 = new S3Backend(stack, {
+    bucket,
+    key,
+    region,
+    encrypt: true,
+    kmsKeyId: store?.kmsKeyId ?? backend.kmsKeyId,
+    dynamodbTable: backend.dynamodbLock ? (store?.lockTable ?? backend.lockTable) : undefined,
+    workspaceKeyPrefix: WORKSPACE_KEY_PREFIX,
+  });
+  // CDKTF 0.21's S3Backend predates Terraform 1.11's native S3 locking and has no property for it.
+  if (backend.useLockfile) s3.addOverride("use_lockfile", true);
+  addWorkspaceGuard(stack, location.workspace);
+  return { kind: "s3", location: `s3://${bucket}/${key}`, workspace: location.workspace };
+}
+
+/** A local backend, for the one stack that must exist before any remote state does. */
+export function configureLocalBackend(stack: TerraformStack, location: StateLocation): BackendDescription {
+  new LocalBackend(stack, { path: "terraform.tfstate" });
+  addWorkspaceGuard(stack, location.workspace);
+  return { kind: "local", location: "terraform.tfstate", workspace: location.workspace };
+}
+
+export const WORKSPACE_GUARD_ID = "workspace_guard";
+
+/** The command that puts a working directory into the right workspace. */
+export function workspaceCommand(workspace: string): string {
+  return workspace === "default" ? "terraform workspace select default" : `terraform workspace select -or-create ${workspace}`;
+}
+
+/**
+ * Fails the plan when the selected workspace is not `workspace`. A resource precondition is checked
+ * while planning, before anything changes; a `check` block would only warn.
+ */
+function addWorkspaceGuard(stack: TerraformStack, workspace: string): void {
+  new DataResource(stack, WORKSPACE_GUARD_ID, {
+    input: { workspace },
+    lifecycle: {
+      precondition: [
+        {
+          condition: `\${terraform.workspace == "${workspace}"}`,
+          errorMessage: `This configuration is synthesized for workspace "${workspace}" and must not be planned in another one. Run: ${workspaceCommand(workspace)}`,
+        },
+      ],
+    },
+  });
+}

@@ -1,0 +1,32 @@
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { CONTRACT, CONTRACT_ENTRIES, ContractEntry, contractParameterName } from "../../contract";
+
+export interface ContractPublisherProps {
+  /** The stage whose contract this is. */
+  readonly stage: string;
+  /** A value for every contract entry: the type makes a missing one a compile error. */
+  readonly values: { readonly [K in ContractEntry]: string | string[] };
+}
+
+/** Publishes a stage's environment contract as SSM parameters under `/apps-platform/<stage>/`. */
+export class ContractPublisher extends Construct {
+  public readonly parameterNames: string[];
+
+  constructor(scope: Construct, id: string, props: ContractPublisherProps) {
+    super(scope, id);
+    this.parameterNames = CONTRACT_ENTRIES.map((entry) => {
+      const spec = CONTRACT[entry];
+      const value = props.values[entry];
+      const name = contractParameterName(props.stage, entry);
+      new SsmParameter(this, spec.key, {
+        name,
+        type: spec.type,
+        value: Array.isArray(value) ? Fn.join(",", value) : value,
+        description: spec.description,
+      });
+      return name;
+    });
+  }
+}

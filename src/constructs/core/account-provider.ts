@@ -1,0 +1,39 @@
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { PLATFORM } from "../../naming";
+
+export interface AccountProviderProps {
+  readonly region: string;
+  readonly partition: string;
+  /** The account the provider works in; any other account is refused by the provider. */
+  readonly accountId: string;
+  /** The role assumed in that account. */
+  readonly roleName: string;
+  /** A provider alias, when a stack works in two accounts. @default the default provider */
+  readonly alias?: string;
+  /** The STS session name, which CloudTrail records. @default "apps-platform-<stack>" */
+  readonly sessionName?: string;
+}
+
+/**
+ * An AWS provider that assumes a role in one account. `allowed_account_ids` makes a plan fail before
+ * it touches anything when the role resolves to another account (a copy-pasted account id, say).
+ */
+export class AccountProvider extends Construct {
+  public readonly provider: AwsProvider;
+
+  constructor(scope: Construct, id: string, props: AccountProviderProps) {
+    super(scope, id);
+    this.provider = new AwsProvider(this, "provider", {
+      alias: props.alias,
+      region: props.region,
+      allowedAccountIds: [props.accountId],
+      assumeRole: [
+        {
+          roleArn: `arn:${props.partition}:iam::${props.accountId}:role/${props.roleName}`,
+          sessionName: props.sessionName ?? PLATFORM,
+        },
+      ],
+    });
+  }
+}

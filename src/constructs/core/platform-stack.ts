@@ -1,0 +1,40 @@
+import { Construct } from "constructs";
+import { Aspects, TerraformStack } from "cdktf";
+import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend } from "../../backend";
+import { PlatformConfig } from "../../config/schema";
+import { partitionOf } from "../../config/regions";
+import { MandatoryTagsAspect, mandatoryTags } from "../../tagging";
+
+export interface PlatformStackProps {
+  readonly config: PlatformConfig;
+  /** The stack kind, first part of its state key. */
+  readonly kind: string;
+  /** The unit within the kind (a stage or a slug), second part of its state key. */
+  readonly unit: string;
+  /** The stage the stack belongs to; it is also its workspace. @default none: workspace `default`, tag env=global */
+  readonly stage?: string;
+  /** The tenant the stack's resources belong to, its `app` tag. */
+  readonly app: string;
+  /** Keep state in this store instead of the platform's. @default the platform's backend */
+  readonly stateStore?: S3StateStore;
+  /** Keep state in a local file (only the stack that creates the state bucket). @default false */
+  readonly localState?: boolean;
+}
+
+/** A stack with the platform's backend, workspace guard and mandatory tags. Every stack extends it. */
+export class PlatformStack extends TerraformStack {
+  public readonly config: PlatformConfig;
+  public readonly partition: string;
+  public readonly backendDescription: BackendDescription;
+
+  constructor(scope: Construct, name: string, props: PlatformStackProps) {
+    super(scope, name);
+    this.config = props.config;
+    this.partition = partitionOf(props.config.region);
+    const location: StateLocation = { stackName: name, kind: props.kind, unit: props.unit, workspace: props.stage ?? "default" };
+    this.backendDescription = props.localState
+      ? configureLocalBackend(this, location)
+      : configureBackend(this, props.config.backend, props.config.region, location, props.stateStore);
+    Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.stage ?? "global")));
+  }
+}

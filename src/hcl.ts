@@ -1,0 +1,113 @@
+/**
+ * Repairs and indents the HCL that CDKTF 0.21 renders (`TerraformStack.toHclTerraform`). Its renderer,
+ * left unmaintained when CDKTF was archived, gets three things wrong that Terraform refuses:
+ *  - a string that mixes literal text and references is written without escaping its quotes
+ *    (`policy = "{"Version":...${aws_x.y.arn}..."}"`);
+ *  - `precondition`/`postcondition` blocks are written as a list attribute;
+ *  - `depends_on` entries are written as quoted strings.
+ * It also writes every line flush left. The repairs are syntactic and leave the meaning unchanged;
+ * `terraform validate` over every generated stack (npm run test:e2e) checks the result.
+ */
+
+const ATTRIBUTE_STRING = /^([A-Za-z0-9_"-]+) = "(.*)"(,?)$/;
+
+/** Scans an HCL quoted template body; true when a bare `"` ends it before its last character. */
+function endsEarly(body: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (depth === 0) {
+      if (c === "\\") i++;
+      else if (c === '"') return true;
+      else if (c === "$" && body[i + 1] === "{") (depth = 1), i++;
+    } else if (c === "{") depth++;
+    else if (c === "}") depth--;
+    else if (c === '"') {
+      // A quoted string inside an interpolation: skip to its end.
+      for (i++; i < body.length && body[i] !== '"'; i++) if (body[i] === "\\") i++;
+    }
+  }
+  return false;
+}
+
+/** Escapes the literal parts of a raw template body, leaving `${...}` sequences as they are. */
+function escapeLiteralParts(body: string): string {
+  let out = "";
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (depth === 0) {
+      if (c === "$" && body[i + 1] === "{") {
+        depth = 1;
+        out += "${";
+        i++;
+      } else if (c === '"' || c === "\\") out += `\\${c}`;
+      else out += c;
+    } else {
+      if (c === "{") depth++;
+      else if (c === "}") depth--;
+      out += c;
+    }
+  }
+  return out;
+}
+
+type Bracket = "block" | "list" | "condition-list" | "condition-block" | "depends-list";
+
+/** Indentation depth: a rewritten condition list is no bracket in the output. */
+function depth(stack: Bracket[]): number {
+  return stack.filter((b) => b !== "condition-list").length;
+}
+
+export function repairHcl(hcl: string): string {
+  const out: string[] = [];
+  // What each open bracket on the stack stands for, so closing lines can be rewritten to match.
+  const stack: Bracket[] = [];
+  let heredoc: string | undefined;
+  let conditionKind = "precondition";
+
+  for (const rawLine of hcl.split("\n")) {
+    if (heredoc !== undefined) {
+      out.push(rawLine);
+      if (rawLine.trim() === heredoc) heredoc = undefined;
+      continue;
+    }
+    let line = rawLine.trim();
+    const heredocStart = /<<-?([A-Za-z_]+)$/.exec(line);
+    const top = stack[stack.length - 1];
+
+    const conditionList = /^(precondition|postcondition) = \[$/.exec(line);
+    if (conditionList) {
+      conditionKind = conditionList[1];
+      stack.push("condition-list");
+      continue;
+    }
+    if (top === "condition-list" && line === "{") {
+      stack.push("condition-block");
+      out.push(`${"  ".repeat(depth(stack) - 1)}${conditionKind} {`);
+      continue;
+    }
+    if (top === "condition-block" && (line === "}," || line === "}")) {
+      stack.pop();
+      out.push(`${"  ".repeat(depth(stack))}}`);
+      continue;
+    }
+    if (top === "condition-list" && line === "]") {
+      stack.pop();
+      continue;
+    }
+    if (top === "depends-list" && /^"[^"$]+",?$/.test(line)) line = line.replace(/"/g, "");
+
+    const attr = ATTRIBUTE_STRING.exec(line);
+    if (attr && endsEarly(attr[2])) line = `${attr[1]} = "${escapeLiteralParts(attr[2])}"${attr[3]}`;
+
+    const closes = /^[\]}]/.test(line) ? 1 : 0;
+    const indent = "  ".repeat(Math.max(0, depth(stack) - closes));
+    out.push(line === "" ? "" : indent + line);
+
+    if (heredocStart) heredoc = heredocStart[1];
+    if (closes) stack.pop();
+    if (/[[{]$/.test(line)) stack.push(line.startsWith("depends_on = [") ? "depends-list" : line.endsWith("[") ? "list" : "block");
+  }
+  return out.join("\n").replace(/\n{3,}/g, "\n\n");
+}

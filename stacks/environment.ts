@@ -1,0 +1,72 @@
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { PlatformConfig } from "../src/config/schema";
+import { ContractPublisher } from "../src/constructs/contract/contract-publisher";
+import { AccountProvider } from "../src/constructs/core/account-provider";
+import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { EncryptionKey } from "../src/constructs/kms/encryption-key";
+import { VpcFlowLogs } from "../src/constructs/network/vpc-flow-logs";
+import { VpcNetwork } from "../src/constructs/network/vpc-network";
+import { PLATFORM, environmentNames, stackNames } from "../src/naming";
+import { platformKeyPolicy } from "../src/policy/key-policies";
+
+/**
+ * What every service of a stage shares, in the stage's platform account: the VPC, the hosted zone,
+ * the platform KMS key, and the contract through which the other stacks of the stage find them.
+ */
+export class EnvironmentStack extends PlatformStack {
+  public readonly network: VpcNetwork;
+  public readonly contract: ContractPublisher;
+
+  constructor(scope: Construct, config: PlatformConfig, stage: string) {
+    super(scope, stackNames.environment(stage), { config, kind: "environment", unit: stage, stage, app: PLATFORM });
+    const stageConfig = config.stages[stage];
+    const names = environmentNames(stage);
+    const ctx = { partition: this.partition, accountId: stageConfig.accountId, region: config.region };
+
+    new AccountProvider(this, "platform-account", {
+      region: config.region,
+      partition: this.partition,
+      accountId: stageConfig.accountId,
+      roleName: config.platformRoleName,
+    });
+
+    const key = new EncryptionKey(this, "platform-key", {
+      alias: names.platformKeyAlias,
+      description: `${PLATFORM} ${stage}: service secrets, databases and logs`,
+      policy: platformKeyPolicy(ctx),
+    });
+    this.network = new VpcNetwork(this, "network", {
+      name: names.vpc,
+      cidr: stageConfig.network.cidr,
+      azCount: stageConfig.network.azCount,
+      natMode: stageConfig.network.natMode,
+      transitGatewayId: stageConfig.network.transitGatewayId,
+    });
+    new VpcFlowLogs(this, "flow-logs", {
+      vpcId: this.network.vpcId,
+      logGroupName: names.flowLogGroup,
+      roleName: names.flowLogRole,
+      kmsKeyArn: key.arn,
+      accountId: stageConfig.accountId,
+    });
+    const zone = new Route53Zone(this, "zone", { name: stageConfig.zoneName, comment: `${PLATFORM} ${stage}` });
+
+    this.contract = new ContractPublisher(this, "contract", {
+      stage,
+      values: {
+        vpcId: this.network.vpcId,
+        vpcCidr: stageConfig.network.cidr,
+        privateSubnetIds: this.network.privateSubnetIds,
+        publicSubnetIds: this.network.publicSubnetIds,
+        zoneId: zone.zoneId,
+        zoneName: zone.name,
+        platformKeyArn: key.arn,
+      },
+    });
+
+    new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
+    new TerraformOutput(this, "zone_name_servers", { value: zone.nameServers, description: "Delegate the zone to these." });
+  }
+}

@@ -1,0 +1,49 @@
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { PlatformConfig } from "../src/config/schema";
+import { AccountProvider } from "../src/constructs/core/account-provider";
+import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { EncryptionKey } from "../src/constructs/kms/encryption-key";
+import { LockTable } from "../src/constructs/state/lock-table";
+import { StateBucket } from "../src/constructs/state/state-bucket";
+import { PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
+import { stateKeyPolicy } from "../src/policy/key-policies";
+
+/**
+ * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
+ * local backend, since the bucket it would keep its state in does not exist yet; the README shows how
+ * its state moves into the bucket once it does (`backend.stateBootstrapBackend: s3`).
+ */
+export class StateBootstrapStack extends PlatformStack {
+  constructor(scope: Construct, config: PlatformConfig) {
+    if (config.backend.kind !== "s3") throw new Error("The state-bootstrap stack only exists with the s3 backend.");
+    const backend = config.backend;
+    super(scope, stackNames.stateBootstrap(), {
+      config,
+      kind: "state-bootstrap",
+      unit: PLATFORM,
+      app: PLATFORM,
+      localState: backend.stateBootstrapBackend === "local",
+    });
+    const account = config.deploymentAccount;
+    new AccountProvider(this, "deployment-account", {
+      region: config.region,
+      partition: this.partition,
+      accountId: account.accountId,
+      roleName: account.roleName,
+    });
+
+    const names = stateBootstrapNames(config.organisation);
+    const key = new EncryptionKey(this, "state-key", {
+      alias: backend.kmsKeyId.startsWith("alias/") ? backend.kmsKeyId : names.keyAlias,
+      description: `Terraform state of ${PLATFORM}`,
+      policy: stateKeyPolicy({ partition: this.partition, accountId: account.accountId, region: config.region }),
+    });
+    const bucket = new StateBucket(this, "state-bucket", { bucketName: backend.bucket, kmsKeyArn: key.arn });
+    const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
+
+    new TerraformOutput(this, "state_bucket", { value: bucket.name });
+    new TerraformOutput(this, "lock_table", { value: table.name });
+    new TerraformOutput(this, "state_key_arn", { value: key.arn });
+  }
+}

@@ -1,0 +1,129 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, parseConfig } from "../../src/config/loader";
+import { EXAMPLE_FILE, ROOT } from "../helpers";
+
+const example = fs.readFileSync(EXAMPLE_FILE, "utf8");
+
+/** The problems a config text produces, formatted as the CLI prints them. */
+function problemsOf(text: string, file = "c.yaml"): string[] {
+  try {
+    parseConfig(text, file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split("\n").slice(1).map((l) => l.trim());
+    throw err;
+  }
+  return [];
+}
+
+/** The example with one line replaced, so each case changes exactly one thing. */
+function exampleWithLine(from: string, to: string): string {
+  if (!example.includes(from)) throw new Error(`example.yaml has no line ${from}`);
+  return example.replace(from, to);
+}
+
+describe("the platform config loader", () => {
+  it("accepts the example config and fills in the defaults", () => {
+    const config = parseConfig(example, "config/example.yaml");
+    expect(config.organisation).toBe("acme");
+    expect(config.deploymentAccount.roleName).toBe("apps-platform-provisioner");
+    expect(config.backend).toMatchObject({ kind: "s3", useLockfile: true, dynamodbLock: true, stateBootstrapBackend: "local" });
+    expect(config.stages.dev.network).toEqual({ cidr: "10.20.0.0/16", azCount: 2, natMode: "single" });
+    expect(config.services.map((s) => s.branchRestriction)).toEqual(["protected", "any", "main"]);
+  });
+
+  test.each([
+    ["organisation: acme", "organisation: Acme", 'organisation must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$, got "Acme" (c.yaml:4:15)'],
+    ["region: eu-central-1", "region: eu-centrl-1", 'region must be an AWS Region, e.g. "eu-central-1", got "eu-centrl-1" (c.yaml:5:9)'],
+    [
+      '  accountId: "111111111111"',
+      "  accountId: 111111111111",
+      "deploymentAccount.accountId must be a string (quote numbers such as account ids in YAML), got 111111111111 (c.yaml:8:14)",
+    ],
+    ["    url: https://gitlab.com", "    url: http://gitlab.com", 'ciIdentity.gitlab.url must be an https:// URL, got "http://gitlab.com" (c.yaml:12:10)'],
+    ["  kind: s3", "  kind: gcs", 'backend.kind must be "s3" or "cloud", got "gcs" (c.yaml:19:9)'],
+    ['    accountId: "222222222222"', '    accountId: "2222"', 'stages.dev.accountId must match ^[0-9]{12}$, got "2222" (c.yaml:26:16)'],
+    [
+      "      cidr: 10.20.0.0/16",
+      "      cidr: 10.20.0.0/29",
+      'stages.dev.network.cidr must have a prefix length between /16 and /28, got "10.20.0.0/29" (c.yaml:30:13)',
+    ],
+    [
+      "      cidr: 10.30.0.0/16",
+      "      cidr: 10.30.0.0/26",
+      'stages.prod.network.cidr is too small for 3 AZs: a public and a private subnet per AZ need a /25 or larger, got "10.30.0.0/26" (c.yaml:37:13)',
+    ],
+    [
+      "      natMode: single",
+      "      natMode: double",
+      'stages.dev.network.natMode must be one of "single", "per-az", "none", got "double" (c.yaml:32:16)',
+    ],
+    [
+      "      transitGatewayId: tgw-0123456789abcdef0",
+      "      transitGatewayId: tgw-xyz",
+      'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$, got "tgw-xyz" (c.yaml:40:25)',
+    ],
+    ["  prod:", "  Prod:", 'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name), got "Prod" (c.yaml:33:3)'],
+    [
+      "  - slug: status-page",
+      "  - slug: Status_Page",
+      'services[2].slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$, got "Status_Page" (c.yaml:50:11)',
+    ],
+    [
+      "  - slug: status-page",
+      "  - slug: payments-api",
+      'services[2].slug must be unique, already used by services[0], got "payments-api" (c.yaml:50:11)',
+    ],
+    [
+      "    stages: [dev]",
+      "    stages: [dev, staging]",
+      'services[1].stages[1] must be one of the stages defined in stages (dev, prod), got "staging" (c.yaml:49:19)',
+    ],
+    [
+      "    branchRestriction: main",
+      '    branchRestriction: "release/*"',
+      'services[2].branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$, got "release/*" (c.yaml:52:24)',
+    ],
+    ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId (c.yaml:33:7)"],
+  ])("refuses %j changed to %j with the message %j", (from, to, message) => {
+    expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
+  });
+
+  it("refuses a YAML syntax error with its location", () => {
+    expect(problemsOf("organisation: acme\nregion: [eu-central-1\n")).toEqual([
+      expect.stringMatching(/^is not valid YAML: .* \(c\.yaml:\d+:\d+\)$/),
+    ]);
+  });
+
+  it("reports every planted mistake of a config at once, each with file, path and line", () => {
+    const file = path.join(ROOT, "test", "fixtures", "planted-mistakes.yaml");
+    const problems = problemsOf(fs.readFileSync(file, "utf8"), "test/fixtures/planted-mistakes.yaml");
+    const located = problems.map((p) => /^(\S+) .* \(test\/fixtures\/planted-mistakes\.yaml:(\d+):\d+\)$/.exec(p)?.slice(1, 3));
+    expect(located).toEqual([
+      ["organisation", "1"],
+      ["region", "2"],
+      ["deploymentAccount.accountId", "4"],
+      ["ciIdentity.gitlab.url", "7"],
+      ["backend.kind", "9"],
+      ["stages.dev.accountId", "13"],
+      ["stages.dev.network.cidr", "16"],
+      ["stages.dev.network.natMode", "18"],
+      ["stages.Prod", "19"],
+      ["stages.Prod.network.cidr", "23"],
+      ["stages.Prod.colour", "25"],
+      ["services[0].slug", "32"],
+      ["services[1].gitlabProjectPath", "35"],
+      ["services[1].stages[1]", "36"],
+      ["services[2].slug", "37"],
+      ["services[2].githubRepository", "38"],
+      ["services[3].slug", "39"],
+    ]);
+  });
+
+  it("names every AWS limit a long slug breaks in one message", () => {
+    const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers").replace("  prod:", "  production-eu-central:");
+    expect(problemsOf(text)).toEqual([
+      'services[2].slug makes the App Runner service name "status-page-for-customers-production-eu-central" 47 characters long (AWS allows 40), got "status-page-for-customers" (c.yaml:50:11)',
+    ]);
+  });
+});

@@ -1,0 +1,91 @@
+import fc from "fast-check";
+import { subnetLayout, cidrsOverlap } from "../src/config/cidr";
+import {
+  SLUG_PATTERN,
+  STAGE_PATTERN,
+  normaliseDnsName,
+  overLimit,
+  serviceDnsNames,
+  serviceStageNames,
+  stackNames,
+} from "../src/naming";
+
+const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
+// fast-check cannot generate from lookaheads; build slug-shaped strings and keep those the pattern takes.
+const slug = fc
+  .stringMatching(/^[a-z][a-z0-9]{0,8}(?:-[a-z0-9]{1,8}){0,4}$/)
+  .filter((s) => SLUG_PATTERN.test(s));
+const stage = fc.stringMatching(STAGE_PATTERN);
+
+describe("naming", () => {
+  it("refuses slugs that are no DNS label: doubled, leading or trailing hyphens, capitals, underscores", () => {
+    for (const bad of ["a--b", "-ab", "ab-", "Ab", "a_b", "a", "1ab", "a".repeat(33)]) expect(SLUG_PATTERN.test(bad)).toBe(false);
+    for (const good of ["ab", "payments-api", "a1-b2-c3", "a".repeat(32)]) expect(SLUG_PATTERN.test(good)).toBe(true);
+  });
+
+  it("normalises DNS names as Route 53 presents them to IAM: lowercase, no trailing dot, idempotent", () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/), { minLength: 1, maxLength: 4 }), fc.boolean(), (labels, dot) => {
+        const name = labels.join(".") + (dot ? "." : "");
+        const n = normaliseDnsName(name);
+        expect(n).toBe(n.toLowerCase());
+        expect(n.endsWith(".")).toBe(false);
+        expect(normaliseDnsName(n)).toBe(n);
+        expect(n).toBe(labels.join(".").toLowerCase());
+      }),
+    );
+  });
+
+  it("decodes the octal escapes Route 53 uses for characters such as the wildcard", () => {
+    expect(normaliseDnsName("\\052.Payments.Apps.Example.com.")).toBe("*.payments.apps.example.com");
+  });
+
+  it("gives each service exactly its own name and the names below it in the zone", () => {
+    fc.assert(
+      fc.property(slug, fc.array(label, { minLength: 1, maxLength: 3 }), (s, zoneLabels) => {
+        const zone = zoneLabels.join(".");
+        const names = serviceDnsNames(s, zone);
+        expect(names.apex).toBe(`${s}.${zone}`);
+        expect(names.wildcard).toBe(`*.${s}.${zone}`);
+      }),
+    );
+  });
+
+  it("derives stack names that are valid Terraform Cloud workspace and directory names", () => {
+    fc.assert(
+      fc.property(slug, stage, (s, st) => {
+        for (const name of [stackNames.environment(st), stackNames.onboarding(s), stackNames.service(s, st)]) {
+          expect(name).toMatch(/^[a-z0-9-]{1,90}$/);
+        }
+        expect(stackNames.service(s, st)).not.toBe(stackNames.environment(st));
+      }),
+    );
+  });
+
+  it("reports a per-stage name over its AWS limit, and only then", () => {
+    fc.assert(
+      fc.property(slug, stage, (s, st) => {
+        const names = serviceStageNames(s, st);
+        const over = overLimit(names).map((n) => n.what);
+        for (const n of Object.values(names)) expect(over.includes(n.what)).toBe(n.name.length > n.limit);
+      }),
+    );
+  });
+
+  it("lays out one public and one private subnet per AZ, disjoint and inside the VPC", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 24 }), fc.integer({ min: 1, max: 6 }), (octet, prefix, az) => {
+        const cidr = `10.${octet}.0.0/${prefix}`;
+        const layout = subnetLayout(cidr, az);
+        if (!layout) return;
+        const all = [...layout.public, ...layout.private];
+        expect(layout.public).toHaveLength(az);
+        expect(layout.private).toHaveLength(az);
+        all.forEach((a, i) => {
+          expect(cidrsOverlap(a, cidr)).toBe(true);
+          all.slice(i + 1).forEach((b) => expect(cidrsOverlap(a, b)).toBe(false));
+        });
+      }),
+    );
+  });
+});

@@ -1,0 +1,84 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { PROJECT_ROOT } from "../src/paths";
+
+/**
+ * `npm run bench`: synthesizes configs of 1, 50 and 500 services, generated from the example, the
+ * project's way (`npm run synth`: incremental tsc, then the compiled app) and the naive way
+ * (`cdktf synth` running the TypeScript sources with ts-node), and prints wall time and peak RSS.
+ */
+
+const SIZES = (process.env.BENCH_SIZES ?? "1,50,500").split(",").map(Number);
+const WORK = path.join(PROJECT_ROOT, ".tmp", "bench");
+const BIN = path.join(PROJECT_ROOT, "node_modules", ".bin");
+
+interface Measurement {
+  readonly wall: number;
+  readonly peakMiB: number;
+}
+
+function configWithServices(count: number): string {
+  const example = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "config", "example.yaml"), "utf8"));
+  example.services = Array.from({ length: count }, (_, i) => {
+    const slug = `svc-${String(i + 1).padStart(4, "0")}`;
+    return { slug, gitlabProjectPath: `acme/services/${slug}`, branchRestriction: "protected" };
+  });
+  const file = path.join(WORK, `services-${count}.yaml`);
+  fs.writeFileSync(file, YAML.stringify(example));
+  return file;
+}
+
+function measure(command: string[], cwd: string): Measurement {
+  const result = spawnSync("python3", [path.join(PROJECT_ROOT, "bench", "measure.py"), ...command], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
+  const parsed = JSON.parse(result.stdout);
+  if (parsed.code !== 0) throw new Error(`${command.join(" ")} failed (${parsed.code}):\n${parsed.stderr}`);
+  return { wall: parsed.wall, peakMiB: parsed.peakMiB };
+}
+
+/** The project's path: exactly what `npm run synth` runs. */
+function projectWay(config: string, out: string): Measurement {
+  return measure(["npm", "run", "--silent", "synth", "--", "--config", config, "--out", `${out}/cdktf.out`, "--generated", `${out}/generated`], PROJECT_ROOT);
+}
+
+/** The naive path: `cdktf synth` with an app that runs the sources through ts-node. */
+function naiveWay(config: string, out: string): Measurement {
+  fs.mkdirSync(out, { recursive: true });
+  const app = [
+    path.join(BIN, "ts-node"),
+    "--project",
+    path.join(PROJECT_ROOT, "tsconfig.json"),
+    path.join(PROJECT_ROOT, "src", "main.ts"),
+    "--config",
+    config,
+    "--generated",
+    path.join(out, "generated"),
+  ].join(" ");
+  fs.writeFileSync(path.join(out, "cdktf.json"), JSON.stringify({ language: "typescript", app, sendCrashReports: "false" }));
+  return measure([path.join(BIN, "cdktf"), "synth", "--output", path.join(out, "cdktf.out")], out);
+}
+
+function main(): void {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  const rows: string[] = [];
+  const header = "| services | stacks | npm run synth: wall | peak RSS | cdktf synth + ts-node: wall | peak RSS | speed-up |";
+  rows.push(header, "|---:|---:|---:|---:|---:|---:|---:|");
+  for (const size of SIZES) {
+    const config = configWithServices(size);
+    const fast = projectWay(config, path.join(WORK, `fast-${size}`));
+    const stacks = fs.readdirSync(path.join(WORK, `fast-${size}`, "generated")).length;
+    const naive = naiveWay(config, path.join(WORK, `naive-${size}`));
+    const row = `| ${size} | ${stacks} | ${fast.wall.toFixed(2)} s | ${fast.peakMiB.toFixed(0)} MiB | ${naive.wall.toFixed(2)} s | ${naive.peakMiB.toFixed(0)} MiB | ${(naive.wall / fast.wall).toFixed(1)}× |`;
+    rows.push(row);
+    process.stdout.write(`${row}\n`);
+  }
+  process.stdout.write(`\n${rows.join("\n")}\n`);
+}
+
+main();

@@ -65,6 +65,7 @@ export const IAM_PATHS = {
   deploy: `/${PLATFORM}/deploy/`,
   execution: `/${PLATFORM}/execution/`,
   ecrAccess: `/${PLATFORM}/ecr-access/`,
+  read: `/${PLATFORM}/read/`,
   platform: `/${PLATFORM}/platform/`,
 } as const;
 
@@ -108,6 +109,7 @@ export function serviceStageNames(slug: string, stage: string) {
     deployRole: { what: "deploy role name", name: `${unit}-deploy`, limit: 64 },
     executionRole: { what: "execution role name", name: `${unit}-exec`, limit: 64 },
     ecrAccessRole: { what: "ECR access role name", name: `${unit}-ecr`, limit: 64 },
+    readRole: { what: "read role name", name: `${unit}-read`, limit: 64 },
     appRunnerService: { what: "App Runner service name", name: unit, limit: 40 },
     ecsService: { what: "ECS service name", name: unit, limit: 255 },
     databaseCluster: { what: "Aurora cluster identifier", name: unit, limit: 63 },

@@ -48,7 +48,7 @@ export function platformKeyPolicy(ctx: KeyPolicyContext): PolicyStatement[] {
       Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
       Effect: "Allow",
       Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
       Resource: "*",
       Condition: {
         ArnLike: {

@@ -35,7 +35,7 @@ describe("the state-bootstrap stack", () => {
       Effect: "Deny",
       Principal: "*",
       Action: "s3:*",
-      Resource: [expect.stringMatching(/^\$\{aws_s3_bucket\.state-bucket_\w+\.arn\}$/), expect.stringMatching(/^\$\{aws_s3_bucket\.state-bucket_\w+\.arn\}\/\*$/)],
+      Resource: ["arn:aws:s3:::acme-apps-platform-tfstate", "arn:aws:s3:::acme-apps-platform-tfstate/*"],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
   });

@@ -16,6 +16,8 @@ export interface StateBucketProps {
   readonly kmsKeyArn: string;
   /** Days a superseded state version is kept, for rollback after a bad apply. @default 90 */
   readonly noncurrentVersionDays?: number;
+  /** The partition, for the bucket ARN written into its policy. @default "aws" */
+  readonly partition?: string;
   /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
@@ -33,6 +35,8 @@ export class StateBucket extends Construct {
     super(scope, id);
     const noncurrentVersionDays = props.noncurrentVersionDays ?? 90;
     const extraStatements = props.policyStatements ?? (() => []);
+    // The policy names the bucket by a literal ARN, so the plan shows exactly what S3 will enforce.
+    const literalArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;
 
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: false });
     this.arn = this.bucket.arn;
@@ -72,7 +76,7 @@ export class StateBucket extends Construct {
     // S3 rejects a bucket policy while the public access block is being written; order them.
     new S3BucketPolicy(this, "policy", {
       bucket,
-      policy: policyJson([denyInsecureTransport(this.arn), ...extraStatements(this.arn)]),
+      policy: policyJson([denyInsecureTransport(literalArn), ...extraStatements(literalArn)]),
       dependsOn: [publicAccess],
     });
   }

@@ -1,0 +1,76 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
+import { IAM_PATHS, serviceStageNames } from "../../naming";
+import { serviceAssumesRole } from "../../policy/statements";
+import { assumedByCiRoles } from "../../policy/ci";
+import {
+  TenantScope,
+  deployRoleStatements,
+  ecrAccessRoleStatements,
+  executionRoleStatements,
+  readRoleStatements,
+} from "../../policy/tenant";
+import { PolicyRole } from "../iam/policy-role";
+
+export interface TenantRolesProps {
+  /** The service and stage the roles are for. */
+  readonly tenant: TenantScope;
+  /** The provider of the stage's platform account. */
+  readonly provider: TerraformProvider;
+  /** The service's CI apply role, the only principal that may assume the deploy role. */
+  readonly ciApplyRoleArn: string;
+  /** The service's CI plan role, which may assume the read role (as may the apply role). */
+  readonly ciPlanRoleArn: string;
+  /** The CI roles, which IAM requires to exist before a trust policy names them. */
+  readonly ciRoles: ITerraformDependable[];
+}
+
+/**
+ * A service's roles in one stage's platform account: the deploy role its apply pipeline works with,
+ * the read role its merge-request plans work with, and the runtime roles its compute runs as.
+ */
+export class TenantRoles extends Construct {
+  public readonly deploy: PolicyRole;
+  public readonly read: PolicyRole;
+  public readonly execution: PolicyRole;
+  public readonly ecrAccess: PolicyRole;
+
+  constructor(scope: Construct, id: string, props: TenantRolesProps) {
+    super(scope, id);
+    const { tenant, provider } = props;
+    const names = serviceStageNames(tenant.slug, tenant.stage);
+    const common = { provider, dependsOn: props.ciRoles };
+
+    this.deploy = new PolicyRole(this, "deploy", {
+      ...common,
+      roleName: names.deployRole.name,
+      path: IAM_PATHS.deploy,
+      trust: [assumedByCiRoles("ThisServicesApplyPipelinesOnly", [props.ciApplyRoleArn])],
+      statements: deployRoleStatements(tenant),
+    });
+    this.read = new PolicyRole(this, "read", {
+      ...common,
+      roleName: names.readRole.name,
+      path: IAM_PATHS.read,
+      trust: [assumedByCiRoles("ThisServicesPipelines", [props.ciPlanRoleArn, props.ciApplyRoleArn])],
+      statements: readRoleStatements(tenant),
+    });
+    this.execution = new PolicyRole(this, "execution", {
+      provider,
+      roleName: names.executionRole.name,
+      path: IAM_PATHS.execution,
+      trust: ["tasks.apprunner.amazonaws.com", "ecs-tasks.amazonaws.com", "lambda.amazonaws.com"].map((service, i) => ({
+        ...serviceAssumesRole(service, tenant.accountId),
+        Sid: `Runtime${i + 1}AssumesRoleForThisAccount`,
+      })),
+      statements: executionRoleStatements(tenant),
+    });
+    this.ecrAccess = new PolicyRole(this, "ecr-access", {
+      provider,
+      roleName: names.ecrAccessRole.name,
+      path: IAM_PATHS.ecrAccess,
+      trust: [serviceAssumesRole("build.apprunner.amazonaws.com", tenant.accountId)],
+      statements: ecrAccessRoleStatements(tenant),
+    });
+  }
+}

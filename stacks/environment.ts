@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { skipCheck } from "../src/checks";
 import { PlatformConfig } from "../src/config/schema";
 import { ContractPublisher } from "../src/constructs/contract/contract-publisher";
 import { AccountProvider } from "../src/constructs/core/account-provider";
@@ -43,6 +44,8 @@ export class EnvironmentStack extends PlatformStack {
       azCount: stageConfig.network.azCount,
       natMode: stageConfig.network.natMode,
       transitGatewayId: stageConfig.network.transitGatewayId,
+      region: config.region,
+      availabilityZones: stageConfig.network.availabilityZones,
     });
     new VpcFlowLogs(this, "flow-logs", {
       vpcId: this.network.vpcId,
@@ -52,6 +55,8 @@ export class EnvironmentStack extends PlatformStack {
       accountId: stageConfig.accountId,
     });
     const zone = new Route53Zone(this, "zone", { name: stageConfig.zoneName, comment: `${PLATFORM} ${stage}` });
+    skipCheck(zone, "CKV2_AWS_38", "DNSSEC signing needs a key-signing key in us-east-1 and a DS record in the parent zone, which the platform does not own");
+    skipCheck(zone, "CKV2_AWS_39", "query logging needs a us-east-1 log group per zone; the services behind these names log their own requests");
 
     this.contract = new ContractPublisher(this, "contract", {
       stage,

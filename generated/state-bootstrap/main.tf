@@ -52,6 +52,9 @@ resource "aws_kms_alias" "state-key_alias_63E2A9D5" {
   target_key_id = "${aws_kms_key.state-key_753BFC90.key_id}"
 }
 resource "aws_s3_bucket" "state-bucket_828F7150" {
+  # checkov:skip=CKV_AWS_18: only the roles the bucket policy names touch state; object access is audited by CloudTrail data events, not a log bucket per state bucket
+  # checkov:skip=CKV_AWS_144: versioning keeps every state version for rollback; a copy in a second region is an organisation's disaster-recovery choice, not a default
+  # checkov:skip=CKV2_AWS_62: nothing consumes state-change events: Terraform reads state when it runs
   bucket = "acme-apps-platform-tfstate"
   force_destroy = false
   tags = {

@@ -42,6 +42,10 @@ const network = z
       .default("single")
       .describe("single: one NAT gateway for all AZs; per-az: one per AZ; none: private subnets without egress."),
     transitGatewayId: pattern(TRANSIT_GATEWAY_ID_PATTERN, "Attach the VPC's private subnets to this Transit Gateway.").optional(),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "must be an Availability Zone name such as eu-central-1a" }))
+      .optional()
+      .describe("The AZs by name, one per azCount (default: the region's first ones, a, b, c, ...)."),
   })
   .describe("The stage's shared VPC.");
 
@@ -201,6 +205,9 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       );
     } else if (str(net.transitGatewayId)) {
       tgwStages.push([name, cidr]);
+    }
+    if (Array.isArray(net.availabilityZones) && net.availabilityZones.length !== azCount) {
+      issue(["stages", name, "network", "availabilityZones"], `must name exactly azCount (${azCount}) zones`, net.availabilityZones.length);
     }
     if (net.natMode === "per-az" && azCount === 1) {
       issue(["stages", name, "network", "natMode"], 'must be "single" or "none" with one AZ', net.natMode);

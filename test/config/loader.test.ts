@@ -84,7 +84,12 @@ describe("the platform config loader", () => {
       '    branchRestriction: "release/*"',
       'services[2].branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$, got "release/*" (c.yaml:52:24)',
     ],
-    ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId (c.yaml:33:7)"],
+    [
+      "      natMode: single",
+      "      natMode: single\n      availabilityZones: [eu-central-1a]",
+      "stages.dev.network.availabilityZones must name exactly azCount (2) zones, got 1 (c.yaml:33:26)",
+    ],
+    ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId, availabilityZones (c.yaml:33:7)"],
   ])("refuses %j changed to %j with the message %j", (from, to, message) => {
     expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
   });

@@ -76,6 +76,12 @@ describe("the environment stack", () => {
     ]);
   });
 
+  it("pins the subnets to named zones and stops the plan when one is not available", () => {
+    const zones = Object.values(prod.data!.aws_availability_zones)[0] as any;
+    expect(zones.filter).toEqual([{ name: "zone-name", values: ["eu-central-1a", "eu-central-1b", "eu-central-1c"] }]);
+    expect(zones.lifecycle.postcondition[0].condition).toBe("${length(self.names) == 3}");
+  });
+
   it("closes the default security group and creates the stage's hosted zone", () => {
     const sg = onlyResource(dev, "aws_default_security_group");
     expect(sg.ingress).toBeUndefined();

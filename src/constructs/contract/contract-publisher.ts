@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { skipCheck } from "../../checks";
 import { CONTRACT, CONTRACT_ENTRIES, ContractEntry, contractParameterName } from "../../contract";
 
 export interface ContractPublisherProps {
@@ -20,12 +21,13 @@ export class ContractPublisher extends Construct {
       const spec = CONTRACT[entry];
       const value = props.values[entry];
       const name = contractParameterName(props.stage, entry);
-      new SsmParameter(this, spec.key, {
+      const parameter = new SsmParameter(this, spec.key, {
         name,
         type: spec.type,
         value: Array.isArray(value) ? Fn.join(",", value) : value,
         description: spec.description,
       });
+      skipCheck(parameter, "CKV2_AWS_34", "contract values are resource identifiers, not secrets; SecureString would make every reader need the platform key");
       return name;
     });
   }

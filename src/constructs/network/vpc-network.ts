@@ -23,6 +23,10 @@ export interface VpcNetworkProps {
   readonly azCount?: number;
   /** NAT gateways: one shared, one per AZ, or none (private subnets without internet egress). @default "single" */
   readonly natMode?: NatMode;
+  /** The region, for the default AZ names. */
+  readonly region: string;
+  /** The AZs by name, one per AZ. @default the region's first ones: `<region>a`, `<region>b`, ... */
+  readonly availabilityZones?: string[];
   /** A Transit Gateway to attach the private subnets to. @default no attachment */
   readonly transitGatewayId?: string;
 }
@@ -51,9 +55,21 @@ export class VpcNetwork extends Construct {
     const layout = subnetLayout(props.cidr, azCount);
     if (!layout) throw new Error(`VpcNetwork cidr ${JSON.stringify(props.cidr)} cannot hold 2 × ${azCount} subnets.`);
 
+    const zoneNames = props.availabilityZones ?? Array.from({ length: azCount }, (_, i) => `${props.region}${"abcdef"[i]}`);
+    // The zones are named, not "whatever is available": a zone AWS adds later must not move subnets.
+    // The postcondition stops a plan when a named zone does not exist or is not available, rather
+    // than letting element() wrap around and put two subnets of a tier in one zone.
     const zones = new DataAwsAvailabilityZones(this, "zones", {
       state: "available",
-      filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+      filter: [{ name: "zone-name", values: zoneNames }],
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${length(self.names) == ${zoneNames.length}}`,
+            errorMessage: `Not all of the Availability Zones ${zoneNames.join(", ")} are available in this region; name existing ones in the stage's network.availabilityZones.`,
+          },
+        ],
+      },
     });
     const az = (i: number) => Fn.element(zones.names, i);
 

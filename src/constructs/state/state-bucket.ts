@@ -8,6 +8,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PolicyStatement, policyJson } from "../../policy/document";
 import { denyInsecureTransport } from "../../policy/statements";
+import { skipCheck } from "../../checks";
 
 export interface StateBucketProps {
   /** The bucket name (globally unique). */
@@ -39,6 +40,9 @@ export class StateBucket extends Construct {
     const literalArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;
 
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: false });
+    skipCheck(this.bucket, "CKV_AWS_18", "only the roles the bucket policy names touch state; object access is audited by CloudTrail data events, not a log bucket per state bucket");
+    skipCheck(this.bucket, "CKV_AWS_144", "versioning keeps every state version for rollback; a copy in a second region is an organisation's disaster-recovery choice, not a default");
+    skipCheck(this.bucket, "CKV2_AWS_62", "nothing consumes state-change events: Terraform reads state when it runs");
     this.arn = this.bucket.arn;
     this.name = this.bucket.bucket;
     const bucket = this.bucket.id;

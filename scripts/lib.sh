@@ -1,0 +1,44 @@
+# Shared settings of the project's scripts. Everything they download or build stays inside the project
+# (.cache/, .terraform-providers/), so a CI cache of those folders makes a second run fast, and nothing
+# is written to the home directory.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+export CHECKPOINT_DISABLE=1
+export TF_IN_AUTOMATION=1
+export TF_INPUT=0
+
+CACHE="$ROOT/.cache"
+export GOPATH="$CACHE/go"
+export GOMODCACHE="$CACHE/go/mod"
+export GOCACHE="$CACHE/go/build"
+export GOFLAGS="-modcacherw"
+export CGO_ENABLED=0
+export GOBIN="$CACHE/bin"
+export PATH="$GOBIN:$PATH"
+
+MIRROR="$ROOT/.terraform-providers"
+export TF_CLI_CONFIG_FILE="$MIRROR/terraformrc"
+export TF_PLUGIN_CACHE_DIR="$CACHE/terraform-plugins"
+mkdir -p "$CACHE" "$GOBIN" "$MIRROR" "$TF_PLUGIN_CACHE_DIR"
+
+TERRAFORM_VERSION="$(tr -d '[:space:]' < "$ROOT/.terraform-version")"
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# Runs a command under GNU time when there is one, appending "<label> <seconds> s, <MiB> MiB peak" to
+# .cache/timings.log, so build costs are measured where they happen.
+timed() {
+  local label="$1"; shift
+  if [ -x /usr/bin/time ]; then
+    local out; out="$(mktemp)"
+    /usr/bin/time -f '%e %M' -o "$out" "$@"
+    local rc=$?
+    read -r secs kib < "$out" || true
+    rm -f "$out"
+    printf '%s %s s, %s MiB peak\n' "$label" "$secs" "$((kib / 1024))" | tee -a "$CACHE/timings.log" >&2
+    return $rc
+  fi
+  "$@"
+}

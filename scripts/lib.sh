@@ -22,6 +22,8 @@ MIRROR="$ROOT/.terraform-providers"
 export TF_CLI_CONFIG_FILE="$MIRROR/terraformrc"
 export TF_PLUGIN_CACHE_DIR="$CACHE/terraform-plugins"
 mkdir -p "$CACHE" "$GOBIN" "$MIRROR" "$TF_PLUGIN_CACHE_DIR"
+# scripts/providers.sh writes the real file; until then Terraform gets an empty one, not the user's.
+[ -f "$TF_CLI_CONFIG_FILE" ] || : > "$TF_CLI_CONFIG_FILE"
 
 TERRAFORM_VERSION="$(tr -d '[:space:]' < "$ROOT/.terraform-version")"
 

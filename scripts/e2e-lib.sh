@@ -1,0 +1,33 @@
+# Helpers of the end-to-end scripts. Source after lib.sh.
+# shellcheck shell=bash
+
+E2E="$ROOT/.tmp/e2e"
+mkdir -p "$E2E"
+TF="${TF:-$("$ROOT/scripts/terraform.sh")}"
+export TF
+
+# The backend settings that point the generated S3 backend block at the emulator. The committed
+# block stays as generated; these only add endpoints (and path-style addressing, since bucket
+# names cannot be host names on 127.0.0.1).
+write_backend_overrides() {
+  cat > "$1" <<HCL
+endpoints = {
+  s3       = "$MOTO_URL"
+  dynamodb = "$MOTO_URL"
+  sts      = "$MOTO_URL"
+  iam      = "$MOTO_URL"
+}
+use_path_style              = true
+skip_credentials_validation = true
+skip_requesting_account_id  = true
+skip_metadata_api_check     = true
+HCL
+}
+
+# Prints the generated S3 backend block of a stack, verbatim.
+backend_block_of() {
+  awk '/^  backend "s3" \{/{on=1} on{print} on&&/^  \}/{exit}' "$ROOT/generated/$1/main.tf"
+}
+
+pass() { printf 'PASS %s\n' "$*"; }
+fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The S3 backend for real, against the emulator: the backend block the project generates for
-# environment-dev, init, apply, a second workspace, lock contention in each lock mode, and recovery
-# from a crashed apply with force-unlock. Expects moto (scripts/moto.sh) and the state bucket, lock
-# table and key of the platform to exist there.
+# environment-dev (with its key moved under lock-test/, so these applies never touch the
+# environment's own state), init, apply, a second workspace, lock contention in each lock mode, and
+# recovery from a crashed apply with force-unlock. Expects moto (scripts/moto.sh) and the platform's
+# state bucket, lock table and key in it.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 
@@ -11,6 +12,7 @@ DIR="$E2E/backend"
 rm -rf "$DIR"; mkdir -p "$DIR"
 BACKEND_OVERRIDES="$DIR/moto.s3.tfbackend"
 write_backend_overrides "$BACKEND_OVERRIDES"
+echo 'key = "lock-test/environment/dev/terraform.tfstate"' >> "$BACKEND_OVERRIDES"
 
 # A configuration with the generated backend block and workspace guard, and one slow resource so
 # that two applies overlap.
@@ -54,7 +56,7 @@ pass "a plan of environment-dev in a second workspace (prod) fails with: $(grep 
 import boto3, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1])
 keys = [o["Key"] for o in s3.list_objects_v2(Bucket="acme-apps-platform-tfstate").get("Contents", [])]
-assert "env/prod/environment/dev/terraform.tfstate" in keys or "env/dev/environment/dev/terraform.tfstate" in keys, keys
+assert "env/dev/lock-test/environment/dev/terraform.tfstate" in keys, keys
 print("state objects:", ", ".join(sorted(keys)))
 PY
 

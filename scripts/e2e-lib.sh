@@ -31,3 +31,14 @@ backend_block_of() {
 
 pass() { printf 'PASS %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
+
+# Copies a generated stack into a work directory. When the mirror holds other provider versions than
+# the generated code pins (see scripts/providers.sh), the copy's constraints name the mirror's.
+# shellcheck disable=SC1091
+source "$MIRROR/versions.env"
+copy_stack() {
+  local stack="$1" work="$2"
+  rm -rf "$work"; mkdir -p "$work"; cp "$ROOT/generated/$stack/main.tf" "$work/"
+  sed -i -e "s/version = \"$PROVIDER_AWS_WANTED\"/version = \"$PROVIDER_AWS_VERSION\"/" \
+         -e "s/version = \"$PROVIDER_RANDOM_WANTED\"/version = \"$PROVIDER_RANDOM_VERSION\"/" "$work/main.tf"
+}

@@ -6,7 +6,8 @@ MOTO_LOG="$ROOT/.tmp/e2e/moto.log"
 mkdir -p "$(dirname "$MOTO_LOG")"
 MOTO_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 # Requests signed with the dummy keys act in the deployment account of the example config.
-MOTO_ACCOUNT_ID="${MOTO_ACCOUNT_ID:-111111111111}" "$CACHE/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+export MOTO_ACCOUNT_ID="${MOTO_ACCOUNT_ID:-111111111111}"
+"$CACHE/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 
 stop_moto() {

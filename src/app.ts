@@ -10,11 +10,30 @@ import { OnboardingStack } from "../stacks/onboarding";
  * Every stack of a platform config, in the order they are first applied. Pure: it only adds
  * constructs to `scope`, so tests build exactly what `npm run synth` builds.
  */
-export function buildPlatform(scope: Construct, config: PlatformConfig): PlatformStack[] {
-  const stacks: PlatformStack[] = [];
-  if (config.backend.kind === "s3") stacks.push(new StateBootstrapStack(scope, config));
-  stacks.push(new CiIdentityStack(scope, config));
-  for (const stage of Object.keys(config.stages)) stacks.push(new EnvironmentStack(scope, config, stage));
-  for (const service of config.services) stacks.push(new OnboardingStack(scope, config, service));
-  return stacks;
+export function buildPlatform(scope: Construct, config: PlatformConfig, shard?: Shard): PlatformStack[] {
+  return stackFactories(config)
+    .filter((_, i) => !shard || i % shard.count === shard.index)
+    .map((create) => create(scope));
+}
+
+/** One of `count` disjoint parts of the stacks, for synthesizing them in parallel processes. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+type StackFactory = (scope: Construct) => PlatformStack;
+
+function stackFactories(config: PlatformConfig): StackFactory[] {
+  return [
+    ...(config.backend.kind === "s3" ? [(scope: Construct) => new StateBootstrapStack(scope, config)] : []),
+    (scope: Construct) => new CiIdentityStack(scope, config),
+    ...Object.keys(config.stages).map((stage) => (scope: Construct) => new EnvironmentStack(scope, config, stage)),
+    ...config.services.map((service) => (scope: Construct) => new OnboardingStack(scope, config, service)),
+  ];
+}
+
+/** How many stacks a config has, without building them. */
+export function stackCount(config: PlatformConfig): number {
+  return stackFactories(config).length;
 }

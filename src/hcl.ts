@@ -4,7 +4,7 @@
  *  - a string that mixes literal text and references is written without escaping its quotes
  *    (`policy = "{"Version":...${aws_x.y.arn}..."}"`);
  *  - `precondition`/`postcondition` blocks are written as a list attribute;
- *  - `depends_on` entries are written as quoted strings.
+ *  - `depends_on` entries and `provider` meta-arguments are written as quoted strings.
  * It also writes every line flush left. The repairs are syntactic and leave the meaning unchanged;
  * `terraform validate` over every generated stack (npm run test:e2e) checks the result.
  */
@@ -97,6 +97,7 @@ export function repairHcl(hcl: string): string {
       continue;
     }
     if (top === "depends-list" && /^"[^"$]+",?$/.test(line)) line = line.replace(/"/g, "");
+    if (/^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/.test(line)) line = line.replace(/"/g, "");
 
     const attr = ATTRIBUTE_STRING.exec(line);
     if (attr && endsEarly(attr[2])) line = `${attr[1]} = "${escapeLiteralParts(attr[2])}"${attr[3]}`;

@@ -20,6 +20,10 @@ describe("the HCL repair of CDKTF's renderer output", () => {
     expect(repairHcl('depends_on = [\n"aws_internet_gateway.igw",\n]')).toBe("depends_on = [\n  aws_internet_gateway.igw,\n]");
   });
 
+  it("unquotes provider references", () => {
+    expect(repairHcl('resource "a" "b" {\nprovider = "aws.stage_dev"\n}')).toBe('resource "a" "b" {\n  provider = aws.stage_dev\n}');
+  });
+
   it("keeps heredoc bodies byte for byte", () => {
     const heredoc = 'x = <<EOF\n  {"a": "b"}\n    indented\nEOF\ny = 1';
     expect(repairHcl(heredoc)).toBe(heredoc);

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../src/config/loader";
-import { formatSummary, optionsFrom, run, synthesize } from "../src/main";
+import { formatSummary, mergeShards, optionsFrom, run, synthesize } from "../src/main";
 import { EXAMPLE_FILE, ROOT } from "./helpers";
 
 function scratch(name: string): string {
@@ -18,23 +18,23 @@ describe("npm run synth", () => {
     expect(optionsFrom([], {}).configFile).toBe(EXAMPLE_FILE);
   });
 
-  it("writes nothing when the config is invalid", () => {
+  it("writes nothing when the config is invalid", async () => {
     const dir = scratch("invalid");
     const options = {
       configFile: path.join(ROOT, "test", "fixtures", "planted-mistakes.yaml"),
       outdir: path.join(dir, "cdktf.out"),
       generatedDir: path.join(dir, "generated"),
     };
-    expect(() => synthesize(options)).toThrow(ConfigError);
+    await expect(synthesize(options)).rejects.toThrow(ConfigError);
     expect(fs.existsSync(dir)).toBe(false);
   });
 
-  it("exits with 2 and prints every problem when the config is invalid", () => {
+  it("exits with 2 and prints every problem when the config is invalid", async () => {
     const dir = scratch("cli");
     const out: string[] = [];
     const err: string[] = [];
     const planted = path.join(ROOT, "test", "fixtures", "planted-mistakes.yaml");
-    const code = run(["--config", planted, "--out", path.join(dir, "out"), "--generated", path.join(dir, "gen")], {}, {
+    const code = await run(["--config", planted, "--out", path.join(dir, "out"), "--generated", path.join(dir, "gen")], {}, {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
     });
@@ -44,12 +44,12 @@ describe("npm run synth", () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
-  it("writes JSON and HCL for every stack, removes stacks that are gone and prints a line per stack", () => {
+  it("writes JSON and HCL for every stack, removes stacks that are gone and prints a line per stack", async () => {
     const dir = scratch("valid");
     const generatedDir = path.join(dir, "generated");
     fs.mkdirSync(path.join(generatedDir, "environment-gone"), { recursive: true });
     fs.writeFileSync(path.join(generatedDir, "environment-gone", "main.tf"), "");
-    const summaries = synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
+    const summaries = await synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
 
     expect(fs.readdirSync(generatedDir).sort()).toEqual([
       "ci-identity",
@@ -74,10 +74,10 @@ describe("npm run synth", () => {
     ]);
   });
 
-  it("has committed generated/ HCL identical to a fresh synth of the example", () => {
+  it("has committed generated/ HCL identical to a fresh synth of the example", async () => {
     const dir = scratch("fresh");
     const generatedDir = path.join(dir, "generated");
-    synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
+    await synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
     for (const stack of fs.readdirSync(generatedDir)) {
       const committed = path.join(ROOT, "generated", stack, "main.tf");
       expect(fs.existsSync(committed) ? fs.readFileSync(committed, "utf8") : `missing ${committed}`).toBe(
@@ -85,5 +85,37 @@ describe("npm run synth", () => {
       );
     }
     expect(fs.readdirSync(path.join(ROOT, "generated")).sort()).toEqual(fs.readdirSync(generatedDir).sort());
+  });
+});
+
+describe("parallel synth", () => {
+  it("splits the stacks into disjoint shards whose merged output equals a one-process synth", async () => {
+    const dir = scratch("shards");
+    const YAML = require("yaml");
+    const raw = YAML.parse(fs.readFileSync(EXAMPLE_FILE, "utf8"));
+    raw.services = Array.from({ length: 12 }, (_, i) => ({ slug: `svc-${i + 10}`, gitlabProjectPath: `acme/svc-${i + 10}` }));
+    fs.mkdirSync(dir, { recursive: true });
+    const configFile = path.join(dir, "config.yaml");
+    fs.writeFileSync(configFile, YAML.stringify(raw));
+
+    const whole = await synthesize({ configFile, outdir: path.join(dir, "one"), generatedDir: path.join(dir, "gen-one") }, 1);
+    const shardOut: string[] = [];
+    for (const index of [0, 1]) {
+      const out: string[] = [];
+      const outdir = path.join(dir, "merged", `.shard-${index}`);
+      await run(["--config", configFile, "--out", outdir, "--generated", path.join(dir, "gen-two"), "--shard", `${index}/2`], {}, { out: (t) => out.push(t), err: () => undefined });
+      shardOut.push(...JSON.parse(out.join("")).map((s: { name: string }) => s.name));
+      expect(fs.existsSync(outdir)).toBe(true);
+    }
+    mergeShards(path.join(dir, "merged"), [0, 1].map((i) => path.join(dir, "merged", `.shard-${i}`)));
+
+    expect(shardOut.sort()).toEqual(whole.map((s) => s.name).sort());
+    expect(new Set(shardOut).size).toBe(shardOut.length);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "merged", "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(whole.map((s) => s.name).sort());
+    for (const s of whole) {
+      expect(fs.readFileSync(path.join(dir, "gen-two", s.name, "main.tf"), "utf8")).toBe(fs.readFileSync(path.join(dir, "gen-one", s.name, "main.tf"), "utf8"));
+      expect(fs.existsSync(path.join(dir, "merged", "stacks", s.name, "cdk.tf.json"))).toBe(true);
+    }
   });
 });

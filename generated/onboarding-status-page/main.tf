@@ -227,7 +227,7 @@ resource "aws_iam_role" "dev-roles_deploy_role_2784EF13" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-1_282556D0" {
   name = "status-page-dev-deploy-1"
@@ -239,12 +239,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-1_282556D0" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-1_80C856E4" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-1_282556D0.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
   name = "status-page-dev-deploy-2"
@@ -256,12 +256,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-2_E67EF14A" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-2_81FCA0E9.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
   name = "status-page-dev-deploy-3"
@@ -273,12 +273,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-3_53202F77" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-3_5347B347.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-4_08225D58" {
   name = "status-page-dev-deploy-4"
@@ -290,12 +290,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-4_08225D58" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-4_241578F9" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-4_08225D58.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_read_role_9401EE55" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ThisServicesPipelines\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-plan\",\"arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-apply\"]},\"Action\":\"sts:AssumeRole\"}]}"
@@ -312,7 +312,7 @@ resource "aws_iam_role" "dev-roles_read_role_9401EE55" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
   name = "status-page-dev-read-1"
@@ -324,12 +324,12 @@ resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_read_attachment-1_507B8287" {
   policy_arn = "${aws_iam_policy.dev-roles_read_policy-1_D117B91D.arn}"
   role = "${aws_iam_role.dev-roles_read_role_9401EE55.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_execution_role_2EA0187C" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Runtime1AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"tasks.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}},{\"Sid\":\"Runtime2AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}},{\"Sid\":\"Runtime3AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}}]}"
@@ -342,7 +342,7 @@ resource "aws_iam_role" "dev-roles_execution_role_2EA0187C" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
   name = "status-page-dev-exec-1"
@@ -354,12 +354,12 @@ resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_execution_attachment-1_1DD9256F" {
   policy_arn = "${aws_iam_policy.dev-roles_execution_policy-1_6616D376.arn}"
   role = "${aws_iam_role.dev-roles_execution_role_2EA0187C.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_ecr-access_role_3C4390D7" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ServiceAssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"build.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}}]}"
@@ -372,7 +372,7 @@ resource "aws_iam_role" "dev-roles_ecr-access_role_3C4390D7" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_ecr-access_policy-1_4F46A44D" {
   name = "status-page-dev-ecr-1"
@@ -384,12 +384,12 @@ resource "aws_iam_policy" "dev-roles_ecr-access_policy-1_4F46A44D" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_ecr-access_attachment-1_1990653E" {
   policy_arn = "${aws_iam_policy.dev-roles_ecr-access_policy-1_4F46A44D.arn}"
   role = "${aws_iam_role.dev-roles_ecr-access_role_3C4390D7.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 
 output "dev_deploy_role_arn" {
@@ -422,7 +422,7 @@ resource "aws_iam_role" "prod-roles_deploy_role_943E801C" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_deploy_policy-1_224741F9" {
   name = "status-page-prod-deploy-1"
@@ -434,12 +434,12 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-1_224741F9" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-1_A353C1F7" {
   policy_arn = "${aws_iam_policy.prod-roles_deploy_policy-1_224741F9.arn}"
   role = "${aws_iam_role.prod-roles_deploy_role_943E801C.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_deploy_policy-2_CAA1F591" {
   name = "status-page-prod-deploy-2"
@@ -451,12 +451,12 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-2_CAA1F591" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-2_96E6BEAF" {
   policy_arn = "${aws_iam_policy.prod-roles_deploy_policy-2_CAA1F591.arn}"
   role = "${aws_iam_role.prod-roles_deploy_role_943E801C.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_deploy_policy-3_B5E6E59C" {
   name = "status-page-prod-deploy-3"
@@ -468,12 +468,12 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-3_B5E6E59C" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-3_230D75B0" {
   policy_arn = "${aws_iam_policy.prod-roles_deploy_policy-3_B5E6E59C.arn}"
   role = "${aws_iam_role.prod-roles_deploy_role_943E801C.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_deploy_policy-4_DA162A3C" {
   name = "status-page-prod-deploy-4"
@@ -485,12 +485,12 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-4_DA162A3C" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-4_EDB59C6B" {
   policy_arn = "${aws_iam_policy.prod-roles_deploy_policy-4_DA162A3C.arn}"
   role = "${aws_iam_role.prod-roles_deploy_role_943E801C.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role" "prod-roles_read_role_1F528563" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ThisServicesPipelines\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-plan\",\"arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-apply\"]},\"Action\":\"sts:AssumeRole\"}]}"
@@ -507,7 +507,7 @@ resource "aws_iam_role" "prod-roles_read_role_1F528563" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_read_policy-1_81CC2CE7" {
   name = "status-page-prod-read-1"
@@ -519,12 +519,12 @@ resource "aws_iam_policy" "prod-roles_read_policy-1_81CC2CE7" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_read_attachment-1_82752E3A" {
   policy_arn = "${aws_iam_policy.prod-roles_read_policy-1_81CC2CE7.arn}"
   role = "${aws_iam_role.prod-roles_read_role_1F528563.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role" "prod-roles_execution_role_45DD9454" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Runtime1AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"tasks.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"333333333333\"}}},{\"Sid\":\"Runtime2AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"333333333333\"}}},{\"Sid\":\"Runtime3AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"333333333333\"}}}]}"
@@ -537,7 +537,7 @@ resource "aws_iam_role" "prod-roles_execution_role_45DD9454" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_execution_policy-1_35BB7495" {
   name = "status-page-prod-exec-1"
@@ -549,12 +549,12 @@ resource "aws_iam_policy" "prod-roles_execution_policy-1_35BB7495" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_execution_attachment-1_F736EEFE" {
   policy_arn = "${aws_iam_policy.prod-roles_execution_policy-1_35BB7495.arn}"
   role = "${aws_iam_role.prod-roles_execution_role_45DD9454.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role" "prod-roles_ecr-access_role_28D26C69" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ServiceAssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"build.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"333333333333\"}}}]}"
@@ -567,7 +567,7 @@ resource "aws_iam_role" "prod-roles_ecr-access_role_28D26C69" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_policy" "prod-roles_ecr-access_policy-1_BF88D014" {
   name = "status-page-prod-ecr-1"
@@ -579,12 +579,12 @@ resource "aws_iam_policy" "prod-roles_ecr-access_policy-1_BF88D014" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 resource "aws_iam_role_policy_attachment" "prod-roles_ecr-access_attachment-1_9D9276C2" {
   policy_arn = "${aws_iam_policy.prod-roles_ecr-access_policy-1_BF88D014.arn}"
   role = "${aws_iam_role.prod-roles_ecr-access_role_28D26C69.name}"
-  provider = "aws.stage_prod"
+  provider = aws.stage_prod
 }
 
 output "prod_deploy_role_arn" {

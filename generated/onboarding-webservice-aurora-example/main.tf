@@ -227,7 +227,7 @@ resource "aws_iam_role" "dev-roles_deploy_role_2784EF13" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-1_282556D0" {
   name = "webservice-aurora-example-dev-deploy-1"
@@ -239,12 +239,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-1_282556D0" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-1_80C856E4" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-1_282556D0.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
   name = "webservice-aurora-example-dev-deploy-2"
@@ -256,12 +256,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-2_E67EF14A" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-2_81FCA0E9.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
   name = "webservice-aurora-example-dev-deploy-3"
@@ -273,12 +273,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-3_53202F77" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-3_5347B347.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_deploy_policy-4_08225D58" {
   name = "webservice-aurora-example-dev-deploy-4"
@@ -290,12 +290,12 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-4_08225D58" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-4_241578F9" {
   policy_arn = "${aws_iam_policy.dev-roles_deploy_policy-4_08225D58.arn}"
   role = "${aws_iam_role.dev-roles_deploy_role_2784EF13.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_read_role_9401EE55" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ThisServicesPipelines\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/webservice-aurora-example-ci-plan\",\"arn:aws:iam::111111111111:role/apps-platform/ci/webservice-aurora-example-ci-apply\"]},\"Action\":\"sts:AssumeRole\"}]}"
@@ -312,7 +312,7 @@ resource "aws_iam_role" "dev-roles_read_role_9401EE55" {
     aws_iam_role.ci-plan_role_3E6934BA,
     aws_iam_role.ci-apply_role_91702007,
   ]
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
   name = "webservice-aurora-example-dev-read-1"
@@ -324,12 +324,12 @@ resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_read_attachment-1_507B8287" {
   policy_arn = "${aws_iam_policy.dev-roles_read_policy-1_D117B91D.arn}"
   role = "${aws_iam_role.dev-roles_read_role_9401EE55.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_execution_role_2EA0187C" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Runtime1AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"tasks.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}},{\"Sid\":\"Runtime2AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}},{\"Sid\":\"Runtime3AssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}}]}"
@@ -342,7 +342,7 @@ resource "aws_iam_role" "dev-roles_execution_role_2EA0187C" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
   name = "webservice-aurora-example-dev-exec-1"
@@ -354,12 +354,12 @@ resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_execution_attachment-1_1DD9256F" {
   policy_arn = "${aws_iam_policy.dev-roles_execution_policy-1_6616D376.arn}"
   role = "${aws_iam_role.dev-roles_execution_role_2EA0187C.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role" "dev-roles_ecr-access_role_3C4390D7" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ServiceAssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"build.apprunner.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}}]}"
@@ -372,7 +372,7 @@ resource "aws_iam_role" "dev-roles_ecr-access_role_3C4390D7" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_policy" "dev-roles_ecr-access_policy-1_4F46A44D" {
   name = "webservice-aurora-example-dev-ecr-1"
@@ -384,12 +384,12 @@ resource "aws_iam_policy" "dev-roles_ecr-access_policy-1_4F46A44D" {
     env = "global"
     managedBy = "terraform"
   }
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 resource "aws_iam_role_policy_attachment" "dev-roles_ecr-access_attachment-1_1990653E" {
   policy_arn = "${aws_iam_policy.dev-roles_ecr-access_policy-1_4F46A44D.arn}"
   role = "${aws_iam_role.dev-roles_ecr-access_role_3C4390D7.name}"
-  provider = "aws.stage_dev"
+  provider = aws.stage_dev
 }
 
 output "dev_deploy_role_arn" {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# terraform init + validate on every generated stack, with the providers from the project's mirror and
+# the backend disabled. Fails on any error and on any warning not listed in EXPECTED_WARNINGS.
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/e2e-lib.sh"
+
+# Warnings that are expected, by summary. Empty: the generated code validates without any.
+EXPECTED_WARNINGS=()
+
+total_errors=0; total_warnings=0
+for dir in "$ROOT"/generated/*/; do
+  stack="$(basename "$dir")"
+  work="$E2E/validate/$stack"
+  copy_stack "$stack" "$work"
+  (cd "$work" && "$TF" init -backend=false -no-color >init.log 2>&1) || { cat "$work/init.log" >&2; fail "init $stack"; }
+  (cd "$work" && "$TF" validate -json -no-color >validate.json) || true
+  read -r errors warnings unexpected < <(python3 - "$work/validate.json" "${EXPECTED_WARNINGS[@]}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+expected = set(sys.argv[2:])
+diags = d.get("diagnostics", [])
+errors = [x for x in diags if x["severity"] == "error"]
+warnings = [x for x in diags if x["severity"] == "warning"]
+unexpected = [w for w in warnings if w["summary"] not in expected]
+for x in errors + unexpected:
+    r = x.get("range", {})
+    print(f'{x["severity"]}: {x["summary"]}: {x.get("detail", "")} ({r.get("filename")}:{r.get("start", {}).get("line")})', file=sys.stderr)
+print(len(errors), len(warnings), len(unexpected))
+PY
+)
+  printf '%-40s %s errors, %s warnings\n' "$stack" "$errors" "$warnings"
+  total_errors=$((total_errors + errors)); total_warnings=$((total_warnings + unexpected))
+done
+[ "$total_errors" = 0 ] && [ "$total_warnings" = 0 ] || fail "terraform validate: $total_errors errors, $total_warnings unexpected warnings"
+[ "$PROVIDER_AWS_VERSION" = "$PROVIDER_AWS_WANTED" ] || printf 'NOTE validated with hashicorp/aws %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_AWS_VERSION" "$PROVIDER_AWS_WANTED"
+pass "terraform validate on $(ls -d "$ROOT"/generated/*/ | wc -l) generated stacks: 0 errors, 0 warnings"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm run test:e2e: real Terraform on the generated code. Builds or finds Terraform and the providers,
+# validates every generated stack, plans and applies against an AWS emulator on loopback, proves the
+# S3 backend's locking, and scans the HCL with checkov. The emulator is stopped however this ends.
+source "$(dirname "$0")/lib.sh"
+started=$(date +%s)
+step() { log "$1 ($(( $(date +%s) - started )) s)"; }
+
+step "terraform"
+TF="$("$ROOT/scripts/terraform.sh")"; export TF
+"$TF" version | head -1
+step "providers"
+"$ROOT/scripts/providers.sh"
+step "python tools (moto, checkov)"
+"$ROOT/scripts/python-tools.sh"
+
+step "terraform validate"
+bash "$ROOT/scripts/e2e-validate.sh"
+
+step "emulator"
+# shellcheck source=scripts/moto.sh
+source "$ROOT/scripts/moto.sh"
+bash "$ROOT/scripts/e2e-emulator.sh"
+step "S3 backend"
+bash "$ROOT/scripts/e2e-backend.sh"
+
+step "checkov"
+bash "$ROOT/scripts/e2e-checkov.sh"
+step "done: every end-to-end check passed"

@@ -5,6 +5,8 @@ import { EnvironmentStack } from "../stacks/environment";
 import { StateBootstrapStack } from "../stacks/state-bootstrap";
 import { CiIdentityStack } from "../stacks/ci-identity";
 import { OnboardingStack } from "../stacks/onboarding";
+import { ServiceStack } from "../stacks/service";
+import { onboardedStages } from "./policy/ci";
 
 /**
  * Every stack of a platform config, in the order they are first applied. Pure: it only adds
@@ -30,6 +32,10 @@ function stackFactories(config: PlatformConfig): StackFactory[] {
     (scope: Construct) => new CiIdentityStack(scope, config),
     ...Object.keys(config.stages).map((stage) => (scope: Construct) => new EnvironmentStack(scope, config, stage)),
     ...config.services.map((service) => (scope: Construct) => new OnboardingStack(scope, config, service)),
+    // A service stack once the service says what to run; until then onboarding is all there is.
+    ...config.services
+      .filter((service) => service.web)
+      .flatMap((service) => onboardedStages(config, service).map((stage) => (scope: Construct) => new ServiceStack(scope, config, service, stage))),
   ];
 }
 

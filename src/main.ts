@@ -121,7 +121,8 @@ export function mergeShards(outdir: string, shardDirs: string[]): void {
  */
 export async function synthesize(options: SynthOptions, workers = os.cpus().length): Promise<StackSummary[]> {
   const config = loadConfigFile(options.configFile);
-  const count = Math.min(workers, 8);
+  // Workers run the compiled file; from sources (ts-node, jest) everything stays in this process.
+  const count = __filename.endsWith(".js") ? Math.min(workers, 8) : 1;
   let summaries: StackSummary[];
   if (count < 2 || stackCount(config) < PARALLEL_THRESHOLD) {
     summaries = synthesizeHere(config, options);

@@ -66,6 +66,7 @@ export const IAM_PATHS = {
   execution: `/${PLATFORM}/execution/`,
   ecrAccess: `/${PLATFORM}/ecr-access/`,
   read: `/${PLATFORM}/read/`,
+  infrastructure: `/${PLATFORM}/infrastructure/`,
   platform: `/${PLATFORM}/platform/`,
 } as const;
 
@@ -113,7 +114,10 @@ export function serviceStageNames(slug: string, stage: string) {
     appRunnerService: { what: "App Runner service name", name: unit, limit: 40 },
     ecsService: { what: "ECS service name", name: unit, limit: 255 },
     databaseCluster: { what: "Aurora cluster identifier", name: unit, limit: 63 },
-    ecrRepository: { what: "ECR repository name", name: `${PLATFORM}/${slug}`, limit: 256 },
+    ecrRepository: { what: "ECR repository name", name: `${PLATFORM}/${slug}/${stage}`, limit: 256 },
+    autoScaling: { what: "App Runner auto scaling configuration name", name: unit, limit: 32 },
+    vpcConnector: { what: "App Runner VPC connector name", name: unit, limit: 40 },
+    infrastructureRole: { what: "ECS infrastructure role name", name: `${unit}-infra`, limit: 64 },
     logGroupPrefix: { what: "log group prefix", name: `/${PLATFORM}/${stage}/${slug}/`, limit: 512 },
   } satisfies Record<string, LimitedName>;
 }

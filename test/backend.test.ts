@@ -17,8 +17,14 @@ describe("the backend factory", () => {
         workspace_key_prefix: "env",
       },
     });
-    const keys = [...json.values()].map((j) => (j.terraform.backend?.s3 as { key?: string } | undefined)?.key).filter(Boolean);
-    expect(new Set(keys).size).toBe(keys.length);
+    // Service stacks of different stages share a key; their workspaces keep them apart.
+    const locations = [...json.values()]
+      .filter((j) => j.terraform.backend?.s3)
+      .map((j) => {
+        const s3 = j.terraform.backend!.s3 as { bucket: string; key: string };
+        return `${s3.bucket}/${s3.key}@${(j.resource!.terraform_data[WORKSPACE_GUARD_ID] as any).input.workspace}`;
+      });
+    expect(new Set(locations).size).toBe(locations.length);
   });
 
   it("leaves out the DynamoDB lock when the config turns it off", () => {
@@ -71,7 +77,7 @@ describe("the backend factory", () => {
     });
 
     it("has no state-bootstrap stack and no workspace guard, since a named workspace cannot be switched", () => {
-      expect([...cloud.json.keys()].filter((k) => !k.startsWith("onboarding-"))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
+      expect([...cloud.json.keys()].filter((k) => !/^(onboarding|service)-/.test(k))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
       expect(cloud.json.get("environment-dev")!.resource!.terraform_data).toBeUndefined();
     });
   });

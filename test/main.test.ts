@@ -58,6 +58,11 @@ describe("npm run synth", () => {
       "onboarding-payments-api",
       "onboarding-status-page",
       "onboarding-webservice-aurora-example",
+      "service-payments-api-dev",
+      "service-payments-api-prod",
+      "service-status-page-dev",
+      "service-status-page-prod",
+      "service-webservice-aurora-example-dev",
       "state-bootstrap",
     ]);
     for (const s of summaries) {

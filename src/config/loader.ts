@@ -84,6 +84,13 @@ export function parseConfig(text: string, file: string): PlatformConfig {
       }
       continue;
     }
+    if (issue.code === "invalid_key") {
+      // A bad key of a map (an environment variable name): the key's own check says what is allowed.
+      const { line, col } = at(locate(doc, issue.path, "key"));
+      const inner = issue.issues[0]?.message ?? issue.message;
+      problems.push({ file, path: formatPath(issue.path), line, column: col, message: withGiven({ ...issue, message: inner }) });
+      continue;
+    }
     const { line, col } = at(locate(doc, issue.path, "value"));
     problems.push({ file, path: formatPath(issue.path), line, column: col, message: withGiven(issue) });
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
+import { serviceOptionProblems } from "./service-options";
 import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "./cidr";
 import {
   ACCOUNT_ID_PATTERN,
@@ -92,6 +93,48 @@ const cloudBackend = z
   .describe("State and runs in Terraform Cloud, one workspace per stack and stage.");
 
 export const BRANCH_RESTRICTIONS = ["any", "protected"] as const;
+export const COMPUTE_TARGETS = ["appRunner", "ecsExpress"] as const;
+
+const web = z
+  .strictObject({
+    port: z.number().int().min(1).max(65535).default(8080).describe("The port the container listens on."),
+    cpu: z.number().int().default(1024).describe("CPU units (1024 = 1 vCPU)."),
+    memory: z.number().int().default(2048).describe("Memory in MiB."),
+    healthCheckPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]{0,50}$/, { error: "must be an absolute URL path of at most 51 characters" })
+      .default("/health")
+      .describe("The HTTP path the platform checks."),
+    minInstances: z.number().int().min(1).max(25).default(1),
+    maxInstances: z.number().int().min(1).max(25).default(2),
+    environment: z
+      .record(z.string().regex(/^(?!AWS_)[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "must be an environment variable name not starting with AWS_" }), z.string())
+      .default({})
+      .describe("Plain environment variables. Secrets go in `secrets`."),
+    secrets: z
+      .record(
+        z.string().regex(/^(?!AWS_)[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "must be an environment variable name not starting with AWS_" }),
+        z.string().regex(/^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+|ssm:[a-z0-9-]+:[0-9]{12}:parameter\/.+)$/, {
+          error: "must be the ARN of a Secrets Manager secret or an SSM parameter",
+        }),
+      )
+      .default({})
+      .describe("Environment variables read from secrets, by ARN only."),
+  })
+  .describe("The service's web container.");
+
+const database = z
+  .strictObject({
+    minCapacity: z.number().min(0).max(256).default(0).describe("Aurora capacity units when idle (0 pauses the cluster)."),
+    maxCapacity: z.number().min(1).max(256).default(1).describe("Aurora capacity units at most."),
+  })
+  .describe("An Aurora Serverless v2 PostgreSQL cluster for the service.");
+
+const customDomain = z
+  .strictObject({
+    www: z.boolean().default(false).describe("Also serve www.<slug>.<zone>."),
+  })
+  .describe("Serve the service at <slug>.<zone>.");
 
 const service = z
   .strictObject({
@@ -109,6 +152,15 @@ const service = z
       .min(1, { error: "must list at least one stage" })
       .optional()
       .describe("The stages this service is onboarded to (default: every stage)."),
+    compute: z
+      .enum(COMPUTE_TARGETS)
+      .default("ecsExpress")
+      .describe("ecsExpress (ECS Express Mode) or appRunner (only for accounts that already use App Runner)."),
+    deployService: z.boolean().default(false).describe("false: only the ECR repository exists (push an image first); true: the service runs `image`."),
+    image: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be an image tag" }).optional().describe("The image tag to run."),
+    web: web.optional(),
+    database: database.optional(),
+    customDomain: customDomain.optional(),
   })
   .describe("A service onboarded to the platform.");
 
@@ -259,11 +311,12 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
         issue(["services", i, "stages", j], `must be one of the stages defined in stages (${stageNames.join(", ")})`, s);
       }
     });
+    for (const p of serviceOptionProblems(svc)) issue(["services", i, ...p.path], p.message, p.given);
     if (slug !== undefined && SLUG_PATTERN.test(slug)) {
       const inStages = (own ?? stageNames).filter((s): s is string => typeof s === "string");
       const long = [
         ...overLimit(serviceNames(organisation, slug)),
-        ...inStages.flatMap((s) => overLimit(serviceStageNames(slug, s))),
+        ...inStages.flatMap((s) => overLimit(namesForCompute(serviceStageNames(slug, s), svc.compute === "appRunner"))),
       ];
       if (long.length > 0) {
         const named = long.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`);
@@ -272,6 +325,13 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
   });
   return issues;
+}
+
+/** App Runner's own names only count for services that run on App Runner. */
+function namesForCompute(names: ReturnType<typeof serviceStageNames>, appRunner: boolean): Partial<ReturnType<typeof serviceStageNames>> {
+  if (appRunner) return names;
+  const { appRunnerService: _service, autoScaling: _scaling, vpcConnector: _connector, ...rest } = names;
+  return rest;
 }
 
 function smallestPrefixFor(azCount: number): number {

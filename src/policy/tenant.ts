@@ -39,6 +39,7 @@ export function tenantRoleArns(s: TenantScope) {
     read: roleArn(s.partition, s.accountId, IAM_PATHS.read, names.readRole.name),
     execution: roleArn(s.partition, s.accountId, IAM_PATHS.execution, names.executionRole.name),
     ecrAccess: roleArn(s.partition, s.accountId, IAM_PATHS.ecrAccess, names.ecrAccessRole.name),
+    infrastructure: roleArn(s.partition, s.accountId, IAM_PATHS.infrastructure, names.infrastructureRole.name),
   };
 }
 
@@ -96,7 +97,7 @@ function contractRead(s: TenantScope): PolicyStatement {
 
 function ownRoleReads(s: TenantScope): PolicyStatement {
   const roles = tenantRoleArns(s);
-  return { Sid: "ReadOwnRuntimeRoles", Effect: "Allow", Action: "iam:GetRole", Resource: [roles.execution, roles.ecrAccess] };
+  return { Sid: "ReadOwnRuntimeRoles", Effect: "Allow", Action: "iam:GetRole", Resource: [roles.execution, roles.ecrAccess, roles.infrastructure] };
 }
 
 /** The platform key, recognised by its alias since its ARN is only known once the environment exists. */
@@ -158,7 +159,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Sid: "PassOwnRuntimeRolesToComputeServices",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: [roles.execution, roles.ecrAccess],
+      Resource: [roles.execution, roles.ecrAccess, roles.infrastructure],
       Condition: { StringEquals: { "iam:PassedToService": [...PASS_ROLE_SERVICES] } },
     },
     ownRoleReads(s),
@@ -228,6 +229,15 @@ export function executionRoleStatements(s: TenantScope): PolicyStatement[] {
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
       Resource: arn(s, "secretsmanager", "secret:*"),
       Condition: ownedBy(s.slug),
+    },
+    {
+      // RDS creates the database's master secret and tags it with the cluster's ARN, not with the
+      // service's tags; the cluster's name is the service's, so the tag still tells whose it is.
+      Sid: "ReadOwnDatabaseSecret",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: arn(s, "secretsmanager", "secret:*"),
+      Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": arn(s, "rds", `cluster:${serviceStageNames(s.slug, s.stage).databaseCluster.name}`) } },
     },
     platformKey("DecryptSecretsThroughSecretsManager", ["kms:Decrypt"], s, ["secretsmanager"]),
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${logGroupArnPattern(s)}:log-stream:*` },

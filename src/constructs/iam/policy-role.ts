@@ -22,6 +22,8 @@ export interface PolicyRoleProps {
   readonly provider?: TerraformProvider;
   /** Resources to create first (principals named in the trust policy must exist). @default none */
   readonly dependsOn?: ITerraformDependable[];
+  /** AWS managed policies to attach as well. @default none */
+  readonly managedPolicyArns?: string[];
   /** Longest session, in seconds. @default 3600 */
   readonly maxSessionDuration?: number;
 }
@@ -50,8 +52,9 @@ export class PolicyRole extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicyRoleProps) {
     super(scope, id);
-    const chunks = chunkStatements(props.statements);
-    if (chunks.length > ATTACHED_POLICY_LIMIT) {
+    const chunks = props.statements.length > 0 ? chunkStatements(props.statements) : [];
+    const managed = props.managedPolicyArns ?? [];
+    if (chunks.length + managed.length > ATTACHED_POLICY_LIMIT) {
       throw new Error(`Role ${props.roleName} needs ${chunks.length} managed policies; IAM attaches at most ${ATTACHED_POLICY_LIMIT}.`);
     }
     this.role = new IamRole(this, "role", {
@@ -72,5 +75,8 @@ export class PolicyRole extends Construct {
       new IamRolePolicyAttachment(this, `attachment-${i + 1}`, { provider: props.provider, role: this.role.name, policyArn: policy.arn });
       return policy;
     });
+    managed.forEach(
+      (policyArn, i) => new IamRolePolicyAttachment(this, `managed-${i + 1}`, { provider: props.provider, role: this.role.name, policyArn }),
+    );
   }
 }

@@ -34,6 +34,7 @@ export class TenantRoles extends Construct {
   public readonly read: PolicyRole;
   public readonly execution: PolicyRole;
   public readonly ecrAccess: PolicyRole;
+  public readonly infrastructure: PolicyRole;
 
   constructor(scope: Construct, id: string, props: TenantRolesProps) {
     super(scope, id);
@@ -71,6 +72,16 @@ export class TenantRoles extends Construct {
       path: IAM_PATHS.ecrAccess,
       trust: [serviceAssumesRole("build.apprunner.amazonaws.com", tenant.accountId)],
       statements: ecrAccessRoleStatements(tenant),
+    });
+    // ECS Express Mode creates the load balancer, its security groups, certificate attachment and
+    // scaling of a service with this role; AWS maintains the policy for exactly that purpose.
+    this.infrastructure = new PolicyRole(this, "infrastructure", {
+      provider,
+      roleName: names.infrastructureRole.name,
+      path: IAM_PATHS.infrastructure,
+      trust: [serviceAssumesRole("ecs.amazonaws.com", tenant.accountId)],
+      statements: [],
+      managedPolicyArns: [`arn:${tenant.partition}:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices`],
     });
   }
 }

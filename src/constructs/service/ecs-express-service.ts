@@ -1,0 +1,56 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EcsExpressGatewayService } from "@cdktf/provider-aws/lib/ecs-express-gateway-service";
+import { WebContainer } from "./web-container";
+
+export interface EcsExpressServiceProps {
+  readonly name: string;
+  /** `<repository url>:<tag>`. */
+  readonly image: string;
+  readonly container: WebContainer;
+  /** Pulls the image and writes logs; also the task's role. */
+  readonly executionRoleArn: string;
+  /** The role ECS manages the load balancer, security groups and scaling with. */
+  readonly infrastructureRoleArn: string;
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  /** The log group, under the service's own prefix. */
+  readonly logGroupName: string;
+  readonly kmsKeyArn: string;
+}
+
+/** An ECS Express Mode service: Fargate tasks behind a load balancer and scaling that ECS manages. */
+export class EcsExpressService extends Construct {
+  public readonly service: EcsExpressGatewayService;
+  public readonly url: string;
+  /** The host name the service's endpoint answers on. */
+  public readonly endpoint: string;
+
+  constructor(scope: Construct, id: string, props: EcsExpressServiceProps) {
+    super(scope, id);
+    const c = props.container;
+    const logs = new CloudwatchLogGroup(this, "logs", { name: props.logGroupName, retentionInDays: 365, kmsKeyId: props.kmsKeyArn });
+    this.service = new EcsExpressGatewayService(this, "service", {
+      serviceName: props.name,
+      executionRoleArn: props.executionRoleArn,
+      taskRoleArn: props.executionRoleArn,
+      infrastructureRoleArn: props.infrastructureRoleArn,
+      cpu: String(c.cpu),
+      memory: String(c.memory),
+      healthCheckPath: c.healthCheckPath,
+      networkConfiguration: [{ subnets: props.subnetIds, securityGroups: props.securityGroupIds }],
+      scalingTarget: [{ minTaskCount: c.minInstances, maxTaskCount: c.maxInstances, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 60 }],
+      primaryContainer: [
+        {
+          image: props.image,
+          containerPort: c.port,
+          environment: Object.entries(c.environment).map(([name, value]) => ({ name, value })),
+          secret: Object.entries(c.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
+          awsLogsConfiguration: [{ logGroup: logs.name, logStreamPrefix: "web" }],
+        },
+      ],
+    });
+    this.endpoint = this.service.ingressPaths.get(0).endpoint;
+    this.url = `https://${this.endpoint}`;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * A service repository's own infrastructure entrypoint, written against the platform's builder
+ * rather than its YAML: the payments API on ECS Express Mode with a database and its own domain.
+ * Run it from the service repository with `cdktf synth` (or `npx ts-node main.ts`); CI applies the
+ * output with the service's CI apply role, which may assume only this service's deploy role.
+ */
+import { App, Aspects, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { ContractReader } from "../../src/constructs/contract/contract-reader";
+import { AppsPlatformApp } from "../../src/constructs/service/apps-platform-app";
+import { Compute } from "../../src/constructs/service/compute";
+import { MandatoryTagsAspect, mandatoryTags } from "../../src/tagging";
+
+const SLUG = "payments-api";
+
+export class PaymentsService extends TerraformStack {
+  constructor(scope: Construct, stage: string, account: { id: string; zoneName: string }) {
+    super(scope, `${SLUG}-${stage}`);
+    // State in the bucket the service's onboarding created, one workspace per stage.
+    new S3Backend(this, {
+      bucket: `acme-${SLUG}-tfstate`,
+      key: `service/${SLUG}/terraform.tfstate`,
+      region: "eu-central-1",
+      encrypt: true,
+      kmsKeyId: `alias/apps-platform/${SLUG}/tfstate`,
+      dynamodbTable: `acme-${SLUG}-tflock`,
+      workspaceKeyPrefix: "env",
+    });
+    new AwsProvider(this, "aws", {
+      region: "eu-central-1",
+      allowedAccountIds: [account.id],
+      assumeRole: [{ roleArn: `arn:aws:iam::${account.id}:role/apps-platform/deploy/${SLUG}-${stage}-deploy` }],
+    });
+    Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(SLUG, stage)));
+
+    const env = new ContractReader(this, "environment", { stage });
+    const service = new AppsPlatformApp(this, SLUG, {
+      tenant: { partition: "aws", region: "eu-central-1", accountId: account.id, slug: SLUG, stage, zoneName: account.zoneName },
+      compute: Compute.ecsExpress(),
+      deployService: true,
+      imageTag: process.env.IMAGE_TAG ?? "1.4.2",
+      environment: {
+        vpcId: env.value("vpcId"),
+        vpcCidr: env.value("vpcCidr"),
+        privateSubnetIds: env.list("privateSubnetIds"),
+        zoneId: env.value("zoneId"),
+        platformKeyArn: env.value("platformKeyArn"),
+      },
+    })
+      .withWebService({ port: 8080, cpu: 512, memory: 1024, environment: { LOG_LEVEL: "info" } })
+      .withDatabase({ maxCapacity: 2 })
+      .withCustomDomain()
+      .build();
+
+    new TerraformOutput(this, "service_url", { value: service.serviceUrl });
+    new TerraformOutput(this, "custom_domain_url", { value: service.customDomainUrl });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new PaymentsService(app, "dev", { id: "222222222222", zoneName: "dev.apps.acme.example" });
+  app.synth();
+}

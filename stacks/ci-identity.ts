@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { PlatformConfig } from "../src/config/schema";
-import { AccountProvider } from "../src/constructs/core/account-provider";
+import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { PLATFORM, stackNames } from "../src/naming";
 import { GITHUB_ISSUER_HOST, issuerHost } from "../src/policy/ci";
@@ -13,13 +13,7 @@ import { GITHUB_ISSUER_HOST, issuerHost } from "../src/policy/ci";
 export class CiIdentityStack extends PlatformStack {
   constructor(scope: Construct, config: PlatformConfig) {
     super(scope, stackNames.ciIdentity(), { config, kind: "ci-identity", unit: PLATFORM, app: PLATFORM });
-    const deployment = config.deploymentAccount;
-    new AccountProvider(this, "deployment-account", {
-      region: config.region,
-      partition: this.partition,
-      accountId: deployment.accountId,
-      roleName: deployment.roleName,
-    });
+    deploymentAccountProvider(this, config, this.partition);
     const { gitlab, github } = config.ciIdentity;
     // AWS no longer checks thumbprints for these issuers (it trusts their CA), so none are pinned.
     if (gitlab) {

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig, ServiceConfig } from "../src/config/schema";
-import { AccountProvider } from "../src/constructs/core/account-provider";
+import { AccountProvider, deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { PolicyRole } from "../src/constructs/iam/policy-role";
 import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
@@ -21,12 +21,7 @@ export class OnboardingStack extends PlatformStack {
     const deployment = config.deploymentAccount;
     const names = serviceNames(config.organisation, slug);
 
-    new AccountProvider(this, "deployment-account", {
-      region: config.region,
-      partition: this.partition,
-      accountId: deployment.accountId,
-      roleName: deployment.roleName,
-    });
+    deploymentAccountProvider(this, config, this.partition);
     const tenants: TenantScope[] = onboardedStages(config, service).map((stage) => ({
       partition: this.partition,
       region: config.region,

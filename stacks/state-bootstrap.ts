@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig } from "../src/config/schema";
-import { AccountProvider } from "../src/constructs/core/account-provider";
+import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { LockTable } from "../src/constructs/state/lock-table";
@@ -26,12 +26,7 @@ export class StateBootstrapStack extends PlatformStack {
       localState: backend.stateBootstrapBackend === "local",
     });
     const account = config.deploymentAccount;
-    new AccountProvider(this, "deployment-account", {
-      region: config.region,
-      partition: this.partition,
-      accountId: account.accountId,
-      roleName: account.roleName,
-    });
+    deploymentAccountProvider(this, config, this.partition);
 
     const names = stateBootstrapNames(config.organisation);
     const key = new EncryptionKey(this, "state-key", {

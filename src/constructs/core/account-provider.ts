@@ -39,3 +39,13 @@ export class AccountProvider extends Construct {
     });
   }
 }
+
+/** The provider of the deployment account (state, CI roles, OIDC providers), as the platform's stacks use it. */
+export function deploymentAccountProvider(scope: Construct, config: { region: string; deploymentAccount: { accountId: string; roleName: string } }, partition: string): AccountProvider {
+  return new AccountProvider(scope, "deployment-account", {
+    region: config.region,
+    partition,
+    accountId: config.deploymentAccount.accountId,
+    roleName: config.deploymentAccount.roleName,
+  });
+}

@@ -38,7 +38,9 @@ fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
 source "$MIRROR/versions.env"
 copy_stack() {
   local stack="$1" work="$2"
-  rm -rf "$work"; mkdir -p "$work"; cp "$ROOT/generated/$stack/main.tf" "$work/"
+  # A stack name means generated/<name>; a path means that folder.
+  local from="$ROOT/generated/$stack"; [ -d "$stack" ] && from="$stack"
+  rm -rf "$work"; mkdir -p "$work"; cp "$from/main.tf" "$work/"
   sed -i -e "s/version = \"$PROVIDER_AWS_WANTED\"/version = \"$PROVIDER_AWS_VERSION\"/" \
          -e "s/version = \"$PROVIDER_RANDOM_WANTED\"/version = \"$PROVIDER_RANDOM_VERSION\"/" "$work/main.tf"
 }

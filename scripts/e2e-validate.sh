@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # terraform init + validate on every generated stack, with the providers from the project's mirror and
-# the backend disabled. Fails on any error and on any warning not listed in EXPECTED_WARNINGS.
+# the backend disabled, and on the service stacks of test/fixtures/service-matrix.yaml (every compute
+# target with and without database and custom domain). Fails on any error and on any warning not
+# listed in EXPECTED_WARNINGS.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 
 # Warnings that are expected, by summary. Empty: the generated code validates without any.
 EXPECTED_WARNINGS=()
 
-total_errors=0; total_warnings=0
-for dir in "$ROOT"/generated/*/; do
+MATRIX="$E2E/matrix"
+rm -rf "$MATRIX"
+node "$ROOT/dist/src/main.js" --config "$ROOT/test/fixtures/service-matrix.yaml" --out "$MATRIX/cdktf.out" --generated "$MATRIX/generated" >/dev/null
+
+total_errors=0; total_warnings=0; count=0
+for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/; do
   stack="$(basename "$dir")"
   work="$E2E/validate/$stack"
-  copy_stack "$stack" "$work"
+  copy_stack "$dir" "$work"
   (cd "$work" && "$TF" init -backend=false -no-color >init.log 2>&1) || { cat "$work/init.log" >&2; fail "init $stack"; }
   (cd "$work" && "$TF" validate -json -no-color >validate.json) || true
   read -r errors warnings unexpected < <(python3 - "$work/validate.json" "${EXPECTED_WARNINGS[@]}" <<'PY'
@@ -29,8 +35,8 @@ print(len(errors), len(warnings), len(unexpected))
 PY
 )
   printf '%-40s %s errors, %s warnings\n' "$stack" "$errors" "$warnings"
-  total_errors=$((total_errors + errors)); total_warnings=$((total_warnings + unexpected))
+  total_errors=$((total_errors + errors)); total_warnings=$((total_warnings + unexpected)); count=$((count + 1))
 done
 [ "$total_errors" = 0 ] && [ "$total_warnings" = 0 ] || fail "terraform validate: $total_errors errors, $total_warnings unexpected warnings"
 [ "$PROVIDER_AWS_VERSION" = "$PROVIDER_AWS_WANTED" ] || printf 'NOTE validated with hashicorp/aws %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_AWS_VERSION" "$PROVIDER_AWS_WANTED"
-pass "terraform validate on $(ls -d "$ROOT"/generated/*/ | wc -l) generated stacks: 0 errors, 0 warnings"
+pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, the rest from the service matrix): 0 errors, 0 warnings"

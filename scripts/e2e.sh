@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 started=$(date +%s)
 step() { log "$1 ($(( $(date +%s) - started )) s)"; }
 
+step "compile"
+(cd "$ROOT" && node_modules/.bin/tsc -b tsconfig.json)
 step "terraform"
 TF="$("$ROOT/scripts/terraform.sh")"; export TF
 "$TF" version | head -1

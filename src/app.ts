@@ -6,6 +6,7 @@ import { StateBootstrapStack } from "../stacks/state-bootstrap";
 import { CiIdentityStack } from "../stacks/ci-identity";
 import { OnboardingStack } from "../stacks/onboarding";
 import { ServiceStack } from "../stacks/service";
+import { EphemeralStack } from "../stacks/ephemeral";
 import { onboardedStages } from "./policy/ci";
 
 /**
@@ -36,6 +37,7 @@ function stackFactories(config: PlatformConfig): StackFactory[] {
     ...config.services
       .filter((service) => service.web)
       .flatMap((service) => onboardedStages(config, service).map((stage) => (scope: Construct) => new ServiceStack(scope, config, service, stage))),
+    ...(config.ephemeral ? [(scope: Construct) => new EphemeralStack(scope, config)] : []),
   ];
 }
 

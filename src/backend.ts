@@ -1,4 +1,4 @@
-import { CloudBackend, DataResource, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
+import { CloudBackend, DataResource, LocalBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformStack } from "cdktf";
 import { BackendConfig } from "./config/schema";
 
 /** Where one stack keeps its state. */
@@ -11,6 +11,8 @@ export interface StateLocation {
   readonly unit: string;
   /** The workspace the stack must be planned in: its stage, or `default` for stage-less stacks. */
   readonly workspace: string;
+  /** For a template planned once per stage: the pattern its workspace must match instead. */
+  readonly workspacePattern?: string;
 }
 
 /** An S3 state store other than the platform's own (a service's bucket, created by its onboarding). */
@@ -51,12 +53,12 @@ export function configureBackend(
     // A named workspace pins the working directory to one workspace: `terraform workspace select`
     // cannot switch it, and Terraform Cloud's remote runs see `terraform.workspace` as "default"
     // (hashicorp/terraform#22802), so a guard on it would fail every remote run.
-    new CloudBackend(stack, {
-      hostname: backend.hostname,
-      organization: backend.organization,
-      workspaces: new NamedCloudWorkspace(location.stackName, backend.project),
-    });
-    return { kind: "cloud", location: `tfc:${backend.organization}/${location.stackName}`, workspace: location.stackName };
+    // A template planned once per stage selects among the workspaces tagged with its name.
+    const workspaces = location.workspacePattern
+      ? new TaggedCloudWorkspaces([location.stackName], backend.project)
+      : new NamedCloudWorkspace(location.stackName, backend.project);
+    new CloudBackend(stack, { hostname: backend.hostname, organization: backend.organization, workspaces });
+    return { kind: "cloud", location: `tfc:${backend.organization}/${location.stackName}`, workspace: location.workspacePattern ? "<stage>" : location.stackName };
   }
   const bucket = store?.bucket ?? backend.bucket;
   const key = stateKey(location);
@@ -71,14 +73,14 @@ export function configureBackend(
   });
   // CDKTF 0.21's S3Backend predates Terraform 1.11's native S3 locking and has no property for it.
   if (backend.useLockfile) s3.addOverride("use_lockfile", true);
-  addWorkspaceGuard(stack, location.workspace);
+  addWorkspaceGuard(stack, location);
   return { kind: "s3", location: `s3://${bucket}/${key}`, workspace: location.workspace };
 }
 
 /** A local backend, for the one stack that must exist before any remote state does. */
 export function configureLocalBackend(stack: TerraformStack, location: StateLocation): BackendDescription {
   new LocalBackend(stack, { path: "terraform.tfstate" });
-  addWorkspaceGuard(stack, location.workspace);
+  addWorkspaceGuard(stack, location);
   return { kind: "local", location: "terraform.tfstate", workspace: location.workspace };
 }
 
@@ -93,16 +95,16 @@ export function workspaceCommand(workspace: string): string {
  * Fails the plan when the selected workspace is not `workspace`. A resource precondition is checked
  * while planning, before anything changes; a `check` block would only warn.
  */
-function addWorkspaceGuard(stack: TerraformStack, workspace: string): void {
-  new DataResource(stack, WORKSPACE_GUARD_ID, {
-    input: { workspace },
-    lifecycle: {
-      precondition: [
-        {
-          condition: `\${terraform.workspace == "${workspace}"}`,
-          errorMessage: `This configuration is synthesized for workspace "${workspace}" and must not be planned in another one. Run: ${workspaceCommand(workspace)}`,
-        },
-      ],
-    },
-  });
+function addWorkspaceGuard(stack: TerraformStack, location: StateLocation): void {
+  const { workspace, workspacePattern } = location;
+  const precondition = workspacePattern
+    ? {
+        condition: `\${can(regex("${workspacePattern}", terraform.workspace)) && terraform.workspace != "default"}`,
+        errorMessage: `This template is planned once per stage, in the stage's workspace (a name matching ${workspacePattern}, not "default"). Run: terraform workspace select -or-create <stage>`,
+      }
+    : {
+        condition: `\${terraform.workspace == "${workspace}"}`,
+        errorMessage: `This configuration is synthesized for workspace "${workspace}" and must not be planned in another one. Run: ${workspaceCommand(workspace)}`,
+      };
+  new DataResource(stack, WORKSPACE_GUARD_ID, { input: { workspace }, lifecycle: { precondition: [precondition] } });
 }

@@ -80,7 +80,13 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSum
   const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
   const stacks = buildPlatform(app, config, options.shard);
   app.synth();
-  for (const stack of stacks) writeHcl(stack, options.generatedDir, options.configFile);
+  for (const stack of stacks) {
+    writeHcl(stack, options.generatedDir, options.configFile);
+    for (const [name, content] of stack.files) {
+      fs.writeFileSync(path.join(options.generatedDir, stack.node.id, name), content);
+      fs.writeFileSync(path.join(options.outdir, "stacks", stack.node.id, name), content);
+    }
+  }
   return stacks.map((stack) => ({
     name: stack.node.id,
     resources: resourceCount(stack),

@@ -44,6 +44,8 @@ export const stackNames = {
   onboarding: (slug: string): string => `onboarding-${slug}`,
   service: (slug: string, stage: string): string => `service-${slug}-${stage}`,
   ephemeral: (): string => "ephemeral",
+  /** The name of one ephemeral stage's stack, as seed 002 names them. */
+  ephemeralStage: (accountAlias: string, region: string, stage: string): string => `${accountAlias}-${region}-${stage}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ describe("npm run synth", () => {
       "ci-identity",
       "environment-dev",
       "environment-prod",
+      "ephemeral",
       "onboarding-payments-api",
       "onboarding-status-page",
       "onboarding-webservice-aurora-example",

@@ -3,6 +3,7 @@ import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
 import { serviceOptionProblems } from "./service-options";
 import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "./cidr";
 import {
+  ACCOUNT_ALIAS_PATTERN,
   ACCOUNT_ID_PATTERN,
   BRANCH_NAME_PATTERN,
   GITHUB_REPOSITORY_PATTERN,
@@ -164,6 +165,27 @@ const service = z
   })
   .describe("A service onboarded to the platform.");
 
+const ephemeral = z
+  .strictObject({
+    stage: z.string().describe("The stage whose platform account hosts the ephemeral stacks (one with ephemeral: true)."),
+    accountAlias: pattern(ACCOUNT_ALIAS_PATTERN, "The account's alias, first part of each stack's name <alias>-<region>-<stage>."),
+    project: pattern(SLUG_PATTERN, "The project the stacks belong to: their app tag and Project tag."),
+    repo: z.string().min(1).describe("The repository that creates them, for the Repo tag."),
+    owner: z.string().min(1).describe("Who answers for them, for the Owner tag."),
+    ttlHours: z.number().int().min(1).max(720).default(72).describe("Hours a stage lives before `reap` destroys it."),
+    maxStages: z.number().int().min(1).max(100).default(10).describe("How many stages may exist at once."),
+    allowProd: z.boolean().default(false).describe("Allow a stage account that is not marked ephemeral."),
+    cognito: z.boolean().default(true).describe("Create a Cognito user pool as the identity source."),
+    ses: z
+      .strictObject({
+        identityArn: z.string().regex(/^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity\/.+$/, { error: "must be an SES identity ARN" }),
+        fromAddress: z.email({ error: "must be an email address" }),
+      })
+      .optional()
+      .describe("Cognito's email sender: an existing SES identity in the same region, never created here."),
+  })
+  .describe("Short-lived Verified Permissions stacks, one per stage (e.g. pr-123).");
+
 const ciIdentity = z
   .strictObject({
     gitlab: z
@@ -208,6 +230,7 @@ export const platformConfigSchema = z
     // Stage names are checked in crossFieldChecks, so that a bad name does not hide its value's problems.
     stages: z.record(z.string(), stage).meta({ propertyNames: { pattern: STAGE_PATTERN.source } }),
     services: z.array(service).default([]),
+    ephemeral: ephemeral.optional(),
   });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -324,6 +347,21 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       }
     }
   });
+  const eph = isObject(raw.ephemeral) ? raw.ephemeral : undefined;
+  if (eph) {
+    const host = str(eph.stage);
+    const hostStage = host !== undefined && isObject(stages[host]) ? stages[host] : undefined;
+    if (host !== undefined && !hostStage) {
+      issue(["ephemeral", "stage"], `must be one of the stages defined in stages (${stageNames.join(", ")})`, host);
+    } else if (hostStage && hostStage.ephemeral !== true && eph.allowProd !== true) {
+      issue(["ephemeral", "stage"], "must name a stage with `ephemeral: true` (ephemeral stacks stay out of production accounts), or set allowProd: true", host);
+    }
+    const ses = isObject(eph.ses) ? str(eph.ses.identityArn) : undefined;
+    const sesRegion = ses?.split(":")[3];
+    if (ses && sesRegion && str(raw.region) && sesRegion !== raw.region) {
+      issue(["ephemeral", "ses", "identityArn"], `must be in the region of the user pool (${String(raw.region)}): Cognito sends only through SES in its own region`, ses);
+    }
+  }
   return issues;
 }
 

@@ -94,6 +94,20 @@ describe("the platform config loader", () => {
     expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
   });
 
+  test.each([
+    ["  stage: dev", "  stage: prod", "ephemeral.stage must name a stage with `ephemeral: true` (ephemeral stacks stay out of production accounts), or set allowProd: true, got \"prod\""],
+    ["  stage: dev", "  stage: qa", "ephemeral.stage must be one of the stages defined in stages (dev, prod), got \"qa\""],
+    ["  accountAlias: acme-dev", "  accountAlias: Acme_Dev", "ephemeral.accountAlias must match ^[a-z0-9-]{1,20}$, got \"Acme_Dev\""],
+    [
+      "  maxStages: 10",
+      "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:us-east-1:222222222222:identity/acme.example\n    fromAddress: noreply@acme.example",
+      "ephemeral.ses.identityArn must be in the region of the user pool (eu-central-1): Cognito sends only through SES in its own region, got \"arn:aws:ses:us-east-1:222222222222:identity/acme.example\"",
+    ],
+  ])("refuses the ephemeral setting %j changed to %j: %s", (from, to, message) => {
+    const problems = problemsOf(exampleWithLine(from, to));
+    expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);
+  });
+
   it("refuses a YAML syntax error with its location", () => {
     expect(problemsOf("organisation: acme\nregion: [eu-central-1\n")).toEqual([
       expect.stringMatching(/^is not valid YAML: .* \(c\.yaml:\d+:\d+\)$/),

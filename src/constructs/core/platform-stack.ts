@@ -19,6 +19,10 @@ export interface PlatformStackProps {
   readonly stateStore?: S3StateStore;
   /** Keep state in a local file (only the stack that creates the state bucket). @default false */
   readonly localState?: boolean;
+  /** A template planned once per stage: its workspace must match this pattern. @default a fixed workspace */
+  readonly workspacePattern?: string;
+  /** The env tag, when it is not the stage. @default the stage, or "global" */
+  readonly envTag?: string;
 }
 
 /** A stack with the platform's backend, workspace guard and mandatory tags. Every stack extends it. */
@@ -26,15 +30,23 @@ export class PlatformStack extends TerraformStack {
   public readonly config: PlatformConfig;
   public readonly partition: string;
   public readonly backendDescription: BackendDescription;
+  /** Files written next to the stack's configuration (a Lambda package), by name. */
+  public readonly files = new Map<string, Buffer>();
 
   constructor(scope: Construct, name: string, props: PlatformStackProps) {
     super(scope, name);
     this.config = props.config;
     this.partition = partitionOf(props.config.region);
-    const location: StateLocation = { stackName: name, kind: props.kind, unit: props.unit, workspace: props.stage ?? "default" };
+    const location: StateLocation = {
+      stackName: name,
+      kind: props.kind,
+      unit: props.unit,
+      workspace: props.workspacePattern ? "<stage>" : (props.stage ?? "default"),
+      workspacePattern: props.workspacePattern,
+    };
     this.backendDescription = props.localState
       ? configureLocalBackend(this, location)
       : configureBackend(this, props.config.backend, props.config.region, location, props.stateStore);
-    Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.stage ?? "global")));
+    Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.envTag ?? props.stage ?? "global")));
   }
 }

@@ -1,0 +1,86 @@
+import * as path from "path";
+import { Construct } from "constructs";
+import { Aspects, IAspect, TerraformOutput, TerraformResource, TerraformVariable } from "cdktf";
+import { IConstruct } from "constructs";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { PlatformConfig } from "../src/config/schema";
+import { AccountProvider } from "../src/constructs/core/account-provider";
+import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { AuthorizerWithPolicyStore } from "../src/constructs/ephemeral/authorizer-with-policy-store";
+import { STAGE_PATTERN, stackNames } from "../src/naming";
+import { PROJECT_ROOT } from "../src/paths";
+import { authorizerPackage } from "../src/runtime/bundle";
+import { isTaggable } from "../src/tagging";
+
+/** The stage of a run of the template: its workspace. */
+export const STAGE = "${terraform.workspace}";
+export const LAMBDA_PACKAGE = "authorizer.zip";
+
+/** Seed 002's tags on every taggable resource of an ephemeral stage. */
+class EphemeralTagsAspect implements IAspect {
+  constructor(private readonly tags: Record<string, string>) {}
+  visit(node: IConstruct): void {
+    if (isTaggable(node) && TerraformResource.isTerraformResource(node)) node.tags = { ...(node.tagsInput ?? {}), ...this.tags };
+  }
+}
+
+/**
+ * One template for every ephemeral stage (`pr-123`): the stage is the Terraform workspace, so names
+ * and tags carry `terraform.workspace` and a plan outside a stage workspace fails. Created, listed and
+ * destroyed by `npm run ephemeral`.
+ */
+export class EphemeralStack extends PlatformStack {
+  constructor(scope: Construct, config: PlatformConfig) {
+    const eph = config.ephemeral!;
+    super(scope, stackNames.ephemeral(), {
+      config,
+      kind: "ephemeral",
+      unit: `${eph.accountAlias}-${config.region}`,
+      app: eph.project,
+      envTag: STAGE,
+      workspacePattern: STAGE_PATTERN.source,
+    });
+    const host = config.stages[eph.stage];
+    new AccountProvider(this, "stage-account", {
+      region: config.region,
+      partition: this.partition,
+      accountId: host.accountId,
+      roleName: config.platformRoleName,
+    });
+    new RandomProvider(this, "random");
+
+    const createdAt = new TerraformVariable(this, "created_at", { type: "string", default: "", description: "When the stage was created (set by npm run ephemeral)." });
+    const expiresAt = new TerraformVariable(this, "expires_at", { type: "string", default: "", description: "When `reap` may destroy the stage (set by npm run ephemeral)." });
+    Aspects.of(this).add(
+      new EphemeralTagsAspect({
+        Project: eph.project,
+        Stage: STAGE,
+        Account: eph.accountAlias,
+        Repo: eph.repo,
+        Owner: eph.owner,
+        TTL: expiresAt.stringValue,
+      }),
+    );
+
+    const pkg = authorizerPackage();
+    this.files.set(LAMBDA_PACKAGE, pkg.zip);
+    const authorizer = new AuthorizerWithPolicyStore(this, "authorizer", {
+      namePrefix: STAGE,
+      region: config.region,
+      accountId: host.accountId,
+      policyDir: path.join(PROJECT_ROOT, "policies", "ephemeral"),
+      lambdaPackage: { filename: `\${path.module}/${LAMBDA_PACKAGE}`, sha256: pkg.sha256 },
+      cognito: eph.cognito,
+      ses: eph.ses,
+    });
+
+    new TerraformOutput(this, "stack_name", { value: stackNames.ephemeralStage(eph.accountAlias, config.region, STAGE) });
+    new TerraformOutput(this, "stage_created_at", { value: createdAt.stringValue });
+    new TerraformOutput(this, "stage_expires_at", { value: expiresAt.stringValue });
+    new TerraformOutput(this, "policy_store_id", { value: authorizer.policyStore.policyStoreId });
+    new TerraformOutput(this, "authorizer_arn", { value: authorizer.authorizer.arn });
+    new TerraformOutput(this, "table_name", { value: authorizer.table.name });
+    if (authorizer.userPool) new TerraformOutput(this, "user_pool_id", { value: authorizer.userPool.id });
+    if (authorizer.userPoolClient) new TerraformOutput(this, "user_pool_client_id", { value: authorizer.userPoolClient.id });
+  }
+}

@@ -1,0 +1,110 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { checkSesRegion } from "../../src/constructs/ephemeral/authorizer-with-policy-store";
+import { authorizerPackage } from "../../src/runtime/bundle";
+import { zip } from "../../src/zip";
+import { ROOT, configWith, exampleConfig, onlyResource, resourcesOf, synthPlatform } from "../helpers";
+import * as path from "path";
+
+describe("the ephemeral stack template", () => {
+  const { json, stacks } = synthPlatform(exampleConfig());
+  const eph = json.get("ephemeral")!;
+
+  it("refuses to plan outside a stage workspace, saying what to run", () => {
+    expect((eph.resource!.terraform_data.workspace_guard as any).lifecycle.precondition[0]).toEqual({
+      condition: '${can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default"}',
+      error_message:
+        'This template is planned once per stage, in the stage\'s workspace (a name matching ^[a-z0-9-]{1,32}$, not "default"). Run: terraform workspace select -or-create <stage>',
+    });
+    expect(eph.terraform.backend!.s3).toMatchObject({ key: "ephemeral/acme-dev-eu-central-1/terraform.tfstate", workspace_key_prefix: "env" });
+  });
+
+  it("names every resource after the stage, within AWS's limits for a 32-character stage", () => {
+    const fn = onlyResource(eph, "aws_lambda_function");
+    expect(fn.function_name).toBe("${terraform.workspace}-authorizer");
+    expect(fn.function_name.replace("${terraform.workspace}", "s".repeat(32)).length).toBeLessThanOrEqual(64);
+    expect(onlyResource(eph, "aws_dynamodb_table").name).toBe("${terraform.workspace}-data");
+    expect(onlyResource(eph, "aws_iam_role").name.replace("${terraform.workspace}", "s".repeat(32)).length).toBeLessThanOrEqual(64);
+    expect(json.get("ephemeral")!.output!.stack_name.value).toBe("acme-dev-eu-central-1-${terraform.workspace}");
+  });
+
+  it("has a STRICT policy store with the repository's schema and one policy per .cedar file", () => {
+    expect(onlyResource(eph, "aws_verifiedpermissions_policy_store").validation_settings).toEqual([{ mode: "STRICT" }]);
+    const schemaFile = fs.readFileSync(path.join(ROOT, "policies", "ephemeral", "schema.cedarschema.json"), "utf8");
+    expect(JSON.parse(onlyResource(eph, "aws_verifiedpermissions_schema").definition[0].value)).toEqual(JSON.parse(schemaFile));
+    const policies = resourcesOf(eph, "aws_verifiedpermissions_policy") as any[];
+    expect(policies.map((p) => p.definition[0].static[0].description).sort()).toEqual(["admins.cedar", "editors.cedar", "readers.cedar", "suspended.cedar"]);
+  });
+
+  it("keeps an idle stage cheap and leaves nothing behind on destroy", () => {
+    const fn = onlyResource(eph, "aws_lambda_function");
+    expect(fn).toMatchObject({ reserved_concurrent_executions: 1, runtime: "nodejs20.x", handler: "index.handler" });
+    expect(resourcesOf(eph, "aws_lambda_provisioned_concurrency_config")).toEqual([]);
+    expect(onlyResource(eph, "aws_cloudwatch_log_group").retention_in_days).toBe(7);
+    expect(onlyResource(eph, "aws_dynamodb_table")).toMatchObject({
+      billing_mode: "PAY_PER_REQUEST",
+      stream_enabled: false,
+      point_in_time_recovery: { enabled: false },
+      server_side_encryption: { enabled: true },
+      deletion_protection_enabled: false,
+    });
+    expect(onlyResource(eph, "aws_secretsmanager_secret").recovery_window_in_days).toBe(0);
+    expect(onlyResource(eph, "aws_cognito_user_pool").deletion_protection).toBe("INACTIVE");
+  });
+
+  it("generates the JWT secret with random and never outputs it", () => {
+    expect(onlyResource(eph, "random_password")).toMatchObject({ length: 64, special: false });
+    const outputs = JSON.stringify(eph.output);
+    expect(outputs).not.toMatch(/random_password|secretsmanager_secret_version/);
+    expect(Object.keys(eph.output!).sort()).toEqual([
+      "authorizer_arn",
+      "policy_store_id",
+      "stack_name",
+      "stage_created_at",
+      "stage_expires_at",
+      "table_name",
+      "user_pool_client_id",
+      "user_pool_id",
+    ]);
+  });
+
+  it("tags every taggable resource with the seed's tags and the platform's", () => {
+    for (const type of ["aws_lambda_function", "aws_dynamodb_table", "aws_cognito_user_pool", "aws_secretsmanager_secret"]) {
+      expect(onlyResource(eph, type).tags).toEqual({
+        Project: "authz",
+        Stage: "${terraform.workspace}",
+        Account: "acme-dev",
+        Repo: "acme/authz-service",
+        Owner: "platform-team",
+        TTL: "${var.expires_at}",
+        platform: "apps-platform",
+        app: "authz",
+        env: "${terraform.workspace}",
+        managedBy: "terraform",
+      });
+    }
+  });
+
+  it("deploys the bundled authorizer by a deterministic zip whose hash the function carries", () => {
+    const stack = stacks.find((s) => s.node.id === "ephemeral")!;
+    const pkg = stack.files.get("authorizer.zip")!;
+    expect(pkg.equals(authorizerPackage().zip)).toBe(true);
+    expect(onlyResource(eph, "aws_lambda_function")).toMatchObject({
+      filename: "${path.module}/authorizer.zip",
+      source_code_hash: createHash("sha256").update(pkg).digest("base64"),
+    });
+    expect(zip({ "a.txt": Buffer.from("x") }).equals(zip({ "a.txt": Buffer.from("x") }))).toBe(true);
+  });
+
+  it("leaves Cognito out when the config says so", () => {
+    const noPool = synthPlatform(configWith((raw) => (raw.ephemeral.cognito = false))).json.get("ephemeral")!;
+    expect(resourcesOf(noPool, "aws_cognito_user_pool")).toEqual([]);
+    expect(resourcesOf(noPool, "aws_verifiedpermissions_identity_source")).toEqual([]);
+  });
+
+  it("refuses an SES identity in another region than the user pool", () => {
+    expect(() => checkSesRegion("arn:aws:ses:us-east-1:222222222222:identity/acme.example", "eu-central-1")).toThrow(
+      'ses.identityArn must be in the user pool\'s region eu-central-1, got "arn:aws:ses:us-east-1:222222222222:identity/acme.example" in us-east-1',
+    );
+  });
+});

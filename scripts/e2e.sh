@@ -25,6 +25,8 @@ source "$ROOT/scripts/moto.sh"
 bash "$ROOT/scripts/e2e-emulator.sh"
 step "S3 backend"
 bash "$ROOT/scripts/e2e-backend.sh"
+step "ephemeral lifecycle"
+bash "$ROOT/scripts/e2e-ephemeral.sh"
 
 step "checkov"
 bash "$ROOT/scripts/e2e-checkov.sh"

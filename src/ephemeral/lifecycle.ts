@@ -1,0 +1,160 @@
+import { STAGE_PATTERN, stackNames } from "../naming";
+
+/** What the lifecycle needs from Terraform, one call per step, so that each step can fail on its own. */
+export interface TerraformDriver {
+  /** The stage workspaces (not `default`). */
+  workspaces(): Promise<string[]>;
+  /** Selects a stage's workspace, creating it when asked. */
+  select(stage: string, create: boolean): Promise<void>;
+  apply(stage: string, variables: Record<string, string>): Promise<void>;
+  destroy(stage: string, variables: Record<string, string>): Promise<void>;
+  /** Deletes a stage's (empty) workspace. */
+  deleteWorkspace(stage: string): Promise<void>;
+  /** The stage's outputs, as strings. */
+  outputs(stage: string): Promise<Record<string, string>>;
+}
+
+export interface LifecycleSettings {
+  readonly accountAlias: string;
+  readonly region: string;
+  readonly maxStages: number;
+  readonly ttlHours: number;
+  /** @default the clock */
+  readonly now?: () => Date;
+}
+
+export interface StageInfo {
+  readonly stage: string;
+  readonly stackName: string;
+  readonly createdAt?: Date;
+  readonly expiresAt?: Date;
+  readonly ageHours?: number;
+  readonly expired: boolean;
+}
+
+/** A refusal or a failed step, with what to do about it. */
+export class LifecycleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LifecycleError";
+  }
+}
+
+export function checkStage(stage: string | undefined): string {
+  if (stage === undefined || !STAGE_PATTERN.test(stage) || stage === "default") {
+    throw new LifecycleError(`--stage must match ${STAGE_PATTERN.source} and not be "default", got ${JSON.stringify(stage ?? null)}`);
+  }
+  return stage;
+}
+
+const parseDate = (s: string | undefined) => (s ? new Date(s) : undefined);
+
+/**
+ * The life of ephemeral stages: up (create or update), destroy, list, reap. One Terraform workspace
+ * per stage; the backend's lock keeps one apply per stage at a time. A failed step never leaves a
+ * stage half-removed: its workspace (and so its state) stays until a destroy has succeeded.
+ */
+export class Lifecycle {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly terraform: TerraformDriver,
+    private readonly settings: LifecycleSettings,
+  ) {
+    this.now = settings.now ?? (() => new Date());
+  }
+
+  public async up(stageArg: string | undefined): Promise<StageInfo> {
+    const stage = checkStage(stageArg);
+    const existing = await this.terraform.workspaces();
+    const exists = existing.includes(stage);
+    if (!exists && existing.length >= this.settings.maxStages) {
+      throw new LifecycleError(
+        `${existing.length} stages exist in ${this.settings.accountAlias} (at most ${this.settings.maxStages}, ephemeral.maxStages): ` +
+          `destroy one first (npm run ephemeral -- destroy --stage <stage>) or let reap remove expired ones. Existing: ${existing.join(", ")}`,
+      );
+    }
+    await this.terraform.select(stage, !exists);
+    const now = this.now();
+    const createdAt = (exists ? (await this.terraform.outputs(stage)).stage_created_at : undefined) || now.toISOString();
+    const expiresAt = new Date(now.getTime() + this.settings.ttlHours * 3_600_000).toISOString();
+    try {
+      await this.terraform.apply(stage, { created_at: createdAt, expires_at: expiresAt });
+    } catch (err) {
+      throw new LifecycleError(
+        `apply of stage ${stage} failed (${errorText(err)}); its workspace is kept with whatever was created, ` +
+          `so run up again to finish it or destroy to remove it`,
+      );
+    }
+    return this.info(stage, { stage_created_at: createdAt, stage_expires_at: expiresAt });
+  }
+
+  public async destroy(stageArg: string | undefined): Promise<void> {
+    const stage = checkStage(stageArg);
+    if (!(await this.terraform.workspaces()).includes(stage)) throw new LifecycleError(`no stage ${stage} exists in ${this.settings.accountAlias}`);
+    await this.terraform.select(stage, false);
+    const outputs = await this.terraform.outputs(stage).catch(() => ({}) as Record<string, string>);
+    try {
+      await this.terraform.destroy(stage, { created_at: outputs.stage_created_at ?? "", expires_at: outputs.stage_expires_at ?? "" });
+    } catch (err) {
+      throw new LifecycleError(`destroy of stage ${stage} failed (${errorText(err)}); the stage is still listed, run destroy again`);
+    }
+    try {
+      await this.terraform.deleteWorkspace(stage);
+    } catch (err) {
+      throw new LifecycleError(`stage ${stage} is destroyed but its workspace could not be deleted (${errorText(err)}); run destroy again`);
+    }
+  }
+
+  public async list(): Promise<StageInfo[]> {
+    const stages = await this.terraform.workspaces();
+    const infos: StageInfo[] = [];
+    for (const stage of stages.sort()) infos.push(this.info(stage, await this.terraform.outputs(stage).catch(() => ({}))));
+    return infos;
+  }
+
+  /** Destroys every stage past its TTL; one failure does not stop the others. */
+  public async reap(): Promise<{ destroyed: string[]; failed: { stage: string; error: string }[] }> {
+    const destroyed: string[] = [];
+    const failed: { stage: string; error: string }[] = [];
+    for (const info of (await this.list()).filter((i) => i.expired)) {
+      try {
+        await this.destroy(info.stage);
+        destroyed.push(info.stage);
+      } catch (err) {
+        failed.push({ stage: info.stage, error: errorText(err) });
+      }
+    }
+    return { destroyed, failed };
+  }
+
+  private info(stage: string, outputs: Record<string, string>): StageInfo {
+    const createdAt = parseDate(outputs.stage_created_at);
+    const expiresAt = parseDate(outputs.stage_expires_at);
+    const now = this.now().getTime();
+    return {
+      stage,
+      stackName: stackNames.ephemeralStage(this.settings.accountAlias, this.settings.region, stage),
+      createdAt,
+      expiresAt,
+      ageHours: createdAt ? Math.round(((now - createdAt.getTime()) / 3_600_000) * 10) / 10 : undefined,
+      // A stage without a recorded expiry (a failed first apply) counts as expired: reap cleans it up.
+      expired: expiresAt ? expiresAt.getTime() <= now : true,
+    };
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message.split("\n")[0] : String(err);
+}
+
+export function formatStages(infos: StageInfo[], now: Date): string {
+  if (infos.length === 0) return "no stages";
+  return infos
+    .map((i) => {
+      const left = i.expiresAt ? Math.round(((i.expiresAt.getTime() - now.getTime()) / 3_600_000) * 10) / 10 : undefined;
+      const ttl = left === undefined ? "no TTL recorded" : left > 0 ? `expires in ${left} h` : `expired ${-left} h ago`;
+      return `${i.stage.padEnd(32)}  ${i.stackName}  age ${i.ageHours ?? "?"} h  ${ttl}`;
+    })
+    .join("\n");
+}

@@ -1,0 +1,95 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { TerraformDriver } from "./lifecycle";
+
+export interface TerraformCliOptions {
+  /** The terraform binary. */
+  readonly terraform: string;
+  /** The template to run: a folder with main.tf (generated/ephemeral). */
+  readonly templateDir: string;
+  /** Where the working copy lives (its .terraform folder and lock file). */
+  readonly workDir: string;
+  /** Extra `-backend-config` files for `terraform init` (an emulator's endpoints). @default none */
+  readonly backendConfig?: string[];
+  /** Extra `-var` values for every plan (an emulator's settings). @default none */
+  readonly variables?: Record<string, string>;
+  /** Override files copied next to main.tf (an emulator's provider endpoints). @default none */
+  readonly overrideFiles?: string[];
+}
+
+/** The lifecycle's steps as terraform commands in a working copy of the template. */
+export class TerraformCli implements TerraformDriver {
+  private initialised = false;
+
+  constructor(private readonly options: TerraformCliOptions) {}
+
+  public async workspaces(): Promise<string[]> {
+    this.init();
+    return this.run(["workspace", "list"])
+      .split("\n")
+      .map((l) => l.replace(/^\*/, "").trim())
+      .filter((w) => w !== "" && w !== "default");
+  }
+
+  public async select(stage: string, create: boolean): Promise<void> {
+    this.init();
+    this.run(create ? ["workspace", "select", "-or-create", stage] : ["workspace", "select", stage]);
+  }
+
+  public async apply(stage: string, variables: Record<string, string>): Promise<void> {
+    this.inWorkspace(stage, ["apply", "-auto-approve", "-input=false", ...this.vars(variables)]);
+  }
+
+  public async destroy(stage: string, variables: Record<string, string>): Promise<void> {
+    this.inWorkspace(stage, ["destroy", "-auto-approve", "-input=false", ...this.vars(variables)]);
+  }
+
+  public async deleteWorkspace(stage: string): Promise<void> {
+    this.run(["workspace", "select", "default"]);
+    this.run(["workspace", "delete", stage]);
+  }
+
+  public async outputs(stage: string): Promise<Record<string, string>> {
+    const out = JSON.parse(this.inWorkspace(stage, ["output", "-json"]) || "{}") as Record<string, { value: unknown; sensitive: boolean }>;
+    return Object.fromEntries(Object.entries(out).filter(([, o]) => !o.sensitive).map(([k, o]) => [k, String(o.value)]));
+  }
+
+  private vars(variables: Record<string, string>): string[] {
+    return Object.entries({ ...variables, ...this.options.variables }).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
+  }
+
+  private inWorkspace(stage: string, args: string[]): string {
+    return this.run(args, { TF_WORKSPACE: stage });
+  }
+
+  private init(): void {
+    if (this.initialised) return;
+    const { templateDir, workDir } = this.options;
+    fs.mkdirSync(workDir, { recursive: true });
+    for (const file of fs.readdirSync(templateDir)) {
+      if (fs.statSync(path.join(templateDir, file)).isFile()) fs.copyFileSync(path.join(templateDir, file), path.join(workDir, file));
+    }
+    for (const file of this.options.overrideFiles ?? []) fs.copyFileSync(file, path.join(workDir, path.basename(file)));
+    this.run(["init", "-input=false", ...(this.options.backendConfig ?? []).map((f) => `-backend-config=${f}`)], { TF_WORKSPACE: "" });
+    this.initialised = true;
+  }
+
+  private run(args: string[], env: Record<string, string> = {}): string {
+    const merged: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", ...env };
+    if (merged.TF_WORKSPACE === "") delete merged.TF_WORKSPACE;
+    // `-no-color` goes after the subcommand; `workspace` subcommands print no colour anyway.
+    const withFlags = args[0] === "workspace" ? args : [args[0], "-no-color", ...args.slice(1)];
+    const result = spawnSync(this.options.terraform, withFlags, {
+      cwd: this.options.workDir,
+      env: merged,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) {
+      const detail = `${result.stderr}\n${result.stdout}`.split("\n").filter((l) => /Error/.test(l)).slice(0, 3).join(" ");
+      throw new Error(`terraform ${args[0]} failed: ${detail || `exit ${result.status}`}`);
+    }
+    return result.stdout;
+  }
+}

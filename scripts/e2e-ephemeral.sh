@@ -50,6 +50,9 @@ pass "a bad stage name is refused: $(cat "$DIR/bad.log")"
 cli list >"$DIR/list.log" 2>&1 || { cat "$DIR/list.log"; fail "list"; }
 grep -q "^pr-1 .*acme-dev-eu-central-1-pr-1 .*expires in 72 h" "$DIR/list.log" && grep -q "^pr-2 " "$DIR/list.log" || { cat "$DIR/list.log"; fail "list shows both stages"; }
 pass "list shows pr-1 and pr-2 with age and TTL"
+cli outputs --stage pr-2 >"$DIR/outputs.log" 2>&1 || { cat "$DIR/outputs.log"; fail "outputs pr-2"; }
+grep -q '"stage_expires_at"' "$DIR/outputs.log" || { cat "$DIR/outputs.log"; fail "outputs lacks the TTL"; }
+pass "outputs of pr-2 (what the PR comment shows) include its TTL"
 cli destroy --stage pr-1 >"$DIR/destroy.log" 2>&1 || { cat "$DIR/destroy.log"; fail "destroy pr-1"; }
 cli list >"$DIR/list2.log" 2>&1
 grep -q "^pr-1 " "$DIR/list2.log" && fail "pr-1 is still listed after destroy"

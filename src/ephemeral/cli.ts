@@ -25,8 +25,8 @@ function flags(argv: string[], name: string): string[] {
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, driver?: TerraformDriver): Promise<number> {
   const command = argv[0];
-  if (!["up", "destroy", "list", "reap"].includes(command ?? "")) {
-    io.err("usage: npm run ephemeral -- up|destroy|list|reap [--stage <stage>]\n");
+  if (!["up", "destroy", "list", "reap", "outputs"].includes(command ?? "")) {
+    io.err("usage: npm run ephemeral -- up|destroy|list|reap|outputs [--stage <stage>]\n");
     return 2;
   }
   const config = loadConfigFile(path.resolve(flag(argv, "--config") ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH));
@@ -61,6 +61,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       case "destroy":
         await lifecycle.destroy(stage);
         io.out(`stage ${stage} destroyed and its workspace deleted\n`);
+        return 0;
+      case "outputs":
+        io.out(`${JSON.stringify(await lifecycle.outputs(stage), null, 2)}\n`);
         return 0;
       case "list":
         io.out(`${formatStages(await lifecycle.list(), new Date())}\n`);

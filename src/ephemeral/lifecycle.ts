@@ -113,6 +113,13 @@ export class Lifecycle {
     return infos;
   }
 
+  /** A stage's non-sensitive outputs (the PR comment shows them). */
+  public async outputs(stageArg: string | undefined): Promise<Record<string, string>> {
+    const stage = checkStage(stageArg);
+    if (!(await this.terraform.workspaces()).includes(stage)) throw new LifecycleError(`no stage ${stage} exists in ${this.settings.accountAlias}`);
+    return this.terraform.outputs(stage);
+  }
+
   /** Destroys every stage past its TTL; one failure does not stop the others. */
   public async reap(): Promise<{ destroyed: string[]; failed: { stage: string; error: string }[] }> {
     const destroyed: string[] = [];

@@ -305,7 +305,7 @@ resource "aws_lambda_function" "authorizer_A59D7805" {
   reserved_concurrent_executions = 1
   role = "${aws_iam_role.authorizer_role_3A92102D.arn}"
   runtime = "nodejs20.x"
-  source_code_hash = "bwCqjK17FTd2upguMSICPYNrPvZON1O/SFmga0WzAS8="
+  source_code_hash = "OaUzug5T/FW/lgfujmooLVkxm1zAETXSWWXI+oOQjD4="
   tags = {
     platform = "apps-platform"
     app = "authz"

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { IsAuthorizedCommand, VerifiedPermissionsClient } from "@aws-sdk/client-verifiedpermissions";
-import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { AuthorizationRequest, Claims, createHandler } from "./handler";
-import { rolesOf, verifyHs256 } from "./hs256";
+import { cognitoVerifier } from "./cognito";
+import { verifyHs256 } from "./hs256";
 
 /**
  * The deployed authorizer: tokens from the stage's Cognito user pool (JWKS, via aws-jwt-verify) or,
@@ -14,15 +14,10 @@ const vp = new VerifiedPermissionsClient({});
 const secrets = new SecretsManagerClient({});
 let secret: Promise<string> | undefined;
 
-const cognito = env.USER_POOL_ID
-  ? CognitoJwtVerifier.create({ userPoolId: env.USER_POOL_ID, clientId: env.CLIENT_ID ?? null, tokenUse: "id" })
-  : undefined;
+const cognito = env.USER_POOL_ID ? cognitoVerifier(env.USER_POOL_ID, env.CLIENT_ID ?? "") : undefined;
 
 async function verify(token: string): Promise<Claims> {
-  if (cognito) {
-    const payload = await cognito.verify(token);
-    return { sub: payload.sub, roles: rolesOf(payload as Record<string, unknown>) };
-  }
+  if (cognito) return cognito(token);
   secret ??= secrets.send(new GetSecretValueCommand({ SecretId: env.JWT_SECRET_ARN })).then((r) => r.SecretString ?? "");
   return verifyHs256(token, { secret: await secret, issuer: env.JWT_ISSUER ?? "", audience: env.JWT_AUDIENCE ?? "" });
 }

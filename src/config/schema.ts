@@ -358,8 +358,11 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
     const ses = isObject(eph.ses) ? str(eph.ses.identityArn) : undefined;
     const sesRegion = ses?.split(":")[3];
+    const sesAccount = ses?.split(":")[4];
     if (ses && sesRegion && str(raw.region) && sesRegion !== raw.region) {
       issue(["ephemeral", "ses", "identityArn"], `must be in the region of the user pool (${String(raw.region)}): Cognito sends only through SES in its own region`, ses);
+    } else if (ses && hostStage && str(hostStage.accountId) && sesAccount !== hostStage.accountId) {
+      issue(["ephemeral", "ses", "identityArn"], `must be in the account of the user pool (${String(hostStage.accountId)}): sending from another account needs SES authorization, which the platform does not set up`, ses);
     }
   }
   return issues;

@@ -103,6 +103,11 @@ describe("the platform config loader", () => {
       "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:us-east-1:222222222222:identity/acme.example\n    fromAddress: noreply@acme.example",
       "ephemeral.ses.identityArn must be in the region of the user pool (eu-central-1): Cognito sends only through SES in its own region, got \"arn:aws:ses:us-east-1:222222222222:identity/acme.example\"",
     ],
+    [
+      "  maxStages: 10",
+      "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:eu-central-1:999999999999:identity/acme.example\n    fromAddress: noreply@acme.example",
+      "ephemeral.ses.identityArn must be in the account of the user pool (222222222222): sending from another account needs SES authorization, which the platform does not set up, got \"arn:aws:ses:eu-central-1:999999999999:identity/acme.example\"",
+    ],
   ])("refuses the ephemeral setting %j changed to %j: %s", (from, to, message) => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { checkSesRegion } from "../../src/constructs/ephemeral/authorizer-with-policy-store";
+import { checkSesIdentity } from "../../src/constructs/ephemeral/authorizer-with-policy-store";
 import { authorizerPackage } from "../../src/runtime/bundle";
 import { zip } from "../../src/zip";
 import { ROOT, configWith, exampleConfig, onlyResource, resourcesOf, synthPlatform } from "../helpers";
@@ -102,9 +102,24 @@ describe("the ephemeral stack template", () => {
     expect(resourcesOf(noPool, "aws_verifiedpermissions_identity_source")).toEqual([]);
   });
 
-  it("refuses an SES identity in another region than the user pool", () => {
-    expect(() => checkSesRegion("arn:aws:ses:us-east-1:222222222222:identity/acme.example", "eu-central-1")).toThrow(
+  it("refuses an SES identity in another region or account than the user pool", () => {
+    expect(() => checkSesIdentity("arn:aws:ses:us-east-1:222222222222:identity/acme.example", "eu-central-1", "222222222222")).toThrow(
       'ses.identityArn must be in the user pool\'s region eu-central-1, got "arn:aws:ses:us-east-1:222222222222:identity/acme.example" in us-east-1',
     );
+    expect(() => checkSesIdentity("arn:aws:ses:eu-central-1:999999999999:identity/acme.example", "eu-central-1", "222222222222")).toThrow(
+      "ses.identityArn must be in the user pool's account 222222222222",
+    );
+  });
+
+  it("sends Cognito's mail through the given SES identity, creating none", () => {
+    const withSes = synthPlatform(
+      configWith((raw) => (raw.ephemeral.ses = { identityArn: "arn:aws:ses:eu-central-1:222222222222:identity/acme.example", fromAddress: "noreply@acme.example" })),
+    ).json.get("ephemeral")!;
+    expect(onlyResource(withSes, "aws_cognito_user_pool").email_configuration).toEqual({
+      email_sending_account: "DEVELOPER",
+      source_arn: "arn:aws:ses:eu-central-1:222222222222:identity/acme.example",
+      from_email_address: "noreply@acme.example",
+    });
+    expect(Object.keys(withSes.resource!).filter((t) => t.startsWith("aws_ses"))).toEqual([]);
   });
 });

@@ -42,11 +42,14 @@ export interface AuthorizerWithPolicyStoreProps {
   readonly streams?: boolean;
 }
 
-/** Throws when the SES identity is in another region than the pool: Cognito cannot send through it. */
-export function checkSesRegion(identityArn: string, region: string): void {
-  const sesRegion = identityArn.split(":")[3];
+/** Throws when the SES identity is in another region or account than the pool: Cognito cannot send through it. */
+export function checkSesIdentity(identityArn: string, region: string, accountId: string): void {
+  const [, , , sesRegion, sesAccount] = identityArn.split(":");
   if (sesRegion !== region) {
     throw new Error(`ses.identityArn must be in the user pool's region ${region}, got ${JSON.stringify(identityArn)} in ${sesRegion}`);
+  }
+  if (sesAccount !== accountId) {
+    throw new Error(`ses.identityArn must be in the user pool's account ${accountId}, got ${JSON.stringify(identityArn)} in ${sesAccount}`);
   }
 }
 
@@ -66,7 +69,7 @@ export class AuthorizerWithPolicyStore extends Construct {
   constructor(scope: Construct, id: string, props: AuthorizerWithPolicyStoreProps) {
     super(scope, id);
     const cognito = props.cognito ?? true;
-    if (props.ses) checkSesRegion(props.ses.identityArn, props.region);
+    if (props.ses) checkSesIdentity(props.ses.identityArn, props.region, props.accountId);
     const p = props.namePrefix;
 
     this.policyStore = new VerifiedpermissionsPolicyStore(this, "policy-store", {

@@ -43,11 +43,11 @@ function table(s: Section): string {
     "",
     `${s.services} services, ${s.pairs} ordered pairs of services in the same stage, ${s.results.length} cases.`,
     "",
-    "| category | actions | cross-service cases | denied | own-service cases | allowed |",
+    "| category | actions | cases that must be denied | denied | cases that must be allowed | allowed |",
     "|---|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    wrong.length === 0 ? "Every cross-service case is denied and every own-service case allowed." : `**${wrong.length} cases decided wrongly:**\n\n${wrong.map((r) => `- ${r.case.description}: expected ${r.case.expect}, got ${r.decision}`).join("\n")}`,
+    wrong.length === 0 ? "Every case is decided as expected: every cross-service case (and every forbidden own-service one, such as removing its own app tag) denied, every own-service case allowed." : `**${wrong.length} cases decided wrongly:**\n\n${wrong.map((r) => `- ${r.case.description}: expected ${r.case.expect}, got ${r.decision}`).join("\n")}`,
     "",
   ].join("\n");
 }

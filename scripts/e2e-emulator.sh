@@ -59,6 +59,15 @@ case "$replan" in
   *) tail -40 "$work/replan.log" >&2; fail "plan after apply" ;;
 esac
 
+# Preconditions are not checked when Terraform plans a destroy; the providers' workspace-bound region
+# is. Put dev's state into workspace prod (as a service stack's prod state would be, since its key is
+# shared by its stages) and try to destroy it from there.
+(cd "$work" && "$TF" state pull >"$work/dev.tfstate" && "$TF" workspace select -or-create prod -no-color >/dev/null && "$TF" state push "$work/dev.tfstate")
+if (cd "$work" && "$TF" destroy -auto-approve -no-color >"$work/wrong-destroy.log" 2>&1); then fail "environment-dev destroyed from workspace prod"; fi
+grep -q "Wrong workspace for this configuration: run terraform workspace select -or-create dev" "$work/wrong-destroy.log" || { cat "$work/wrong-destroy.log"; fail "the wrong-workspace destroy failed for another reason"; }
+pass "a destroy of environment-dev in workspace prod is refused: $(grep -o 'Wrong workspace[^"]*' "$work/wrong-destroy.log" | head -1)"
+(cd "$work" && "$TF" workspace select dev -no-color >/dev/null && "$TF" workspace delete -force prod -no-color >/dev/null)
+
 work="$(workdir onboarding-payments-api)"
 run "$work" init "$TF" init -backend-config="$BACKEND_OVERRIDES"
 run "$work" plan "$TF" plan

@@ -95,15 +95,32 @@ export function workspaceCommand(workspace: string): string {
  * Fails the plan when the selected workspace is not `workspace`. A resource precondition is checked
  * while planning, before anything changes; a `check` block would only warn.
  */
+/** The HCL expression that is true in the workspace a stack belongs to. */
+export function workspaceCondition(location: Pick<StateLocation, "workspace" | "workspacePattern">): string {
+  return location.workspacePattern
+    ? `can(regex(${JSON.stringify(location.workspacePattern)}, terraform.workspace)) && terraform.workspace != "default"`
+    : `terraform.workspace == ${JSON.stringify(location.workspace)}`;
+}
+
+/**
+ * A provider region that only evaluates in the stack's workspace. Resource preconditions are not
+ * checked when Terraform plans a destroy, but provider configuration is: elsewhere, `file()` of the
+ * instruction fails with it as the message ("no file exists at \"Wrong workspace: run ...\"").
+ */
+export function workspaceBoundRegion(location: Pick<StateLocation, "workspace" | "workspacePattern">, region: string): string {
+  const run = location.workspacePattern ? "terraform workspace select -or-create <stage>" : workspaceCommand(location.workspace);
+  return `\${${workspaceCondition(location)} ? ${JSON.stringify(region)} : file("Wrong workspace for this configuration: run ${run}")}`;
+}
+
 function addWorkspaceGuard(stack: TerraformStack, location: StateLocation): void {
   const { workspace, workspacePattern } = location;
   const precondition = workspacePattern
     ? {
-        condition: `\${can(regex("${workspacePattern}", terraform.workspace)) && terraform.workspace != "default"}`,
+        condition: `\${${workspaceCondition(location)}}`,
         errorMessage: `This template is planned once per stage, in the stage's workspace (a name matching ${workspacePattern}, not "default"). Run: terraform workspace select -or-create <stage>`,
       }
     : {
-        condition: `\${terraform.workspace == "${workspace}"}`,
+        condition: `\${${workspaceCondition(location)}}`,
         errorMessage: `This configuration is synthesized for workspace "${workspace}" and must not be planned in another one. Run: ${workspaceCommand(workspace)}`,
       };
   new DataResource(stack, WORKSPACE_GUARD_ID, { input: { workspace }, lifecycle: { precondition: [precondition] } });

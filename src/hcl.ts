@@ -43,6 +43,12 @@ function escapeLiteralParts(body: string): string {
         i++;
       } else if (c === '"' || c === "\\") out += `\\${c}`;
       else out += c;
+    } else if (c === '"') {
+      // A quoted string inside an interpolation: copy it whole, braces and all.
+      let j = i + 1;
+      while (j < body.length && body[j] !== '"') j += body[j] === "\\" ? 2 : 1;
+      out += body.slice(i, j + 1);
+      i = j;
     } else {
       if (c === "{") depth++;
       else if (c === "}") depth--;
@@ -97,7 +103,8 @@ export function repairHcl(hcl: string): string {
       continue;
     }
     if (top === "depends-list" && /^"[^"$]+",?$/.test(line)) line = line.replace(/"/g, "");
-    if (/^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/.test(line)) line = line.replace(/"/g, "");
+    // The `provider` meta-argument sits directly in a resource or data block, never deeper.
+    if (depth(stack) === 1 && /^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/.test(line)) line = line.replace(/"/g, "");
 
     const attr = ATTRIBUTE_STRING.exec(line);
     if (attr && endsEarly(attr[2])) line = `${attr[1]} = "${escapeLiteralParts(attr[2])}"${attr[3]}`;

@@ -4,7 +4,7 @@ import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { PLATFORM, stackNames } from "../src/naming";
-import { GITHUB_ISSUER_HOST, issuerHost } from "../src/policy/ci";
+import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci";
 
 /**
  * The OIDC identity providers of the deployment account, shared by every service's CI roles. IAM
@@ -19,7 +19,7 @@ export class CiIdentityStack extends PlatformStack {
     if (gitlab) {
       new IamOpenidConnectProvider(this, "gitlab", {
         url: `https://${issuerHost(gitlab.url)}`,
-        clientIdList: [gitlab.audience ?? gitlab.url],
+        clientIdList: [gitlabAudience(gitlab)],
       });
     }
     if (github) {

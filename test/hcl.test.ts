@@ -24,6 +24,16 @@ describe("the HCL repair of CDKTF's renderer output", () => {
     expect(repairHcl('resource "a" "b" {\nprovider = "aws.stage_dev"\n}')).toBe('resource "a" "b" {\n  provider = aws.stage_dev\n}');
   });
 
+  it("keeps braces and quotes of strings inside an interpolation while escaping the literal parts", () => {
+    const broken = 'policy = "{"a":"${replace(aws_x.y.arn, "}", "")}"}"';
+    expect(repairHcl(broken)).toBe('policy = "{\\"a\\":\\"${replace(aws_x.y.arn, "}", "")}\\"}"');
+  });
+
+  it("leaves a nested attribute called provider alone", () => {
+    const nested = 'resource "a" "b" {\nblk {\nprovider = "cognito.idp"\n}\n}';
+    expect(repairHcl(nested)).toBe('resource "a" "b" {\n  blk {\n    provider = "cognito.idp"\n  }\n}');
+  });
+
   it("keeps heredoc bodies byte for byte", () => {
     const heredoc = 'x = <<EOF\n  {"a": "b"}\n    indented\nEOF\ny = 1';
     expect(repairHcl(heredoc)).toBe(heredoc);

@@ -39,7 +39,7 @@ provider "aws" {
   allowed_account_ids = [
     "222222222222"
   ]
-  region = "eu-central-1"
+  region = "${can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create <stage>")}"
   assume_role {
     role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
     session_name = "apps-platform"
@@ -305,7 +305,7 @@ resource "aws_lambda_function" "authorizer_A59D7805" {
   reserved_concurrent_executions = 1
   role = "${aws_iam_role.authorizer_role_3A92102D.arn}"
   runtime = "nodejs20.x"
-  source_code_hash = "OaUzug5T/FW/lgfujmooLVkxm1zAETXSWWXI+oOQjD4="
+  source_code_hash = "OWPtOeWukqF0y+DiroOnJixi9Gi5diUrHjCp6dYob7k="
   tags = {
     platform = "apps-platform"
     app = "authz"

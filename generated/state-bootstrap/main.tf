@@ -28,7 +28,7 @@ provider "aws" {
   allowed_account_ids = [
     "111111111111"
   ]
-  region = "eu-central-1"
+  region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   assume_role {
     role_arn = "arn:aws:iam::111111111111:role/apps-platform-provisioner"
     session_name = "apps-platform"

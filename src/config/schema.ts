@@ -347,6 +347,21 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       }
     }
   });
+  // Slugs and stages both hold hyphens: service "web-eu" in stage "dev" and "web" in stage "eu-dev"
+  // would share every per-stage name (roles, services, clusters) and so each other's permissions.
+  const units = new Map<string, string>();
+  services.forEach((svc: unknown, i: number) => {
+    if (!isObject(svc) || typeof svc.slug !== "string") return;
+    const own = Array.isArray(svc.stages) ? svc.stages.filter((x: unknown): x is string => typeof x === "string") : stageNames;
+    for (const st of own) {
+      const unit = `${svc.slug}-${st}`;
+      const other = units.get(unit);
+      if (other !== undefined && other !== `${svc.slug}/${st}`) {
+        issue(["services", i, "slug"], `names its roles and resources in stage ${st} "${unit}-…", as ${other.replace("/", " does in stage ")}`, svc.slug);
+      } else units.set(unit, `${svc.slug}/${st}`);
+    }
+  });
+
   const eph = isObject(raw.ephemeral) ? raw.ephemeral : undefined;
   if (eph) {
     const host = str(eph.stage);

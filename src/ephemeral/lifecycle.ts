@@ -30,6 +30,8 @@ export interface StageInfo {
   readonly expiresAt?: Date;
   readonly ageHours?: number;
   readonly expired: boolean;
+  /** The stage's outputs could not be read (state unreachable): it is neither expired nor fresh. */
+  readonly unknown?: boolean;
 }
 
 /** A refusal or a failed step, with what to do about it. */
@@ -41,8 +43,9 @@ export class LifecycleError extends Error {
 }
 
 export function checkStage(stage: string | undefined): string {
-  if (stage === undefined || !STAGE_PATTERN.test(stage) || stage === "default") {
-    throw new LifecycleError(`--stage must match ${STAGE_PATTERN.source} and not be "default", got ${JSON.stringify(stage ?? null)}`);
+  // A leading hyphen would reach terraform as an option.
+  if (stage === undefined || !STAGE_PATTERN.test(stage) || stage === "default" || stage.startsWith("-")) {
+    throw new LifecycleError(`--stage must match ${STAGE_PATTERN.source}, not start with "-" and not be "default", got ${JSON.stringify(stage ?? null)}`);
   }
   return stage;
 }
@@ -109,7 +112,13 @@ export class Lifecycle {
   public async list(): Promise<StageInfo[]> {
     const stages = await this.terraform.workspaces();
     const infos: StageInfo[] = [];
-    for (const stage of stages.sort()) infos.push(this.info(stage, await this.terraform.outputs(stage).catch(() => ({}))));
+    for (const stage of stages.sort()) {
+      try {
+        infos.push(this.info(stage, await this.terraform.outputs(stage)));
+      } catch {
+        infos.push({ stage, stackName: stackNames.ephemeralStage(this.settings.accountAlias, this.settings.region, stage), expired: false, unknown: true });
+      }
+    }
     return infos;
   }
 
@@ -126,6 +135,8 @@ export class Lifecycle {
     const failed: { stage: string; error: string }[] = [];
     for (const info of (await this.list()).filter((i) => i.expired)) {
       try {
+        // An `up` may have extended the stage since the list was read.
+        if (!this.info(info.stage, await this.terraform.outputs(info.stage)).expired) continue;
         await this.destroy(info.stage);
         destroyed.push(info.stage);
       } catch (err) {
@@ -160,7 +171,7 @@ export function formatStages(infos: StageInfo[], now: Date): string {
   return infos
     .map((i) => {
       const left = i.expiresAt ? Math.round(((i.expiresAt.getTime() - now.getTime()) / 3_600_000) * 10) / 10 : undefined;
-      const ttl = left === undefined ? "no TTL recorded" : left > 0 ? `expires in ${left} h` : `expired ${-left} h ago`;
+      const ttl = i.unknown ? "state unreadable" : left === undefined ? "no TTL recorded" : left > 0 ? `expires in ${left} h` : `expired ${-left} h ago`;
       return `${i.stage.padEnd(32)}  ${i.stackName}  age ${i.ageHours ?? "?"} h  ${ttl}`;
     })
     .join("\n");

@@ -26,7 +26,7 @@ export class TerraformCli implements TerraformDriver {
 
   public async workspaces(): Promise<string[]> {
     this.init();
-    return this.run(["workspace", "list"])
+    return this.run(["workspace", "list"], { TF_WORKSPACE: "" })
       .split("\n")
       .map((l) => l.replace(/^\*/, "").trim())
       .filter((w) => w !== "" && w !== "default");
@@ -34,7 +34,7 @@ export class TerraformCli implements TerraformDriver {
 
   public async select(stage: string, create: boolean): Promise<void> {
     this.init();
-    this.run(create ? ["workspace", "select", "-or-create", stage] : ["workspace", "select", stage]);
+    this.run(create ? ["workspace", "select", "-or-create", stage] : ["workspace", "select", stage], { TF_WORKSPACE: "" });
   }
 
   public async apply(stage: string, variables: Record<string, string>): Promise<void> {
@@ -46,8 +46,8 @@ export class TerraformCli implements TerraformDriver {
   }
 
   public async deleteWorkspace(stage: string): Promise<void> {
-    this.run(["workspace", "select", "default"]);
-    this.run(["workspace", "delete", stage]);
+    this.run(["workspace", "select", "default"], { TF_WORKSPACE: "" });
+    this.run(["workspace", "delete", stage], { TF_WORKSPACE: "" });
   }
 
   public async outputs(stage: string): Promise<Record<string, string>> {

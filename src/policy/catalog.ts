@@ -1,7 +1,7 @@
 /**
  * The AWS actions a service's deploy role may use, grouped by how IAM can confine them to one tenant.
  * Every action here is checked against AWS's service authorization data by the policy linter
- * (test/policy/lint.test.ts): it exists, and the condition keys its statement uses apply to it.
+ * (test/iam/policy-lint.test.ts): it exists, and the condition keys its statement uses apply to it.
  */
 
 /** Creating a resource, allowed only with the tenant's `app` and `platform` tags in the request. */

@@ -13,6 +13,11 @@ export function issuerHost(url: string): string {
   return url.replace(/^https:\/\//, "").replace(/\/+$/, "");
 }
 
+/** The `aud` GitLab pipelines request: the configured one, or the instance URL without a trailing slash. */
+export function gitlabAudience(gitlab: { url: string; audience?: string }): string {
+  return gitlab.audience ?? `https://${issuerHost(gitlab.url)}`;
+}
+
 export function oidcProviderArn(partition: string, accountId: string, host: string): string {
   return `arn:${partition}:iam::${accountId}:oidc-provider/${host}`;
 }
@@ -77,7 +82,7 @@ export function subjects(c: CiScope, kind: CiRoleKind): { provider: "gitlab" | "
 export function issuerOf(c: CiScope): { host: string; audience: string } {
   if (c.service.gitlabProjectPath) {
     const gitlab = c.config.ciIdentity.gitlab!;
-    return { host: issuerHost(gitlab.url), audience: gitlab.audience ?? gitlab.url };
+    return { host: issuerHost(gitlab.url), audience: gitlabAudience(gitlab) };
   }
   return { host: GITHUB_ISSUER_HOST, audience: c.config.ciIdentity.github!.audience };
 }
@@ -138,7 +143,7 @@ export function serviceStateBucketStatements(c: CiScope, bucketArn: string): Pol
       Sid: "OnlyThisServicesCiRolesTouchState",
       Effect: "Deny",
       Principal: "*",
-      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Action: "s3:*",
       Resource: `${bucketArn}/*`,
       Condition: { ArnNotLike: { "aws:PrincipalArn": [ci.plan, ci.apply, provisioner] } },
     },

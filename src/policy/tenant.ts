@@ -43,6 +43,11 @@ export function tenantRoleArns(s: TenantScope) {
   };
 }
 
+/** The ARN of the service's Aurora cluster in the stage (RDS tags its managed secret with it). */
+export function ownClusterArn(s: TenantScope): string {
+  return arn(s, "rds", `cluster:${serviceStageNames(s.slug, s.stage).databaseCluster.name}`);
+}
+
 export function logGroupArnPattern(s: TenantScope): string {
   return arn(s, "logs", `log-group:${serviceStageNames(s.slug, s.stage).logGroupPrefix.name}*`);
 }
@@ -77,12 +82,12 @@ function unscopedReads(): PolicyStatement {
 }
 
 /** Zone-level Route 53 reads take no tag or name conditions; record changes are confined below. */
-function dnsReads(): PolicyStatement {
+function dnsReads(s: TenantScope): PolicyStatement {
   return {
     Sid: "ReadHostedZones",
     Effect: "Allow",
     Action: ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange"],
-    Resource: ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+    Resource: [`arn:${s.partition}:route53:::hostedzone/*`, `arn:${s.partition}:route53:::change/*`],
   };
 }
 
@@ -149,6 +154,34 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Condition: { StringNotEquals: { "aws:RequestTag/platform": PLATFORM }, Null: { "aws:RequestTag/platform": "false" } },
     },
     {
+      // RDS tags the master secret it manages with its cluster's ARN, not with the service's tags, so
+      // the tag-based statements above would let another service claim it by tagging it. Secrets of
+      // any cluster but this service's are off limits whatever their other tags.
+      Sid: "DenyOtherServicesDatabaseSecrets",
+      Effect: "Deny",
+      Action: [
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecret",
+        "secretsmanager:UpdateSecretVersionStage",
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:RestoreSecret",
+        "secretsmanager:RotateSecret",
+        "secretsmanager:CancelRotateSecret",
+        "secretsmanager:TagResource",
+        "secretsmanager:UntagResource",
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:PutResourcePolicy",
+        "secretsmanager:DeleteResourcePolicy",
+      ],
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": ownClusterArn(s) },
+        Null: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": "false" },
+      },
+    },
+    {
       Sid: "DenyRemovingTenantTags",
       Effect: "Deny",
       Action: [...UNTAG_ACTIONS],
@@ -167,7 +200,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Sid: "ChangeOwnDnsNamesOnly",
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
-      Resource: "arn:aws:route53:::hostedzone/*",
+      Resource: `arn:${s.partition}:route53:::hostedzone/*`,
       Condition: {
         "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [dns.apex, dns.wildcard] },
         "ForAllValues:StringEquals": {
@@ -178,7 +211,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
         Null: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false" },
       },
     },
-    dnsReads(),
+    dnsReads(s),
     { Sid: "OwnLogGroupsByName", Effect: "Allow", Action: [...LOG_GROUP_ACTIONS], Resource: logGroupArnPattern(s) },
     { Sid: "OwnLogStreamsByName", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${logGroupArnPattern(s)}:log-stream:*` },
     contractRead(s),
@@ -198,7 +231,7 @@ export function readRoleStatements(s: TenantScope): PolicyStatement[] {
   return [
     ownResources("ReadOwnResources", READ_OWN_ACTIONS, s),
     ownRoleReads(s),
-    dnsReads(),
+    dnsReads(s),
     { Sid: "ReadOwnLogGroups", Effect: "Allow", Action: ["logs:DescribeLogStreams", "logs:ListTagsForResource"], Resource: logGroupArnPattern(s) },
     contractRead(s),
     platformKey("DescribePlatformKey", ["kms:DescribeKey"], s),
@@ -237,7 +270,7 @@ export function executionRoleStatements(s: TenantScope): PolicyStatement[] {
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
       Resource: arn(s, "secretsmanager", "secret:*"),
-      Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": arn(s, "rds", `cluster:${serviceStageNames(s.slug, s.stage).databaseCluster.name}`) } },
+      Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": ownClusterArn(s) } },
     },
     platformKey("DecryptSecretsThroughSecretsManager", ["kms:Decrypt"], s, ["secretsmanager"]),
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${logGroupArnPattern(s)}:log-stream:*` },

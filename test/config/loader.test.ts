@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import YAML from "yaml";
 import { ConfigError, parseConfig } from "../../src/config/loader";
 import { EXAMPLE_FILE, ROOT } from "../helpers";
 
@@ -111,6 +112,17 @@ describe("the platform config loader", () => {
   ])("refuses the ephemeral setting %j changed to %j: %s", (from, to, message) => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);
+  });
+
+  it("refuses two services whose names would coincide in some stage", () => {
+    const raw = YAML.parse(example);
+    raw.stages["api-prod"] = { ...raw.stages.prod, network: { cidr: "10.40.0.0/16" } };
+    delete raw.stages["api-prod"].network.transitGatewayId;
+    raw.services[0].stages = ["prod"];
+    raw.services[2] = { slug: "payments", githubRepository: "acme/payments", stages: ["api-prod"] };
+    expect(problemsOf(YAML.stringify(raw)).map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([
+      'services[2].slug names its roles and resources in stage api-prod "payments-api-prod-…", as payments-api does in stage prod, got "payments"',
+    ]);
   });
 
   it("refuses a YAML syntax error with its location", () => {

@@ -46,9 +46,19 @@ function lifecycle(fake: FakeTerraform, now = T0, maxStages = 3) {
 }
 
 describe("the ephemeral lifecycle", () => {
-  it.each([["PR_1"], ["pr 1"], ["default"], ["a".repeat(33)], [undefined]])("refuses the stage name %j", (stage) => {
+  it.each([["PR_1"], ["pr 1"], ["default"], ["-force"], ["a".repeat(33)], [undefined]])("refuses the stage name %j", (stage) => {
     expect(() => checkStage(stage)).toThrow(LifecycleError);
-    expect(() => checkStage(stage)).toThrow(`--stage must match ^[a-z0-9-]{1,32}$ and not be "default", got ${JSON.stringify(stage ?? null)}`);
+    expect(() => checkStage(stage)).toThrow(`--stage must match ^[a-z0-9-]{1,32}$, not start with "-" and not be "default", got ${JSON.stringify(stage ?? null)}`);
+  });
+
+  it("never reaps a stage whose state it cannot read, nor one extended since the list was read", async () => {
+    const fake = new FakeTerraform();
+    await lifecycle(fake, new Date("2026-11-01T00:00:00Z")).up("old");
+    fake.failing = "outputs";
+    const late = lifecycle(fake, new Date("2026-12-31T00:00:00Z"));
+    expect(await late.list()).toEqual([expect.objectContaining({ stage: "old", unknown: true, expired: false })]);
+    expect(await late.reap()).toEqual({ destroyed: [], failed: [] });
+    expect(fake.stages.has("old")).toBe(true);
   });
 
   it("brings a stage up in its own workspace, named <alias>-<region>-<stage>, expiring after the TTL", async () => {
@@ -136,6 +146,6 @@ describe("the ephemeral lifecycle", () => {
     expect(out.join("")).toMatch(/^stage pr-7 is up as acme-dev-eu-central-1-pr-7, expires /);
     expect(await runCli(["up", "--stage", "PR-7"], {}, io, fake)).toBe(1);
     expect(await runCli(["launch"], {}, io, fake)).toBe(2);
-    expect(err.join("")).toContain('--stage must match ^[a-z0-9-]{1,32}$ and not be "default", got "PR-7"');
+    expect(err.join("")).toContain('--stage must match ^[a-z0-9-]{1,32}$, not start with "-" and not be "default", got "PR-7"');
   });
 });

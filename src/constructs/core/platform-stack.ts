@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
-import { Aspects, TerraformStack } from "cdktf";
-import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend } from "../../backend";
+import { Aspects, IAspect, TerraformStack } from "cdktf";
+import { IConstruct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../../backend";
 import { PlatformConfig } from "../../config/schema";
 import { partitionOf } from "../../config/regions";
 import { MandatoryTagsAspect, mandatoryTags } from "../../tagging";
@@ -23,6 +25,17 @@ export interface PlatformStackProps {
   readonly workspacePattern?: string;
   /** The env tag, when it is not the stage. @default the stage, or "global" */
   readonly envTag?: string;
+}
+
+/** Points every AWS provider's region through the workspace check (see workspaceBoundRegion). */
+class WorkspaceBoundProviders implements IAspect {
+  constructor(
+    private readonly location: StateLocation,
+    private readonly region: string,
+  ) {}
+  visit(node: IConstruct): void {
+    if (node instanceof AwsProvider) node.region = workspaceBoundRegion(this.location, this.region);
+  }
 }
 
 /** A stack with the platform's backend, workspace guard and mandatory tags. Every stack extends it. */
@@ -48,5 +61,10 @@ export class PlatformStack extends TerraformStack {
       ? configureLocalBackend(this, location)
       : configureBackend(this, props.config.backend, props.config.region, location, props.stateStore);
     Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.envTag ?? props.stage ?? "global")));
+    // With S3 state one working directory serves every workspace, so even a destroy must refuse the
+    // wrong one; a named Terraform Cloud workspace cannot be switched.
+    if (props.localState || props.config.backend.kind === "s3") {
+      Aspects.of(this).add(new WorkspaceBoundProviders(location, props.config.region));
+    }
   }
 }

@@ -26,14 +26,18 @@ export function verifyHs256(token: string, options: Hs256Options): Claims {
   const parts = token.split(".");
   if (parts.length !== 3) throw new Error("not a JWT");
   const [head, body, signature] = parts;
+  if (options.secret.length < 32) throw new Error("the signing secret is shorter than 32 characters");
   const header = JSON.parse(Buffer.from(head, "base64url").toString("utf8"));
-  if (header.alg !== "HS256") throw new Error(`algorithm ${header.alg} is not HS256`);
+  if (!header || typeof header !== "object" || header.alg !== "HS256") throw new Error(`algorithm ${header?.alg} is not HS256`);
   const expected = createHmac("sha256", options.secret).update(`${head}.${body}`).digest();
   const given = Buffer.from(signature, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error("bad signature");
   const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  if (!claims || typeof claims !== "object" || Array.isArray(claims)) throw new Error("claims are not an object");
   const now = (options.now ?? (() => Math.floor(Date.now() / 1000)))();
-  if (typeof claims.exp !== "number" || claims.exp <= now) throw new Error("expired");
+  if (!Number.isSafeInteger(claims.exp) || claims.exp <= now) throw new Error("expired");
+  // A minute of clock skew between the issuer and Lambda.
+  if (claims.nbf !== undefined && (!Number.isSafeInteger(claims.nbf) || claims.nbf > now + 60)) throw new Error("not valid yet");
   if (claims.iss !== options.issuer) throw new Error(`issuer ${claims.iss} is not ${options.issuer}`);
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audiences.includes(options.audience)) throw new Error("wrong audience");

@@ -10,22 +10,45 @@ import { verifyHs256 } from "./hs256";
  * Verified Permissions policy store.
  */
 const env = process.env;
+// A missing setting must not turn into an empty issuer, audience or key that a forged token matches.
+function required(name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`the authorizer needs ${name}`);
+  return value;
+}
+const POLICY_STORE_ID = required("POLICY_STORE_ID");
 const vp = new VerifiedPermissionsClient({});
 const secrets = new SecretsManagerClient({});
 let secret: Promise<string> | undefined;
 
-const cognito = env.USER_POOL_ID ? cognitoVerifier(env.USER_POOL_ID, env.CLIENT_ID ?? "") : undefined;
+const cognito = env.USER_POOL_ID ? cognitoVerifier(env.USER_POOL_ID, required("CLIENT_ID")) : undefined;
+const hs256 = cognito ? undefined : { secretArn: required("JWT_SECRET_ARN"), issuer: required("JWT_ISSUER"), audience: required("JWT_AUDIENCE") };
+
+/** The signing secret, fetched once; a failed fetch is not cached, a short secret is refused. */
+async function signingSecret(secretArn: string): Promise<string> {
+  secret ??= secrets
+    .send(new GetSecretValueCommand({ SecretId: secretArn }))
+    .then((r) => {
+      if (!r.SecretString || r.SecretString.length < 32) throw new Error("the signing secret is missing or shorter than 32 characters");
+      return r.SecretString;
+    })
+    .catch((err) => {
+      secret = undefined;
+      throw err;
+    });
+  return secret;
+}
 
 async function verify(token: string): Promise<Claims> {
   if (cognito) return cognito(token);
-  secret ??= secrets.send(new GetSecretValueCommand({ SecretId: env.JWT_SECRET_ARN })).then((r) => r.SecretString ?? "");
-  return verifyHs256(token, { secret: await secret, issuer: env.JWT_ISSUER ?? "", audience: env.JWT_AUDIENCE ?? "" });
+  const { secretArn, issuer, audience } = hs256!;
+  return verifyHs256(token, { secret: await signingSecret(secretArn), issuer, audience });
 }
 
 async function decide(request: AuthorizationRequest): Promise<boolean> {
   const answer = await vp.send(
     new IsAuthorizedCommand({
-      policyStoreId: env.POLICY_STORE_ID,
+      policyStoreId: POLICY_STORE_ID,
       principal: { entityType: request.principal.type, entityId: request.principal.id },
       action: { actionType: request.action.type, actionId: request.action.id },
       resource: { entityType: request.resource.type, entityId: request.resource.id },

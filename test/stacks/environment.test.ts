@@ -11,7 +11,9 @@ describe("the environment stack", () => {
   it("assumes the platform role of the stage's account and refuses any other account", () => {
     expect(prod.provider!.aws).toEqual([
       {
-        region: "eu-central-1",
+        // The region only evaluates in workspace prod, so even a destroy elsewhere stops.
+        region:
+          '${terraform.workspace == "prod" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}',
         allowed_account_ids: ["333333333333"],
         assume_role: [{ role_arn: "arn:aws:iam::333333333333:role/apps-platform-provisioner", session_name: "apps-platform" }],
       },

@@ -77,7 +77,7 @@ contend() {
   grep -q 'Error acquiring the state lock' "$DIR/b/$mode.log" || { cat "$DIR/b/$mode.log"; fail "$mode: the second apply failed for another reason"; }
   local after; after="$(serial "$DIR/a")"
   [ "${after% *}" = "$(( ${before% *} + 1 ))" ] && [ "${after#* }" = "${before#* }" ] || fail "$mode: state went from serial/resources $before to $after"
-  pass "$mode lock: one apply proceeded, the other failed with \"Error acquiring the state lock\" ($(grep -o 'api error [A-Za-z]*\|ConditionalCheckFailedException' "$DIR/b/$mode.log" | head -1)); serial $before -> $after"
+  pass "$mode lock: one apply proceeded, the other failed with \"Error acquiring the state lock\" ($(grep -o -m1 'api error [A-Za-z]*\|ConditionalCheckFailedException' "$DIR/b/$mode.log")); serial $before -> $after"
 }
 contend "s3+dynamodb"
 contend "dynamodb-only" -backend-config=use_lockfile=false
@@ -88,7 +88,7 @@ sleep 4
 kill -KILL -- "-$crashed" 2>/dev/null || kill -KILL "$crashed"
 wait "$crashed" 2>/dev/null || true
 if (cd "$DIR/a" && "$TF" apply -auto-approve -no-color >"$DIR/a/after-crash.log" 2>&1); then fail "the apply after the crash did not meet the lock"; fi
-lock_id="$(grep -oP '^\s*ID:\s+\K[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$DIR/a/after-crash.log" | head -1)"
+lock_id="$(grep -oP '^\s*ID:\s+\K[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$DIR/a/after-crash.log" | sed -n 1p)"
 [ -n "$lock_id" ] || { cat "$DIR/a/after-crash.log"; fail "no lock ID in the error"; }
 (cd "$DIR/a" && "$TF" force-unlock -force "$lock_id" -no-color >/dev/null) || fail "force-unlock $lock_id"
 (cd "$DIR/a" && "$TF" apply -auto-approve -no-color >"$DIR/a/recovered.log" 2>&1) || { cat "$DIR/a/recovered.log"; fail "apply after force-unlock"; }

@@ -65,7 +65,7 @@ esac
 (cd "$work" && "$TF" state pull >"$work/dev.tfstate" && "$TF" workspace select -or-create prod -no-color >/dev/null && "$TF" state push "$work/dev.tfstate")
 if (cd "$work" && "$TF" destroy -auto-approve -no-color >"$work/wrong-destroy.log" 2>&1); then fail "environment-dev destroyed from workspace prod"; fi
 grep -q "Wrong workspace for this configuration: run terraform workspace select -or-create dev" "$work/wrong-destroy.log" || { cat "$work/wrong-destroy.log"; fail "the wrong-workspace destroy failed for another reason"; }
-pass "a destroy of environment-dev in workspace prod is refused: $(grep -o 'Wrong workspace[^"]*' "$work/wrong-destroy.log" | head -1)"
+pass "a destroy of environment-dev in workspace prod is refused: $(grep -o -m1 'Wrong workspace[^"]*' "$work/wrong-destroy.log")"
 (cd "$work" && "$TF" workspace select dev -no-color >/dev/null && "$TF" workspace delete -force prod -no-color >/dev/null)
 
 work="$(workdir onboarding-payments-api)"

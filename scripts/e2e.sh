@@ -10,7 +10,7 @@ step "compile"
 (cd "$ROOT" && node_modules/.bin/tsc -b tsconfig.json)
 step "terraform"
 TF="$("$ROOT/scripts/terraform.sh")"; export TF
-"$TF" version | head -1
+tf_version="$("$TF" version)"; echo "${tf_version%%$'\n'*}"
 step "providers"
 "$ROOT/scripts/providers.sh"
 step "python tools (moto, checkov)"

@@ -106,10 +106,13 @@ export function workspaceCondition(location: Pick<StateLocation, "workspace" | "
  * A provider region that only evaluates in the stack's workspace. Resource preconditions are not
  * checked when Terraform plans a destroy, but provider configuration is: elsewhere, `file()` of the
  * instruction fails with it as the message ("no file exists at \"Wrong workspace: run ...\"").
+ * `default` is let through so that `terraform validate` works before a workspace is selected; the
+ * guard refuses any plan there, so it never holds state to destroy.
  */
 export function workspaceBoundRegion(location: Pick<StateLocation, "workspace" | "workspacePattern">, region: string): string {
   const run = location.workspacePattern ? "terraform workspace select -or-create <stage>" : workspaceCommand(location.workspace);
-  return `\${${workspaceCondition(location)} ? ${JSON.stringify(region)} : file("Wrong workspace for this configuration: run ${run}")}`;
+  const allowed = location.workspace === "default" ? workspaceCondition(location) : `${workspaceCondition(location)} || terraform.workspace == "default"`;
+  return `\${${allowed} ? ${JSON.stringify(region)} : file("Wrong workspace for this configuration: run ${run}")}`;
 }
 
 function addWorkspaceGuard(stack: TerraformStack, location: StateLocation): void {

@@ -35,7 +35,7 @@ provider "aws" {
   allowed_account_ids = [
     "222222222222"
   ]
-  region = "${terraform.workspace == "dev" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create dev")}"
+  region = "${terraform.workspace == "dev" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create dev")}"
   assume_role {
     role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
     session_name = "apps-platform"

@@ -35,7 +35,7 @@ provider "aws" {
   allowed_account_ids = [
     "333333333333"
   ]
-  region = "${terraform.workspace == "prod" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}"
+  region = "${terraform.workspace == "prod" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}"
   assume_role {
     role_arn = "arn:aws:iam::333333333333:role/apps-platform-provisioner"
     session_name = "apps-platform"

@@ -39,7 +39,7 @@ provider "aws" {
   allowed_account_ids = [
     "222222222222"
   ]
-  region = "${can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create <stage>")}"
+  region = "${can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create <stage>")}"
   assume_role {
     role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
     session_name = "apps-platform"

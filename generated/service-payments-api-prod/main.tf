@@ -41,7 +41,7 @@ provider "aws" {
   allowed_account_ids = [
     "333333333333"
   ]
-  region = "${terraform.workspace == "prod" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}"
+  region = "${terraform.workspace == "prod" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}"
   assume_role {
     role_arn = "${var.platform_role_arn}"
     session_name = "payments-api-prod"

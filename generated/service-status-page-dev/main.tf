@@ -41,7 +41,7 @@ provider "aws" {
   allowed_account_ids = [
     "222222222222"
   ]
-  region = "${terraform.workspace == "dev" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create dev")}"
+  region = "${terraform.workspace == "dev" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create dev")}"
   assume_role {
     role_arn = "${var.platform_role_arn}"
     session_name = "status-page-dev"

@@ -13,7 +13,7 @@ describe("the environment stack", () => {
       {
         // The region only evaluates in workspace prod, so even a destroy elsewhere stops.
         region:
-          '${terraform.workspace == "prod" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}',
+          '${terraform.workspace == "prod" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}',
         allowed_account_ids: ["333333333333"],
         assume_role: [{ role_arn: "arn:aws:iam::333333333333:role/apps-platform-provisioner", session_name: "apps-platform" }],
       },

@@ -19,7 +19,7 @@ echo 'key = "lock-test/environment/dev/terraform.tfstate"' >> "$BACKEND_OVERRIDE
 make_workdir() {
   local dir="$1"; mkdir -p "$dir"
   { echo "terraform {"; backend_block_of "$STACK"; echo "}"; } > "$dir/backend.tf"
-  awk '/^resource "terraform_data" "workspace_guard"/{on=1} on{print} on&&/^\}/{exit}' "$ROOT/generated/$STACK/main.tf" > "$dir/guard.tf"
+  guard_block_of "$STACK" > "$dir/guard.tf"
   cat > "$dir/slow.tf" <<'HCL'
 variable "sleep" {
   type    = number

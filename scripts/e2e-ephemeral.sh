@@ -11,7 +11,7 @@ rm -rf "$DIR" "$ROOT/.tmp/ephemeral/template"; mkdir -p "$DIR/template"
 write_backend_overrides "$DIR/moto.s3.tfbackend"
 {
   echo "terraform {"; backend_block_of ephemeral; echo "}"
-  awk '/^resource "terraform_data" "workspace_guard"/{on=1} on{print} on&&/^\}/{exit}' "$ROOT/generated/ephemeral/main.tf"
+  guard_block_of ephemeral
   cat <<'HCL'
 variable "created_at" {
   type    = string

@@ -29,6 +29,11 @@ backend_block_of() {
   awk '/^  backend "s3" \{/{on=1} on{print} on&&/^  \}/{exit}' "$ROOT/generated/$1/main.tf"
 }
 
+# Prints the generated workspace guard of a stack, verbatim.
+guard_block_of() {
+  awk '/^resource "terraform_data" "workspace_guard"/{on=1} on{print} on&&/^\}/{exit}' "$ROOT/generated/$1/main.tf"
+}
+
 pass() { printf 'PASS %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
 

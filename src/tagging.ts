@@ -39,7 +39,7 @@ export function isTaggable(node: IConstruct): node is TerraformResource & Taggab
  * they appear in the plan of every resource and in the `aws:RequestTag` keys of its create call.
  */
 export class MandatoryTagsAspect implements IAspect {
-  constructor(private readonly tags: MandatoryTags) {}
+  constructor(private readonly tags: MandatoryTags | Record<string, string>) {}
 
   visit(node: IConstruct): void {
     if (!isTaggable(node)) return;

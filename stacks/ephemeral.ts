@@ -1,7 +1,6 @@
 import * as path from "path";
 import { Construct } from "constructs";
-import { Aspects, IAspect, TerraformOutput, TerraformResource, TerraformVariable } from "cdktf";
-import { IConstruct } from "constructs";
+import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { PlatformConfig } from "../src/config/schema";
 import { AccountProvider } from "../src/constructs/core/account-provider";
@@ -10,19 +9,11 @@ import { AuthorizerWithPolicyStore } from "../src/constructs/ephemeral/authorize
 import { STAGE_PATTERN, stackNames } from "../src/naming";
 import { PROJECT_ROOT } from "../src/paths";
 import { authorizerPackage } from "../src/runtime/bundle";
-import { isTaggable } from "../src/tagging";
+import { MandatoryTagsAspect } from "../src/tagging";
 
 /** The stage of a run of the template: its workspace. */
 export const STAGE = "${terraform.workspace}";
 export const LAMBDA_PACKAGE = "authorizer.zip";
-
-/** Seed 002's tags on every taggable resource of an ephemeral stage. */
-class EphemeralTagsAspect implements IAspect {
-  constructor(private readonly tags: Record<string, string>) {}
-  visit(node: IConstruct): void {
-    if (isTaggable(node) && TerraformResource.isTerraformResource(node)) node.tags = { ...(node.tagsInput ?? {}), ...this.tags };
-  }
-}
 
 /**
  * One template for every ephemeral stage (`pr-123`): the stage is the Terraform workspace, so names
@@ -51,8 +42,9 @@ export class EphemeralStack extends PlatformStack {
 
     const createdAt = new TerraformVariable(this, "created_at", { type: "string", default: "", description: "When the stage was created (set by npm run ephemeral)." });
     const expiresAt = new TerraformVariable(this, "expires_at", { type: "string", default: "", description: "When `reap` may destroy the stage (set by npm run ephemeral)." });
+    // Seed 002's tags, set the same way as the platform's mandatory ones.
     Aspects.of(this).add(
-      new EphemeralTagsAspect({
+      new MandatoryTagsAspect({
         Project: eph.project,
         Stage: STAGE,
         Account: eph.accountAlias,

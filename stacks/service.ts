@@ -44,7 +44,6 @@ export class ServiceStack extends PlatformStack {
       region: config.region,
       partition: this.partition,
       accountId: stageConfig.accountId,
-      roleName: "",
       roleArn: role.stringValue,
       sessionName: `${service.slug}-${stage}`,
     });

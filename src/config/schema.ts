@@ -303,6 +303,8 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   const slugs = new Map<string, number>();
   const repos = new Map<string, number>();
   const services = Array.isArray(raw.services) ? raw.services : [];
+  // `<slug>-<stage>` → the service and stage that named their roles and resources so first.
+  const units = new Map<string, string>();
   services.forEach((svc: unknown, i: number) => {
     if (!isObject(svc)) return;
     const slug = str(svc.slug);
@@ -335,8 +337,17 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       }
     });
     for (const p of serviceOptionProblems(svc)) issue(["services", i, ...p.path], p.message, p.given);
+    const inStages = (own ?? stageNames).filter((s): s is string => typeof s === "string");
+    // Slugs and stages both hold hyphens: service "web-eu" in stage "dev" and "web" in stage "eu-dev"
+    // would share every per-stage name (roles, services, clusters) and so each other's permissions.
+    for (const st of slug === undefined ? [] : inStages) {
+      const unit = `${slug}-${st}`;
+      const other = units.get(unit);
+      if (other !== undefined && other !== `${slug}/${st}`) {
+        issue(["services", i, "slug"], `names its roles and resources in stage ${st} "${unit}-…", as ${other.replace("/", " does in stage ")}`, slug);
+      } else units.set(unit, `${slug}/${st}`);
+    }
     if (slug !== undefined && SLUG_PATTERN.test(slug)) {
-      const inStages = (own ?? stageNames).filter((s): s is string => typeof s === "string");
       const long = [
         ...overLimit(serviceNames(organisation, slug)),
         ...inStages.flatMap((s) => overLimit(namesForCompute(serviceStageNames(slug, s), svc.compute === "appRunner"))),
@@ -345,20 +356,6 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
         const named = long.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`);
         issue(["services", i, "slug"], `makes ${named.join("; ")}`, slug);
       }
-    }
-  });
-  // Slugs and stages both hold hyphens: service "web-eu" in stage "dev" and "web" in stage "eu-dev"
-  // would share every per-stage name (roles, services, clusters) and so each other's permissions.
-  const units = new Map<string, string>();
-  services.forEach((svc: unknown, i: number) => {
-    if (!isObject(svc) || typeof svc.slug !== "string") return;
-    const own = Array.isArray(svc.stages) ? svc.stages.filter((x: unknown): x is string => typeof x === "string") : stageNames;
-    for (const st of own) {
-      const unit = `${svc.slug}-${st}`;
-      const other = units.get(unit);
-      if (other !== undefined && other !== `${svc.slug}/${st}`) {
-        issue(["services", i, "slug"], `names its roles and resources in stage ${st} "${unit}-…", as ${other.replace("/", " does in stage ")}`, svc.slug);
-      } else units.set(unit, `${svc.slug}/${st}`);
     }
   });
 

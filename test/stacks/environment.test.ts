@@ -122,3 +122,15 @@ describe("the environment stack", () => {
     expect(() => reader.value("privateSubnetIds")).toThrow("Contract entry privateSubnetIds is a list: read it with list().");
   });
 });
+
+describe("AccountProvider", () => {
+  it("takes exactly one of roleName or roleArn", () => {
+    const { AccountProvider } = require("../../src/constructs/core/account-provider");
+    const stack = new TerraformStack(Testing.app(), "s");
+    const base = { region: "eu-central-1", partition: "aws", accountId: "222222222222" };
+    expect(() => new AccountProvider(stack, "none", base)).toThrow("Only one of `roleName` or `roleArn` can be given, and one is required.");
+    expect(() => new AccountProvider(stack, "both", { ...base, roleName: "r", roleArn: "arn:aws:iam::222222222222:role/r" })).toThrow(
+      "Only one of `roleName` or `roleArn` can be given, and one is required.",
+    );
+  });
+});

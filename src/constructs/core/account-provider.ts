@@ -7,8 +7,8 @@ export interface AccountProviderProps {
   readonly partition: string;
   /** The account the provider works in; any other account is refused by the provider. */
   readonly accountId: string;
-  /** The role assumed in that account, by name (with its path, if any). */
-  readonly roleName: string;
+  /** The role assumed in that account, by name (with its path, if any). Only one of `roleName` or `roleArn` can be given. */
+  readonly roleName?: string;
   /** The role's ARN, when it is not fixed at synth (a Terraform variable). @default built from roleName */
   readonly roleArn?: string;
   /** A provider alias, when a stack works in two accounts. @default the default provider */
@@ -26,6 +26,9 @@ export class AccountProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: AccountProviderProps) {
     super(scope, id);
+    if ((props.roleName === undefined) === (props.roleArn === undefined)) {
+      throw new Error("Only one of `roleName` or `roleArn` can be given, and one is required.");
+    }
     this.provider = new AwsProvider(this, "provider", {
       alias: props.alias,
       region: props.region,

@@ -26,3 +26,19 @@ export function contractPrefix(stage: string): string {
 export function contractParameterName(stage: string, entry: ContractEntry): string {
   return `${contractPrefix(stage)}${CONTRACT[entry].key}`;
 }
+
+/**
+ * The per-service part of a stage's contract: the network objects onboarding made for one service,
+ * under `/apps-platform/<stage>/services/<slug>/`. Only that service's roles may read them.
+ */
+export const SERVICE_CONTRACT = {
+  serviceSecurityGroupId: { key: "service-security-group-id", description: "The security group the service's compute runs in." },
+  databaseSecurityGroupId: { key: "database-security-group-id", description: "The security group of the service's database, open to the service's group only." },
+  vpcConnectorArn: { key: "vpc-connector-arn", description: "The App Runner VPC connector the service's egress goes through (App Runner services only)." },
+} as const;
+
+export type ServiceContractEntry = keyof typeof SERVICE_CONTRACT;
+
+export function serviceParameterName(parameterPrefix: string, entry: ServiceContractEntry): string {
+  return `${parameterPrefix}${SERVICE_CONTRACT[entry].key}`;
+}

@@ -121,8 +121,21 @@ export function serviceStageNames(slug: string, stage: string) {
     vpcConnector: { what: "App Runner VPC connector name", name: unit, limit: 40 },
     infrastructureRole: { what: "ECS infrastructure role name", name: `${unit}-infra`, limit: 64 },
     logGroupPrefix: { what: "log group prefix", name: `/${PLATFORM}/${stage}/${slug}/`, limit: 512 },
+    databaseInstance: { what: "Aurora instance identifier", name: `${unit}-1`, limit: 63 },
+    databaseSubnetGroup: { what: "DB subnet group name", name: unit, limit: 255 },
+    databaseParameterGroup: { what: "DB cluster parameter group name", name: unit, limit: 255 },
+    finalSnapshot: { what: "Aurora final snapshot identifier", name: `${unit}-final`, limit: 255 },
+    serviceSecurityGroup: { what: "service security group name", name: `${unit}-svc`, limit: 255 },
+    databaseSecurityGroup: { what: "database security group name", name: `${unit}-db`, limit: 255 },
+    // Secret names are `<prefix><name>`; `/` cannot occur in a slug or a stage, so no prefix is another's.
+    secretPrefix: { what: "secret name prefix", name: `${PLATFORM}/services/${stage}/${slug}/`, limit: 512 - 7 },
+    // The per-service part of the stage's contract: the network objects onboarding made for it.
+    parameterPrefix: { what: "SSM parameter prefix", name: `/${PLATFORM}/${stage}/services/${slug}/`, limit: 1011 },
   } satisfies Record<string, LimitedName>;
 }
+
+/** Service slugs the platform keeps for itself: its own `app` tag value. */
+export const RESERVED_SLUGS = [PLATFORM] as const;
 
 /** The names among `names` that exceed their AWS limit. */
 export function overLimit(names: Record<string, LimitedName>): LimitedName[] {

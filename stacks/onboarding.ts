@@ -5,8 +5,10 @@ import { AccountProvider, deploymentAccountProvider } from "../src/constructs/co
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { PolicyRole } from "../src/constructs/iam/policy-role";
 import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
+import { ContractReader } from "../src/constructs/contract/contract-reader";
+import { TenantNetwork } from "../src/constructs/onboarding/tenant-network";
 import { TenantRoles } from "../src/constructs/onboarding/tenant-roles";
-import { IAM_PATHS, serviceNames, stackNames } from "../src/naming";
+import { IAM_PATHS, serviceNames, serviceStageNames, stackNames } from "../src/naming";
 import { CiScope, ciRoleArns, ciRoleStatements, ciTrustStatements, onboardedStages, serviceStateBucketStatements } from "../src/policy/ci";
 import { TenantScope } from "../src/policy/tenant";
 
@@ -72,7 +74,24 @@ export class OnboardingStack extends PlatformStack {
         ciPlanRoleArn: arns.plan,
         ciRoles: [plan.role, apply.role],
       });
-      new TerraformOutput(this, `${tenant.stage.replace(/-/g, "_")}_deploy_role_arn`, { value: roles.deploy.role.arn });
+      // The service's network identity in the stage, made here so that its deploy role never makes one.
+      const stageNames = serviceStageNames(slug, tenant.stage);
+      const contract = new ContractReader(this, `${tenant.stage}-contract`, { stage: tenant.stage, provider: stageAccount.provider });
+      new TenantNetwork(this, `${tenant.stage}-network`, {
+        provider: stageAccount.provider,
+        label: `${slug} ${tenant.stage}`,
+        vpcId: contract.value("vpcId"),
+        privateSubnetIds: contract.list("privateSubnetIds"),
+        serviceSecurityGroupName: stageNames.serviceSecurityGroup.name,
+        databaseSecurityGroupName: stageNames.databaseSecurityGroup.name,
+        vpcConnectorName: service.compute === "appRunner" ? stageNames.vpcConnector.name : undefined,
+        parameterPrefix: stageNames.parameterPrefix.name,
+      });
+      const stageKey = tenant.stage.replace(/-/g, "_");
+      new TerraformOutput(this, `${stageKey}_deploy_role_arn`, {
+        value: roles.deploy.role.arn,
+        description: `The role ${slug}'s apply pipeline assumes in ${tenant.stage}.`,
+      });
     }
 
     new TerraformOutput(this, "state_bucket", { value: store.bucket.name });

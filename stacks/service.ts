@@ -6,7 +6,7 @@ import { AccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { AppsPlatformApp } from "../src/constructs/service/apps-platform-app";
 import { Compute } from "../src/constructs/service/compute";
-import { serviceNames, stackNames } from "../src/naming";
+import { serviceNames, serviceStageNames, stackNames } from "../src/naming";
 import { TenantScope, tenantRoleArns } from "../src/policy/tenant";
 
 /**
@@ -48,7 +48,9 @@ export class ServiceStack extends PlatformStack {
       sessionName: `${service.slug}-${stage}`,
     });
 
-    const contract = new ContractReader(this, "contract", { stage });
+    const contract = new ContractReader(this, "contract", { stage, serviceParameterPrefix: serviceStageNames(service.slug, stage).parameterPrefix.name });
+    // Onboarding publishes the connector for App Runner services only; it is read only where it is used.
+    const needsConnector = service.compute === "appRunner" && service.database !== undefined && service.deployService;
     const app = new AppsPlatformApp(this, service.slug, {
       tenant,
       compute: Compute.of(service.compute),
@@ -56,11 +58,12 @@ export class ServiceStack extends PlatformStack {
       imageTag: service.image,
       ephemeral: stageConfig.ephemeral,
       environment: {
-        vpcId: contract.value("vpcId"),
-        vpcCidr: contract.value("vpcCidr"),
         privateSubnetIds: contract.list("privateSubnetIds"),
         zoneId: contract.value("zoneId"),
         platformKeyArn: contract.value("platformKeyArn"),
+        serviceSecurityGroupId: contract.serviceValue("serviceSecurityGroupId"),
+        databaseSecurityGroupId: contract.serviceValue("databaseSecurityGroupId"),
+        vpcConnectorArn: needsConnector ? contract.serviceValue("vpcConnectorArn") : undefined,
       },
     });
     if (service.web) app.withWebService(service.web);
@@ -68,10 +71,12 @@ export class ServiceStack extends PlatformStack {
     if (service.customDomain) app.withCustomDomain(service.customDomain);
     const outputs = app.build();
 
-    new TerraformOutput(this, "repository_url", { value: outputs.repositoryUrl });
-    if (outputs.serviceUrl) new TerraformOutput(this, "service_url", { value: outputs.serviceUrl });
-    if (outputs.customDomainUrl) new TerraformOutput(this, "custom_domain_url", { value: outputs.customDomainUrl });
-    if (outputs.imageIdentifier) new TerraformOutput(this, "image_identifier", { value: outputs.imageIdentifier });
-    if (outputs.connectionSecretArn) new TerraformOutput(this, "connection_secret_arn", { value: outputs.connectionSecretArn });
+    new TerraformOutput(this, "repository_url", { value: outputs.repositoryUrl, description: "Push the service's images here." });
+    if (outputs.serviceUrl) new TerraformOutput(this, "service_url", { value: outputs.serviceUrl, description: "The service's own URL." });
+    if (outputs.customDomainUrl) new TerraformOutput(this, "custom_domain_url", { value: outputs.customDomainUrl, description: "The service under its name in the stage zone." });
+    if (outputs.imageIdentifier) new TerraformOutput(this, "image_identifier", { value: outputs.imageIdentifier, description: "The image the service runs." });
+    if (outputs.connectionSecretArn) {
+      new TerraformOutput(this, "connection_secret_arn", { value: outputs.connectionSecretArn, description: "The ARN (not the value) of the database's master secret." });
+    }
   }
 }

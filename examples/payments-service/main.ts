@@ -1,6 +1,7 @@
 /**
  * A service repository's own infrastructure entrypoint, written against the platform's builder
- * rather than its YAML: the payments API on ECS Express Mode with a database and its own domain.
+ * rather than its YAML: the payments API on App Runner with a database, its own domain and a secret,
+ * as config/example.yaml describes it.
  * Run it from the service repository with `cdktf synth` (or `npx ts-node main.ts`); CI applies the
  * output with the service's CI apply role, which may assume only this service's deploy role.
  */
@@ -10,6 +11,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ContractReader } from "../../src/constructs/contract/contract-reader";
 import { AppsPlatformApp } from "../../src/constructs/service/apps-platform-app";
 import { Compute } from "../../src/constructs/service/compute";
+import { serviceStageNames } from "../../src/naming";
 import { MandatoryTagsAspect, mandatoryTags } from "../../src/tagging";
 
 const SLUG = "payments-api";
@@ -34,23 +36,27 @@ export class PaymentsService extends TerraformStack {
     });
     Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(SLUG, stage)));
 
-    const env = new ContractReader(this, "environment", { stage });
+    // The stage's contract, and the network objects onboarding made for this service.
+    const env = new ContractReader(this, "environment", { stage, serviceParameterPrefix: serviceStageNames(SLUG, stage).parameterPrefix.name });
     const service = new AppsPlatformApp(this, SLUG, {
       tenant: { partition: "aws", region: "eu-central-1", accountId: account.id, slug: SLUG, stage, zoneName: account.zoneName },
-      compute: Compute.ecsExpress(),
+      compute: Compute.appRunner(),
       deployService: true,
       imageTag: process.env.IMAGE_TAG ?? "1.4.2",
       environment: {
-        vpcId: env.value("vpcId"),
-        vpcCidr: env.value("vpcCidr"),
         privateSubnetIds: env.list("privateSubnetIds"),
         zoneId: env.value("zoneId"),
         platformKeyArn: env.value("platformKeyArn"),
+        serviceSecurityGroupId: env.serviceValue("serviceSecurityGroupId"),
+        databaseSecurityGroupId: env.serviceValue("databaseSecurityGroupId"),
+        vpcConnectorArn: env.serviceValue("vpcConnectorArn"),
       },
     })
-      .withWebService({ port: 8080, cpu: 512, memory: 1024, environment: { LOG_LEVEL: "info" } })
+      .withWebService({ port: 8080, cpu: 1024, memory: 2048, environment: { LOG_LEVEL: "info" } })
       .withDatabase({ maxCapacity: 2 })
       .withCustomDomain()
+      // The value is put with `aws secretsmanager put-secret-value`; Terraform never sees it.
+      .withSecret("stripe-key", { environmentVariable: "STRIPE_KEY" })
       .build();
 
     new TerraformOutput(this, "service_url", { value: service.serviceUrl });

@@ -47,12 +47,6 @@ provider "aws" {
     session_name = "payments-api-prod"
   }
 }
-data "aws_ssm_parameter" "contract_vpc-id_551C367B" {
-  name = "/apps-platform/prod/vpc-id"
-}
-data "aws_ssm_parameter" "contract_vpc-cidr_BC20E171" {
-  name = "/apps-platform/prod/vpc-cidr"
-}
 data "aws_ssm_parameter" "contract_private-subnet-ids_67797E82" {
   name = "/apps-platform/prod/private-subnet-ids"
 }
@@ -61,6 +55,15 @@ data "aws_ssm_parameter" "contract_zone-id_A11E8256" {
 }
 data "aws_ssm_parameter" "contract_platform-kms-key-arn_3AA4112C" {
   name = "/apps-platform/prod/platform-kms-key-arn"
+}
+data "aws_ssm_parameter" "contract_service-service-security-group-id_9A4C30F5" {
+  name = "/apps-platform/prod/services/payments-api/service-security-group-id"
+}
+data "aws_ssm_parameter" "contract_service-database-security-group-id_30D4D3C6" {
+  name = "/apps-platform/prod/services/payments-api/database-security-group-id"
+}
+data "aws_ssm_parameter" "contract_service-vpc-connector-arn_BFF5D995" {
+  name = "/apps-platform/prod/services/payments-api/vpc-connector-arn"
 }
 resource "aws_ecr_repository" "payments-api_repository_56FB2E5B" {
   force_delete = false
@@ -84,45 +87,6 @@ resource "aws_ecr_lifecycle_policy" "payments-api_repository_lifecycle_9CAE1E5D"
   policy = "{\"rules\":[{\"rulePriority\":1,\"description\":\"Expire untagged images after a week\",\"selection\":{\"tagStatus\":\"untagged\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":7},\"action\":{\"type\":\"expire\"}},{\"rulePriority\":2,\"description\":\"Keep the last 30 images\",\"selection\":{\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":30},\"action\":{\"type\":\"expire\"}}]}"
   repository = "${aws_ecr_repository.payments-api_repository_56FB2E5B.name}"
 }
-resource "aws_security_group" "payments-api_service-security-group_199E9658" {
-  description = "payments-api prod: the service's outbound traffic"
-  name = "payments-api-prod-svc"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  vpc_id = "${data.aws_ssm_parameter.contract_vpc-id_551C367B.value}"
-}
-resource "aws_vpc_security_group_egress_rule" "payments-api_egress-https_054317FE" {
-  cidr_ipv4 = "0.0.0.0/0"
-  description = "HTTPS to AWS APIs and the internet"
-  from_port = 443
-  ip_protocol = "tcp"
-  security_group_id = "${aws_security_group.payments-api_service-security-group_199E9658.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  to_port = 443
-}
-resource "aws_vpc_security_group_egress_rule" "payments-api_egress-postgres_04D53907" {
-  cidr_ipv4 = "${data.aws_ssm_parameter.contract_vpc-cidr_BC20E171.value}"
-  description = "PostgreSQL inside the VPC"
-  from_port = 5432
-  ip_protocol = "tcp"
-  security_group_id = "${aws_security_group.payments-api_service-security-group_199E9658.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  to_port = 5432
-}
 resource "aws_db_subnet_group" "payments-api_database_subnets_D77909D1" {
   description = "payments-api-prod private subnets"
   name = "payments-api-prod"
@@ -133,31 +97,6 @@ resource "aws_db_subnet_group" "payments-api_database_subnets_D77909D1" {
     env = "prod"
     managedBy = "terraform"
   }
-}
-resource "aws_security_group" "payments-api_database_security-group_E64C3C4F" {
-  description = "payments-api-prod: PostgreSQL from the service only"
-  name = "payments-api-prod-db"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  vpc_id = "${data.aws_ssm_parameter.contract_vpc-id_551C367B.value}"
-}
-resource "aws_vpc_security_group_ingress_rule" "payments-api_database_from-service_6A48A867" {
-  description = "PostgreSQL from the service"
-  from_port = 5432
-  ip_protocol = "tcp"
-  referenced_security_group_id = "${aws_security_group.payments-api_service-security-group_199E9658.id}"
-  security_group_id = "${aws_security_group.payments-api_database_security-group_E64C3C4F.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  to_port = 5432
 }
 resource "aws_rds_cluster_parameter_group" "payments-api_database_parameters_4B93FACD" {
   description = "payments-api-prod: query logging"
@@ -207,7 +146,7 @@ resource "aws_rds_cluster" "payments-api_database_cluster_089F949C" {
     managedBy = "terraform"
   }
   vpc_security_group_ids = [
-    "${aws_security_group.payments-api_database_security-group_E64C3C4F.id}"
+    "${data.aws_ssm_parameter.contract_service-database-security-group-id_30D4D3C6.value}"
   ]
   serverlessv2_scaling_configuration {
     max_capacity = 1
@@ -243,19 +182,6 @@ resource "aws_apprunner_auto_scaling_configuration_version" "payments-api_app-ru
     managedBy = "terraform"
   }
 }
-resource "aws_apprunner_vpc_connector" "payments-api_app-runner_vpc-connector_84BD3F56" {
-  security_groups = [
-    "${aws_security_group.payments-api_service-security-group_199E9658.id}"
-  ]
-  subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
-  tags = {
-    platform = "apps-platform"
-    app = "payments-api"
-    env = "prod"
-    managedBy = "terraform"
-  }
-  vpc_connector_name = "payments-api-prod"
-}
 resource "aws_apprunner_service" "payments-api_app-runner_service_0C054E36" {
   auto_scaling_configuration_arn = "${aws_apprunner_auto_scaling_configuration_version.payments-api_app-runner_auto-scaling_B80256C2.arn}"
   service_name = "payments-api-prod"
@@ -280,7 +206,7 @@ resource "aws_apprunner_service" "payments-api_app-runner_service_0C054E36" {
   network_configuration {
     egress_configuration {
       egress_type = "VPC"
-      vpc_connector_arn = "${aws_apprunner_vpc_connector.payments-api_app-runner_vpc-connector_84BD3F56.arn}"
+      vpc_connector_arn = "${data.aws_ssm_parameter.contract_service-vpc-connector-arn_BFF5D995.value}"
     }
   }
   source_configuration {
@@ -356,20 +282,25 @@ resource "aws_route53_record" "payments-api_custom-domain_name-1_17B37B3C" {
 
 output "repository_url" {
   value = "${aws_ecr_repository.payments-api_repository_56FB2E5B.repository_url}"
+  description = "Push the service's images here."
 }
 
 output "service_url" {
   value = "https://${aws_apprunner_service.payments-api_app-runner_service_0C054E36.service_url}"
+  description = "The service's own URL."
 }
 
 output "custom_domain_url" {
   value = "https://payments-api.apps.acme.example"
+  description = "The service under its name in the stage zone."
 }
 
 output "image_identifier" {
   value = "${aws_ecr_repository.payments-api_repository_56FB2E5B.repository_url}:1.4.2"
+  description = "The image the service runs."
 }
 
 output "connection_secret_arn" {
   value = "${aws_rds_cluster.payments-api_database_cluster_089F949C.master_user_secret[0].secret_arn}"
+  description = "The ARN (not the value) of the database's master secret."
 }

@@ -47,12 +47,6 @@ provider "aws" {
     session_name = "status-page-dev"
   }
 }
-data "aws_ssm_parameter" "contract_vpc-id_551C367B" {
-  name = "/apps-platform/dev/vpc-id"
-}
-data "aws_ssm_parameter" "contract_vpc-cidr_BC20E171" {
-  name = "/apps-platform/dev/vpc-cidr"
-}
 data "aws_ssm_parameter" "contract_private-subnet-ids_67797E82" {
   name = "/apps-platform/dev/private-subnet-ids"
 }
@@ -61,6 +55,12 @@ data "aws_ssm_parameter" "contract_zone-id_A11E8256" {
 }
 data "aws_ssm_parameter" "contract_platform-kms-key-arn_3AA4112C" {
   name = "/apps-platform/dev/platform-kms-key-arn"
+}
+data "aws_ssm_parameter" "contract_service-service-security-group-id_9A4C30F5" {
+  name = "/apps-platform/dev/services/status-page/service-security-group-id"
+}
+data "aws_ssm_parameter" "contract_service-database-security-group-id_30D4D3C6" {
+  name = "/apps-platform/dev/services/status-page/database-security-group-id"
 }
 resource "aws_ecr_repository" "status-page_repository_37F9242F" {
   force_delete = true
@@ -87,4 +87,5 @@ resource "aws_ecr_lifecycle_policy" "status-page_repository_lifecycle_F80237C0" 
 
 output "repository_url" {
   value = "${aws_ecr_repository.status-page_repository_37F9242F.repository_url}"
+  description = "Push the service's images here."
 }

@@ -47,12 +47,6 @@ provider "aws" {
     session_name = "webservice-aurora-example-dev"
   }
 }
-data "aws_ssm_parameter" "contract_vpc-id_551C367B" {
-  name = "/apps-platform/dev/vpc-id"
-}
-data "aws_ssm_parameter" "contract_vpc-cidr_BC20E171" {
-  name = "/apps-platform/dev/vpc-cidr"
-}
 data "aws_ssm_parameter" "contract_private-subnet-ids_67797E82" {
   name = "/apps-platform/dev/private-subnet-ids"
 }
@@ -61,6 +55,12 @@ data "aws_ssm_parameter" "contract_zone-id_A11E8256" {
 }
 data "aws_ssm_parameter" "contract_platform-kms-key-arn_3AA4112C" {
   name = "/apps-platform/dev/platform-kms-key-arn"
+}
+data "aws_ssm_parameter" "contract_service-service-security-group-id_9A4C30F5" {
+  name = "/apps-platform/dev/services/webservice-aurora-example/service-security-group-id"
+}
+data "aws_ssm_parameter" "contract_service-database-security-group-id_30D4D3C6" {
+  name = "/apps-platform/dev/services/webservice-aurora-example/database-security-group-id"
 }
 resource "aws_ecr_repository" "webservice-aurora-example_repository_00897745" {
   force_delete = true
@@ -84,46 +84,6 @@ resource "aws_ecr_lifecycle_policy" "webservice-aurora-example_repository_lifecy
   policy = "{\"rules\":[{\"rulePriority\":1,\"description\":\"Expire untagged images after a week\",\"selection\":{\"tagStatus\":\"untagged\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":7},\"action\":{\"type\":\"expire\"}},{\"rulePriority\":2,\"description\":\"Keep the last 30 images\",\"selection\":{\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":30},\"action\":{\"type\":\"expire\"}}]}"
   repository = "${aws_ecr_repository.webservice-aurora-example_repository_00897745.name}"
 }
-resource "aws_security_group" "webservice-aurora-example_service-security-group_E471494A" {
-  # checkov:skip=CKV2_AWS_5: attached through the ECS Express service's network_configuration, which the scanner does not follow
-  description = "webservice-aurora-example dev: the service's outbound traffic"
-  name = "webservice-aurora-example-dev-svc"
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  vpc_id = "${data.aws_ssm_parameter.contract_vpc-id_551C367B.value}"
-}
-resource "aws_vpc_security_group_egress_rule" "webservice-aurora-example_egress-https_69F6A90D" {
-  cidr_ipv4 = "0.0.0.0/0"
-  description = "HTTPS to AWS APIs and the internet"
-  from_port = 443
-  ip_protocol = "tcp"
-  security_group_id = "${aws_security_group.webservice-aurora-example_service-security-group_E471494A.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  to_port = 443
-}
-resource "aws_vpc_security_group_egress_rule" "webservice-aurora-example_egress-postgres_CDB084A6" {
-  cidr_ipv4 = "${data.aws_ssm_parameter.contract_vpc-cidr_BC20E171.value}"
-  description = "PostgreSQL inside the VPC"
-  from_port = 5432
-  ip_protocol = "tcp"
-  security_group_id = "${aws_security_group.webservice-aurora-example_service-security-group_E471494A.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  to_port = 5432
-}
 resource "aws_db_subnet_group" "webservice-aurora-example_database_subnets_077617D4" {
   description = "webservice-aurora-example-dev private subnets"
   name = "webservice-aurora-example-dev"
@@ -134,31 +94,6 @@ resource "aws_db_subnet_group" "webservice-aurora-example_database_subnets_07761
     env = "dev"
     managedBy = "terraform"
   }
-}
-resource "aws_security_group" "webservice-aurora-example_database_security-group_7A662089" {
-  description = "webservice-aurora-example-dev: PostgreSQL from the service only"
-  name = "webservice-aurora-example-dev-db"
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  vpc_id = "${data.aws_ssm_parameter.contract_vpc-id_551C367B.value}"
-}
-resource "aws_vpc_security_group_ingress_rule" "webservice-aurora-example_database_from-service_ABF2CE47" {
-  description = "PostgreSQL from the service"
-  from_port = 5432
-  ip_protocol = "tcp"
-  referenced_security_group_id = "${aws_security_group.webservice-aurora-example_service-security-group_E471494A.id}"
-  security_group_id = "${aws_security_group.webservice-aurora-example_database_security-group_7A662089.id}"
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  to_port = 5432
 }
 resource "aws_rds_cluster_parameter_group" "webservice-aurora-example_database_parameters_1591C39C" {
   description = "webservice-aurora-example-dev: query logging"
@@ -208,7 +143,7 @@ resource "aws_rds_cluster" "webservice-aurora-example_database_cluster_7E759BE3"
     managedBy = "terraform"
   }
   vpc_security_group_ids = [
-    "${aws_security_group.webservice-aurora-example_database_security-group_7A662089.id}"
+    "${data.aws_ssm_parameter.contract_service-database-security-group-id_30D4D3C6.value}"
   ]
   serverlessv2_scaling_configuration {
     max_capacity = 2
@@ -244,6 +179,7 @@ resource "aws_cloudwatch_log_group" "webservice-aurora-example_ecs-express_logs_
   }
 }
 resource "aws_ecs_express_gateway_service" "webservice-aurora-example_ecs-express_service_C5834CED" {
+  cluster = "default"
   cpu = "1024"
   execution_role_arn = "arn:aws:iam::222222222222:role/apps-platform/execution/webservice-aurora-example-dev-exec"
   health_check_path = "/healthz"
@@ -251,7 +187,7 @@ resource "aws_ecs_express_gateway_service" "webservice-aurora-example_ecs-expres
   memory = "2048"
   network_configuration {
     security_groups = [
-      "${aws_security_group.webservice-aurora-example_service-security-group_E471494A.id}"
+      "${data.aws_ssm_parameter.contract_service-service-security-group-id_9A4C30F5.value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -283,84 +219,23 @@ resource "aws_ecs_express_gateway_service" "webservice-aurora-example_ecs-expres
     }
   }
 }
-resource "aws_acm_certificate" "webservice-aurora-example_custom-domain_certificate_64E0C509" {
-  domain_name = "webservice-aurora-example.dev.apps.acme.example"
-  subject_alternative_names = [
-    "www.webservice-aurora-example.dev.apps.acme.example"
-  ]
-  tags = {
-    platform = "apps-platform"
-    app = "webservice-aurora-example"
-    env = "dev"
-    managedBy = "terraform"
-  }
-  validation_method = "DNS"
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-resource "aws_route53_record" "webservice-aurora-example_custom-domain_validation-1_1B2DF0F6" {
-  allow_overwrite = true
-  name = "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 0).resource_record_name}"
-  records = [
-    "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 0).resource_record_value}"
-  ]
-  ttl = 300
-  type = "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 0).resource_record_type}"
-  zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
-}
-resource "aws_route53_record" "webservice-aurora-example_custom-domain_validation-2_6281CCB4" {
-  allow_overwrite = true
-  name = "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 1).resource_record_name}"
-  records = [
-    "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 1).resource_record_value}"
-  ]
-  ttl = 300
-  type = "${element(tolist(tolist(aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.domain_validation_options)), 1).resource_record_type}"
-  zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
-}
-resource "aws_acm_certificate_validation" "webservice-aurora-example_custom-domain_validation_0ECC7788" {
-  certificate_arn = "${aws_acm_certificate.webservice-aurora-example_custom-domain_certificate_64E0C509.arn}"
-  validation_record_fqdns = [
-    "${aws_route53_record.webservice-aurora-example_custom-domain_validation-1_1B2DF0F6.fqdn}",
-    "${aws_route53_record.webservice-aurora-example_custom-domain_validation-2_6281CCB4.fqdn}"
-  ]
-}
-resource "aws_route53_record" "webservice-aurora-example_custom-domain_name-1_67E64A1F" {
-  name = "webservice-aurora-example.dev.apps.acme.example"
-  records = [
-    "${aws_ecs_express_gateway_service.webservice-aurora-example_ecs-express_service_C5834CED.ingress_paths[0].endpoint}"
-  ]
-  ttl = 300
-  type = "CNAME"
-  zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
-}
-resource "aws_route53_record" "webservice-aurora-example_custom-domain_name-2_969D12E1" {
-  name = "www.webservice-aurora-example.dev.apps.acme.example"
-  records = [
-    "${aws_ecs_express_gateway_service.webservice-aurora-example_ecs-express_service_C5834CED.ingress_paths[0].endpoint}"
-  ]
-  ttl = 300
-  type = "CNAME"
-  zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
-}
 
 output "repository_url" {
   value = "${aws_ecr_repository.webservice-aurora-example_repository_00897745.repository_url}"
+  description = "Push the service's images here."
 }
 
 output "service_url" {
   value = "https://${aws_ecs_express_gateway_service.webservice-aurora-example_ecs-express_service_C5834CED.ingress_paths[0].endpoint}"
-}
-
-output "custom_domain_url" {
-  value = "https://webservice-aurora-example.dev.apps.acme.example"
+  description = "The service's own URL."
 }
 
 output "image_identifier" {
   value = "${aws_ecr_repository.webservice-aurora-example_repository_00897745.repository_url}:2.0.0"
+  description = "The image the service runs."
 }
 
 output "connection_secret_arn" {
   value = "${aws_rds_cluster.webservice-aurora-example_database_cluster_7E759BE3.master_user_secret[0].secret_arn}"
+  description = "The ARN (not the value) of the database's master secret."
 }

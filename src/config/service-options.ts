@@ -56,6 +56,15 @@ export function serviceOptionProblems(input: ServiceOptionsInput): OptionProblem
   }
   if (db && !web) problems.push({ path: ["database"], message: "needs `web`: a database is attached to a web service", given: "database" });
   if (input.customDomain !== undefined && !web) problems.push({ path: ["customDomain"], message: "needs `web`", given: "customDomain" });
+  // ECS Express Mode manages its load balancer's listener and takes no certificate for another name,
+  // so a custom domain would be a DNS name that serves the wrong certificate.
+  if (input.customDomain !== undefined && compute === "ecsExpress") {
+    problems.push({
+      path: ["customDomain"],
+      message: "is not available on ecsExpress: ECS Express Mode's load balancer serves only its own certificate; use compute: appRunner for a custom domain, or remove customDomain",
+      given: "customDomain",
+    });
+  }
   if (web) {
     const cpu = typeof web.cpu === "number" ? web.cpu : 1024;
     const memory = typeof web.memory === "number" ? web.memory : 2048;

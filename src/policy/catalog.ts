@@ -1,35 +1,42 @@
 /**
- * The AWS actions a service's deploy role may use, grouped by how IAM can confine them to one tenant.
- * Every action here is checked against AWS's service authorization data by the policy linter
+ * The AWS actions a service's roles may use, grouped by how IAM confines them to one tenant. Every
+ * action here is checked against AWS's service authorization data by the policy linter
  * (test/iam/policy-lint.test.ts): it exists, and the condition keys its statement uses apply to it.
+ *
+ * Only what a service stack creates is here: ECR repositories, App Runner services and their scaling,
+ * ECS Express services, Aurora clusters, Secrets Manager secrets, log groups and DNS records. Security
+ * groups and App Runner VPC connectors are made by onboarding, not by the service (see
+ * docs/isolation.md), so no EC2 write and no connector create is granted to a tenant.
  */
 
-/** Creating a resource, allowed only with the tenant's `app` and `platform` tags in the request. */
+/**
+ * Creating a resource. Allowed only on the tenant's own names (every resource type the action
+ * authorizes, parents included) and with the tenant's `app` and `platform` tags in the request.
+ */
 export const CREATE_ACTIONS = [
   "ecr:CreateRepository",
-  "apprunner:CreateService",
   "apprunner:CreateAutoScalingConfiguration",
-  "apprunner:CreateVpcConnector",
-  "ecs:CreateService",
   "ecs:CreateExpressGatewayService",
   "rds:CreateDBCluster",
   "rds:CreateDBInstance",
   "rds:CreateDBSubnetGroup",
   "rds:CreateDBClusterParameterGroup",
+  // A final snapshot of the service's own cluster when it is deleted.
   "rds:CreateDBClusterSnapshot",
   "secretsmanager:CreateSecret",
-  "lambda:CreateFunction",
-  "dynamodb:CreateTable",
-  "cognito-idp:CreateUserPool",
-  "verifiedpermissions:CreatePolicyStore",
-  "ec2:CreateSecurityGroup",
-  "acm:RequestCertificate",
+  "logs:CreateLogGroup",
 ] as const;
 
 /**
- * Adding tags. Creating a tagged resource also authorises the tagging action (tag-on-create), so
- * these are allowed with the same request-tag conditions as creation, and on the tenant's own
- * resources; Deny statements stop them from relabelling anything as or away from a tenant.
+ * App Runner services name their scaling configuration, VPC connector, connection and observability
+ * configuration; their statements add `apprunner:*Arn` conditions, so these are kept apart.
+ */
+export const APP_RUNNER_CREATE_ACTIONS = ["apprunner:CreateService"] as const;
+export const APP_RUNNER_UPDATE_ACTIONS = ["apprunner:UpdateService"] as const;
+
+/**
+ * Adding tags: tag-on-create of the actions above, and later changes of the tenant's own resources.
+ * Confined to the tenant's own names, so an untagged resource of anyone else cannot be claimed.
  */
 export const TAG_ACTIONS = [
   "ecr:TagResource",
@@ -37,12 +44,6 @@ export const TAG_ACTIONS = [
   "ecs:TagResource",
   "rds:AddTagsToResource",
   "secretsmanager:TagResource",
-  "lambda:TagResource",
-  "dynamodb:TagResource",
-  "cognito-idp:TagResource",
-  "verifiedpermissions:TagResource",
-  "ec2:CreateTags",
-  "acm:AddTagsToCertificate",
   "logs:TagResource",
 ] as const;
 
@@ -52,16 +53,10 @@ export const UNTAG_ACTIONS = [
   "ecs:UntagResource",
   "rds:RemoveTagsFromResource",
   "secretsmanager:UntagResource",
-  "lambda:UntagResource",
-  "dynamodb:UntagResource",
-  "cognito-idp:UntagResource",
-  "verifiedpermissions:UntagResource",
-  "ec2:DeleteTags",
-  "acm:RemoveTagsFromCertificate",
   "logs:UntagResource",
 ] as const;
 
-/** Reading a resource the tenant owns (`aws:ResourceTag/app`). The read role gets these only. */
+/** Reading a resource the tenant owns. The read role gets these only. */
 export const READ_OWN_ACTIONS = [
   "ecr:DescribeRepositories",
   "ecr:DescribeImages",
@@ -84,7 +79,6 @@ export const READ_OWN_ACTIONS = [
   "ecs:DescribeExpressGatewayService",
   "ecs:DescribeServiceDeployments",
   "ecs:DescribeServiceRevisions",
-  "ecs:DescribeTasks",
   "ecs:ListServiceDeployments",
   "ecs:ListTagsForResource",
   "rds:DescribeDBClusters",
@@ -97,35 +91,11 @@ export const READ_OWN_ACTIONS = [
   "secretsmanager:DescribeSecret",
   "secretsmanager:GetResourcePolicy",
   "secretsmanager:ListSecretVersionIds",
-  "lambda:GetFunction",
-  "lambda:GetFunctionConfiguration",
-  "lambda:GetFunctionConcurrency",
-  "lambda:GetFunctionCodeSigningConfig",
-  "lambda:GetPolicy",
-  "lambda:ListVersionsByFunction",
-  "lambda:ListAliases",
-  "lambda:ListTags",
-  "dynamodb:DescribeTable",
-  "dynamodb:DescribeContinuousBackups",
-  "dynamodb:DescribeTimeToLive",
-  "dynamodb:ListTagsOfResource",
-  "cognito-idp:DescribeUserPool",
-  "cognito-idp:DescribeUserPoolClient",
-  "cognito-idp:GetUserPoolMfaConfig",
-  "cognito-idp:ListUserPoolClients",
-  "cognito-idp:ListTagsForResource",
-  "verifiedpermissions:GetPolicyStore",
-  "verifiedpermissions:GetSchema",
-  "verifiedpermissions:GetPolicy",
-  "verifiedpermissions:GetIdentitySource",
-  "verifiedpermissions:ListPolicies",
-  "verifiedpermissions:ListIdentitySources",
-  "verifiedpermissions:ListTagsForResource",
-  "acm:DescribeCertificate",
-  "acm:ListTagsForCertificate",
+  "logs:DescribeLogStreams",
+  "logs:ListTagsForResource",
 ] as const;
 
-/** Changing or deleting a resource the tenant owns (`aws:ResourceTag/app`). */
+/** Changing or deleting a resource the tenant owns. */
 export const WRITE_OWN_ACTIONS = [
   "ecr:DeleteRepository",
   "ecr:PutLifecyclePolicy",
@@ -137,7 +107,6 @@ export const WRITE_OWN_ACTIONS = [
   "ecr:UploadLayerPart",
   "ecr:CompleteLayerUpload",
   "ecr:BatchDeleteImage",
-  "apprunner:UpdateService",
   "apprunner:DeleteService",
   "apprunner:StartDeployment",
   "apprunner:PauseService",
@@ -145,9 +114,6 @@ export const WRITE_OWN_ACTIONS = [
   "apprunner:AssociateCustomDomain",
   "apprunner:DisassociateCustomDomain",
   "apprunner:DeleteAutoScalingConfiguration",
-  "apprunner:DeleteVpcConnector",
-  "ecs:UpdateService",
-  "ecs:DeleteService",
   "ecs:UpdateExpressGatewayService",
   "ecs:DeleteExpressGatewayService",
   "rds:ModifyDBCluster",
@@ -166,49 +132,20 @@ export const WRITE_OWN_ACTIONS = [
   "secretsmanager:UpdateSecret",
   "secretsmanager:DeleteSecret",
   "secretsmanager:RestoreSecret",
-  "secretsmanager:RotateSecret",
-  "secretsmanager:CancelRotateSecret",
-  "lambda:UpdateFunctionCode",
-  "lambda:UpdateFunctionConfiguration",
-  "lambda:DeleteFunction",
-  "lambda:PublishVersion",
-  "lambda:PutFunctionConcurrency",
-  "lambda:DeleteFunctionConcurrency",
-  "lambda:AddPermission",
-  "lambda:RemovePermission",
-  "lambda:CreateAlias",
-  "lambda:UpdateAlias",
-  "lambda:DeleteAlias",
-  "lambda:InvokeFunction",
-  "dynamodb:UpdateTable",
-  "dynamodb:DeleteTable",
-  "dynamodb:UpdateContinuousBackups",
-  "dynamodb:UpdateTimeToLive",
-  "cognito-idp:UpdateUserPool",
-  "cognito-idp:DeleteUserPool",
-  "cognito-idp:SetUserPoolMfaConfig",
-  "cognito-idp:CreateUserPoolClient",
-  "cognito-idp:UpdateUserPoolClient",
-  "cognito-idp:DeleteUserPoolClient",
-  "verifiedpermissions:UpdatePolicyStore",
-  "verifiedpermissions:DeletePolicyStore",
-  "verifiedpermissions:PutSchema",
-  "verifiedpermissions:CreatePolicy",
-  "verifiedpermissions:UpdatePolicy",
-  "verifiedpermissions:DeletePolicy",
-  "verifiedpermissions:CreateIdentitySource",
-  "verifiedpermissions:UpdateIdentitySource",
-  "verifiedpermissions:DeleteIdentitySource",
-  "ec2:AuthorizeSecurityGroupIngress",
-  "ec2:AuthorizeSecurityGroupEgress",
-  "ec2:RevokeSecurityGroupIngress",
-  "ec2:RevokeSecurityGroupEgress",
-  "ec2:ModifySecurityGroupRules",
-  "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-  "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-  "ec2:DeleteSecurityGroup",
-  "acm:DeleteCertificate",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:DeleteRetentionPolicy",
+  "logs:AssociateKmsKey",
+  "logs:DisassociateKmsKey",
 ] as const;
+
+/**
+ * Reading back the value of a secret the deploy role wrote (Terraform refreshes the secret versions it
+ * manages). The deploy role's own secrets only; the read role never gets it.
+ */
+export const READ_OWN_SECRET_VALUE_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+
+export const LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
 /**
  * Reads that IAM cannot confine to a resource: these actions accept only `"Resource": "*"` and no
@@ -228,11 +165,6 @@ export const UNSCOPED_READ_ACTIONS = [
   "rds:DescribeOrderableDBInstanceOptions",
   "secretsmanager:ListSecrets", // names and tags only, no values
   "secretsmanager:GetRandomPassword",
-  "lambda:ListFunctions",
-  "dynamodb:ListTables",
-  "cognito-idp:ListUserPools",
-  "verifiedpermissions:ListPolicyStores",
-  "acm:ListCertificates",
   "ec2:DescribeAvailabilityZones",
   "ec2:DescribeVpcs",
   "ec2:DescribeSubnets",
@@ -244,46 +176,18 @@ export const UNSCOPED_READ_ACTIONS = [
   "kms:ListAliases",
 ] as const;
 
-/** Log groups take no tag conditions on most actions, so they are confined by name prefix. */
-export const LOG_GROUP_ACTIONS = [
-  "logs:CreateLogGroup",
-  "logs:DeleteLogGroup",
-  "logs:PutRetentionPolicy",
-  "logs:DeleteRetentionPolicy",
-  "logs:AssociateKmsKey",
-  "logs:DisassociateKmsKey",
-  "logs:DescribeLogStreams",
-  "logs:ListTagsForResource",
-] as const;
-
-export const LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
-
-/** Services the deploy role may pass its tenant's roles to. */
-export const PASS_ROLE_SERVICES = [
-  "apprunner.amazonaws.com",
-  "ecs-tasks.amazonaws.com",
-  "ecs.amazonaws.com",
-  "lambda.amazonaws.com",
-] as const;
+/** Which services each of the tenant's runtime roles may be passed to. */
+export const PASS_ROLE_SERVICES = {
+  execution: ["apprunner.amazonaws.com", "ecs-tasks.amazonaws.com"],
+  ecrAccess: ["apprunner.amazonaws.com"],
+  infrastructure: ["ecs.amazonaws.com"],
+} as const;
 
 /** Services through which the deploy role may use the stage's platform key. */
-export const KEY_VIA_SERVICES = ["secretsmanager", "rds", "ecr", "logs", "lambda", "dynamodb"] as const;
+export const KEY_VIA_SERVICES = ["secretsmanager", "rds", "ecr", "logs", "apprunner"] as const;
 
-/** Tag keys a tenant may set; anything else in a create request is refused. */
-export const ALLOWED_TAG_KEYS = [
-  "platform",
-  "app",
-  "env",
-  "managedBy",
-  "Name",
-  "tier",
-  "Project",
-  "Stage",
-  "Account",
-  "Repo",
-  "Owner",
-  "TTL",
-] as const;
+/** Tag keys a tenant may set; anything else in a create or tag request is refused. */
+export const ALLOWED_TAG_KEYS = ["platform", "app", "env", "managedBy", "Name", "tier"] as const;
 
 /** DNS record types a tenant may write under its names. NS and SOA would let it delegate or break the zone. */
 export const ALLOWED_RECORD_TYPES = ["A", "AAAA", "CNAME", "TXT", "CAA"] as const;

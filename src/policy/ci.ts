@@ -111,22 +111,39 @@ export function ciRoleStatements(c: CiScope, kind: CiRoleKind): PolicyStatement[
     const roles = tenantRoleArns(t);
     return kind === "apply" ? [roles.deploy, roles.read] : [roles.read];
   });
+  // Merge-request plans run with `-lock=false`: the plan role reads state and can neither write it,
+  // nor take, break or remove a lock of a running apply.
+  const stateAccess: PolicyStatement[] =
+    kind === "apply"
+      ? [
+          { Sid: "WriteStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${state.bucket}/*` },
+          {
+            Sid: "LockWithTheLockTable",
+            Effect: "Allow",
+            Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            Resource: state.table,
+          },
+        ]
+      : [{ Sid: "ReadStateDigests", Effect: "Allow", Action: ["dynamodb:DescribeTable", "dynamodb:GetItem"], Resource: state.table }];
   return [
     { Sid: "ListStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucket },
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: `${state.bucket}/*` },
-    kind === "apply"
-      ? { Sid: "WriteStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${state.bucket}/*` }
-      : { Sid: "WriteLockFilesOnly", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${state.bucket}/*.tflock` },
+    ...stateAccess,
     {
-      Sid: "LockWithTheLockTable",
+      // State objects are encrypted by S3 with the key (SSE-KMS): the role uses the key through S3 only.
+      Sid: kind === "apply" ? "UseTheStateKeyThroughS3" : "DecryptStateThroughS3",
       Effect: "Allow",
-      Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-      Resource: state.table,
+      Action: kind === "apply" ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
+      Resource: state.keys,
+      Condition: {
+        "ForAnyValue:StringEquals": { "kms:ResourceAliases": state.keyAlias },
+        StringEquals: { "kms:ViaService": `s3.${c.config.region}.amazonaws.com` },
+      },
     },
     {
-      Sid: "UseTheStateKey",
+      Sid: "DescribeTheStateKey",
       Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      Action: "kms:DescribeKey",
       Resource: state.keys,
       Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": state.keyAlias } },
     },

@@ -1,21 +1,25 @@
-import { IAM_PATHS, PLATFORM, roleArn, serviceDnsNames, serviceStageNames } from "../naming";
-import { contractPrefix } from "../contract";
-import { environmentNames } from "../naming";
+import { CONTRACT_ENTRIES, contractParameterName } from "../contract";
+import { IAM_PATHS, PLATFORM, environmentNames, roleArn, serviceDnsNames, serviceStageNames } from "../naming";
 import { PolicyStatement } from "./document";
 import {
   ALLOWED_RECORD_TYPES,
   ALLOWED_TAG_KEYS,
+  APP_RUNNER_CREATE_ACTIONS,
+  APP_RUNNER_UPDATE_ACTIONS,
   CREATE_ACTIONS,
   KEY_VIA_SERVICES,
-  LOG_GROUP_ACTIONS,
   LOG_STREAM_ACTIONS,
   PASS_ROLE_SERVICES,
   READ_OWN_ACTIONS,
+  READ_OWN_SECRET_VALUE_ACTIONS,
   TAG_ACTIONS,
   UNSCOPED_READ_ACTIONS,
   UNTAG_ACTIONS,
   WRITE_OWN_ACTIONS,
 } from "./catalog";
+
+/** The cluster ECS Express Mode services run in. */
+export const ECS_CLUSTER = "default";
 
 /** One tenant (service) in one stage: everything its roles' policies are built from. */
 export interface TenantScope {
@@ -56,24 +60,66 @@ export function ecrRepositoryArn(s: TenantScope): string {
   return arn(s, "ecr", `repository/${serviceStageNames(s.slug, s.stage).ecrRepository.name}`);
 }
 
-const ownedBy = (slug: string) => ({ StringEquals: { "aws:ResourceTag/app": slug } });
-
-/** The tenant's own resources, told apart by their `app` tag. */
-function ownResources(sid: string, actions: readonly string[], s: TenantScope): PolicyStatement {
-  return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: "*", Condition: ownedBy(s.slug) };
+/** The ARN patterns of everything the tenant owns in the stage, by the name the platform gives it. */
+export function ownResourceArns(s: TenantScope) {
+  const n = serviceStageNames(s.slug, s.stage);
+  return {
+    ecrRepository: ecrRepositoryArn(s),
+    appRunnerService: arn(s, "apprunner", `service/${n.appRunnerService.name}/*`),
+    appRunnerAutoScaling: arn(s, "apprunner", `autoscalingconfiguration/${n.autoScaling.name}/*`),
+    // ECS Express services live in the account's default cluster.
+    ecsService: arn(s, "ecs", `service/${ECS_CLUSTER}/${n.ecsService.name}`),
+    ecsServiceDeployments: arn(s, "ecs", `service-deployment/${ECS_CLUSTER}/${n.ecsService.name}/*`),
+    ecsServiceRevisions: arn(s, "ecs", `service-revision/${ECS_CLUSTER}/${n.ecsService.name}/*`),
+    databaseCluster: ownClusterArn(s),
+    databaseInstance: arn(s, "rds", `db:${n.databaseInstance.name}`),
+    databaseSubnetGroup: arn(s, "rds", `subgrp:${n.databaseSubnetGroup.name}`),
+    databaseParameterGroup: arn(s, "rds", `cluster-pg:${n.databaseParameterGroup.name}`),
+    finalSnapshot: arn(s, "rds", `cluster-snapshot:${n.finalSnapshot.name}`),
+    secrets: secretArnPattern(s),
+    logGroups: logGroupArnPattern(s),
+  };
 }
 
-/** Requests that carry the tenant's `app` and `platform` tags and no tag keys beyond the allowed ones. */
-function taggedForTenant(sid: string, actions: readonly string[], s: TenantScope): PolicyStatement {
+/** The tenant's own resources as one list, for statements that span resource types. */
+function ownArnList(s: TenantScope): string[] {
+  return Object.values(ownResourceArns(s));
+}
+
+/** The App Runner VPC connector onboarding made for the tenant: it may use it, never create or change one. */
+export function vpcConnectorArnPattern(s: TenantScope): string {
+  return arn(s, "apprunner", `vpcconnector/${serviceStageNames(s.slug, s.stage).vpcConnector.name}/*`);
+}
+
+/** AWS's default option and parameter groups, which a new cluster and instance name unless told otherwise. */
+function awsDefaultRdsGroups(s: TenantScope): string[] {
+  return [arn(s, "rds", "og:default:*"), arn(s, "rds", "pg:default.*")];
+}
+
+export function secretArnPattern(s: TenantScope): string {
+  return arn(s, "secretsmanager", `secret:${serviceStageNames(s.slug, s.stage).secretPrefix.name}*`);
+}
+
+/** The request carries the tenant's `app` and `platform` tags and no tag keys beyond the allowed ones. */
+function requestTaggedForTenant(s: TenantScope) {
   return {
-    Sid: sid,
-    Effect: "Allow",
-    Action: [...actions],
-    Resource: "*",
-    Condition: {
-      StringEquals: { "aws:RequestTag/app": s.slug, "aws:RequestTag/platform": PLATFORM },
-      "ForAllValues:StringEquals": { "aws:TagKeys": [...ALLOWED_TAG_KEYS] },
+    StringEquals: { "aws:RequestTag/app": s.slug, "aws:RequestTag/platform": PLATFORM },
+    "ForAllValues:StringEquals": { "aws:TagKeys": [...ALLOWED_TAG_KEYS] },
+  };
+}
+
+/**
+ * What an App Runner create or update may name besides the service: only the tenant's own scaling
+ * configuration and the VPC connector onboarding made for it, and no source connection or
+ * observability configuration (the platform uses neither).
+ */
+function appRunnerReferences(s: TenantScope) {
+  return {
+    StringLikeIfExists: {
+      "apprunner:VpcConnectorArn": vpcConnectorArnPattern(s),
+      "apprunner:AutoScalingConfigurationArn": ownResourceArns(s).appRunnerAutoScaling,
     },
+    Null: { "apprunner:ConnectionArn": "true", "apprunner:ObservabilityConfigurationArn": "true" },
   };
 }
 
@@ -91,12 +137,16 @@ function dnsReads(s: TenantScope): PolicyStatement {
   };
 }
 
+/** The stage's environment contract, and the part of it onboarding wrote for this tenant only. */
 function contractRead(s: TenantScope): PolicyStatement {
   return {
     Sid: "ReadEnvironmentContract",
     Effect: "Allow",
     Action: ["ssm:GetParameter", "ssm:GetParameters"],
-    Resource: arn(s, "ssm", `parameter${contractPrefix(s.stage)}*`),
+    Resource: [
+      ...CONTRACT_ENTRIES.map((entry) => arn(s, "ssm", `parameter${contractParameterName(s.stage, entry)}`)),
+      arn(s, "ssm", `parameter${serviceStageNames(s.slug, s.stage).parameterPrefix.name}*`),
+    ],
   };
 }
 
@@ -119,67 +169,92 @@ function platformKey(sid: string, actions: string[], s: TenantScope, viaServices
   };
 }
 
+/** Each runtime role to the services that run it, and nothing else. */
+function passOwnRuntimeRoles(s: TenantScope): PolicyStatement[] {
+  const roles = tenantRoleArns(s);
+  return (Object.keys(PASS_ROLE_SERVICES) as (keyof typeof PASS_ROLE_SERVICES)[]).map((kind) => ({
+    Sid: `Pass${kind[0].toUpperCase()}${kind.slice(1)}Role`,
+    Effect: "Allow",
+    Action: "iam:PassRole",
+    Resource: roles[kind],
+    Condition: { StringEquals: { "iam:PassedToService": [...PASS_ROLE_SERVICES[kind]] } },
+  }));
+}
+
+/** The tenant's own DNS names in the stage zone, with the record types and actions it may use. */
+function ownDnsNames(s: TenantScope): PolicyStatement {
+  const dns = serviceDnsNames(s.slug, s.zoneName);
+  return {
+    Sid: "ChangeOwnDnsNamesOnly",
+    Effect: "Allow",
+    Action: "route53:ChangeResourceRecordSets",
+    Resource: `arn:${s.partition}:route53:::hostedzone/*`,
+    Condition: {
+      "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [dns.apex, dns.wildcard] },
+      "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": [...ALLOWED_RECORD_TYPES] },
+      // ForAllValues is true for a request without the key; require it.
+      Null: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false" },
+    },
+  };
+}
+
 /**
  * The deploy role's policy: what a service's apply pipeline may do in one stage's platform account.
- * Everything it creates must carry the service's tags, everything it changes must already carry
- * them, and it can neither relabel another tenant's resources nor label its own as another's.
+ *
+ * Every resource is confined by the name the platform gives it (`naming.ts`): creates, tags and
+ * changes name only the tenant's own ARNs, for every resource type an action authorizes, so it can
+ * neither reach another tenant's resources nor claim an untagged one. What it creates must carry its
+ * tags, and it can neither relabel its resources as another's nor remove its own labels. Security
+ * groups and the App Runner VPC connector are onboarding's; the tenant may only use its own.
  */
 export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
-  const roles = tenantRoleArns(s);
-  const dns = serviceDnsNames(s.slug, s.zoneName);
+  const own = ownResourceArns(s);
   return [
-    taggedForTenant("CreateOnlyTaggedForThisService", CREATE_ACTIONS, s),
-    taggedForTenant("TagOnCreateForThisService", TAG_ACTIONS, s),
-    ownResources("TagOwnResources", [...TAG_ACTIONS, ...UNTAG_ACTIONS], s),
-    ownResources("ManageOwnResources", [...READ_OWN_ACTIONS, ...WRITE_OWN_ACTIONS], s),
     {
-      Sid: "DenyTagChangesOnOtherTenantsResources",
-      Effect: "Deny",
-      Action: [...TAG_ACTIONS, ...UNTAG_ACTIONS],
-      Resource: "*",
-      Condition: { StringNotEquals: { "aws:ResourceTag/app": s.slug }, Null: { "aws:ResourceTag/app": "false" } },
+      Sid: "CreateOwnResourcesTaggedForThisService",
+      Effect: "Allow",
+      Action: [...CREATE_ACTIONS],
+      Resource: [...ownArnList(s), ...awsDefaultRdsGroups(s)],
+      Condition: requestTaggedForTenant(s),
     },
+    {
+      Sid: "CreateOwnAppRunnerService",
+      Effect: "Allow",
+      Action: [...APP_RUNNER_CREATE_ACTIONS],
+      Resource: [own.appRunnerService, own.appRunnerAutoScaling, vpcConnectorArnPattern(s)],
+      Condition: { ...requestTaggedForTenant(s), ...appRunnerReferences(s) },
+    },
+    {
+      Sid: "UpdateOwnAppRunnerService",
+      Effect: "Allow",
+      Action: [...APP_RUNNER_UPDATE_ACTIONS],
+      Resource: [own.appRunnerService, own.appRunnerAutoScaling, vpcConnectorArnPattern(s)],
+      Condition: appRunnerReferences(s),
+    },
+    {
+      Sid: "TagOwnResources",
+      Effect: "Allow",
+      Action: [...TAG_ACTIONS, ...UNTAG_ACTIONS],
+      Resource: ownArnList(s),
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [...ALLOWED_TAG_KEYS] } },
+    },
+    { Sid: "ManageOwnResources", Effect: "Allow", Action: [...READ_OWN_ACTIONS, ...WRITE_OWN_ACTIONS], Resource: ownArnList(s) },
+    { Sid: "UseOwnVpcConnector", Effect: "Allow", Action: ["apprunner:DescribeVpcConnector", "apprunner:ListTagsForResource"], Resource: vpcConnectorArnPattern(s) },
+    { Sid: "ReadBackOwnSecretValues", Effect: "Allow", Action: [...READ_OWN_SECRET_VALUE_ACTIONS], Resource: own.secrets },
+    { Sid: "OwnLogStreamsByName", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${own.logGroups}:log-stream:*` },
     {
       Sid: "DenyLabellingAsAnotherTenant",
       Effect: "Deny",
-      Action: [...CREATE_ACTIONS, ...TAG_ACTIONS],
+      Action: [...CREATE_ACTIONS, ...APP_RUNNER_CREATE_ACTIONS, ...TAG_ACTIONS],
       Resource: "*",
       Condition: { StringNotEquals: { "aws:RequestTag/app": s.slug }, Null: { "aws:RequestTag/app": "false" } },
     },
     {
       Sid: "DenyChangingThePlatformTag",
       Effect: "Deny",
-      Action: [...CREATE_ACTIONS, ...TAG_ACTIONS],
+      Action: [...CREATE_ACTIONS, ...APP_RUNNER_CREATE_ACTIONS, ...TAG_ACTIONS],
       Resource: "*",
       Condition: { StringNotEquals: { "aws:RequestTag/platform": PLATFORM }, Null: { "aws:RequestTag/platform": "false" } },
-    },
-    {
-      // RDS tags the master secret it manages with its cluster's ARN, not with the service's tags, so
-      // the tag-based statements above would let another service claim it by tagging it. Secrets of
-      // any cluster but this service's are off limits whatever their other tags.
-      Sid: "DenyOtherServicesDatabaseSecrets",
-      Effect: "Deny",
-      Action: [
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecret",
-        "secretsmanager:UpdateSecretVersionStage",
-        "secretsmanager:DeleteSecret",
-        "secretsmanager:RestoreSecret",
-        "secretsmanager:RotateSecret",
-        "secretsmanager:CancelRotateSecret",
-        "secretsmanager:TagResource",
-        "secretsmanager:UntagResource",
-        "secretsmanager:GetResourcePolicy",
-        "secretsmanager:PutResourcePolicy",
-        "secretsmanager:DeleteResourcePolicy",
-      ],
-      Resource: "*",
-      Condition: {
-        StringNotEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": ownClusterArn(s) },
-        Null: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": "false" },
-      },
     },
     {
       Sid: "DenyRemovingTenantTags",
@@ -188,32 +263,10 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Resource: "*",
       Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["app", "platform"] } },
     },
-    {
-      Sid: "PassOwnRuntimeRolesToComputeServices",
-      Effect: "Allow",
-      Action: "iam:PassRole",
-      Resource: [roles.execution, roles.ecrAccess, roles.infrastructure],
-      Condition: { StringEquals: { "iam:PassedToService": [...PASS_ROLE_SERVICES] } },
-    },
+    ...passOwnRuntimeRoles(s),
     ownRoleReads(s),
-    {
-      Sid: "ChangeOwnDnsNamesOnly",
-      Effect: "Allow",
-      Action: "route53:ChangeResourceRecordSets",
-      Resource: `arn:${s.partition}:route53:::hostedzone/*`,
-      Condition: {
-        "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [dns.apex, dns.wildcard] },
-        "ForAllValues:StringEquals": {
-          "route53:ChangeResourceRecordSetsRecordTypes": [...ALLOWED_RECORD_TYPES],
-          "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT", "DELETE"],
-        },
-        // ForAllValues is true for a request without the key; require it.
-        Null: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false" },
-      },
-    },
+    ownDnsNames(s),
     dnsReads(s),
-    { Sid: "OwnLogGroupsByName", Effect: "Allow", Action: [...LOG_GROUP_ACTIONS], Resource: logGroupArnPattern(s) },
-    { Sid: "OwnLogStreamsByName", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${logGroupArnPattern(s)}:log-stream:*` },
     contractRead(s),
     platformKey(
       "UsePlatformKeyThroughServices",
@@ -229,10 +282,10 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
 /** The read role's policy: what a merge-request plan needs, and nothing that writes or reveals secrets. */
 export function readRoleStatements(s: TenantScope): PolicyStatement[] {
   return [
-    ownResources("ReadOwnResources", READ_OWN_ACTIONS, s),
+    { Sid: "ReadOwnResources", Effect: "Allow", Action: [...READ_OWN_ACTIONS], Resource: ownArnList(s) },
+    { Sid: "ReadOwnVpcConnector", Effect: "Allow", Action: ["apprunner:DescribeVpcConnector", "apprunner:ListTagsForResource"], Resource: vpcConnectorArnPattern(s) },
     ownRoleReads(s),
     dnsReads(s),
-    { Sid: "ReadOwnLogGroups", Effect: "Allow", Action: ["logs:DescribeLogStreams", "logs:ListTagsForResource"], Resource: logGroupArnPattern(s) },
     contractRead(s),
     platformKey("DescribePlatformKey", ["kms:DescribeKey"], s),
     unscopedReads(),
@@ -260,8 +313,7 @@ export function executionRoleStatements(s: TenantScope): PolicyStatement[] {
       Sid: "ReadOwnSecrets",
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-      Resource: arn(s, "secretsmanager", "secret:*"),
-      Condition: ownedBy(s.slug),
+      Resource: secretArnPattern(s),
     },
     {
       // RDS creates the database's master secret and tags it with the cluster's ARN, not with the

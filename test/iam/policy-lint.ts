@@ -25,7 +25,7 @@ export function isKnownOperator(operator: string): boolean {
 /** Tag keys are listed per action and resource type; membership of the global list proves nothing. */
 const TAG_KEY = /^aws:(RequestTag\/|ResourceTag\/|TagKeys$)/i;
 
-function templateMatches(template: string, key: string): boolean {
+export function templateMatches(template: string, key: string): boolean {
   const pattern = template
     .split(/\$\{[^}]+\}|tag-key/)
     .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))
@@ -36,7 +36,7 @@ function templateMatches(template: string, key: string): boolean {
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
 
 /** The actions an action pattern of a policy covers. */
-async function expand(pattern: string): Promise<string[]> {
+export async function expand(pattern: string): Promise<string[]> {
   if (pattern === "*") return [];
   const [service, name] = pattern.split(":");
   if (!(await iamServiceExists(service))) return [];

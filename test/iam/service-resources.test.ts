@@ -1,130 +1,80 @@
 import { PlatformConfig } from "../../src/config/schema";
 import { onboardedStages } from "../../src/policy/ci";
-import { exampleConfig, synthPlatform } from "../helpers";
-import { resourceArnFor } from "./isolation-matrix";
+import { TfJson, configWith, exampleConfig, synthPlatform } from "../helpers";
 import { Request, evaluate, extendIamDataWithOidcClaims } from "./simulator";
-import { SynthesizedRole, rolesOf } from "./synthesized-policies";
+import { Call, Scope, callsFor } from "./stack-calls";
+import { Policy, SynthesizedRole, rolesOf } from "./synthesized-policies";
+import { resourcePolicies } from "./universe";
 
-/** How the deploy role's work on one resource looks to IAM. */
-interface Call {
-  readonly action: string;
-  /** create: the request carries the resource's tags; manage: the resource carries them. */
-  readonly kind: "create" | "manage" | "pass-role" | "dns" | "log-group";
-  readonly passRole?: "execution" | "ecrAccess" | "infrastructure";
-  readonly service?: string;
+function role(json: Map<string, TfJson>, slug: string, name: string): SynthesizedRole {
+  return rolesOf(`onboarding-${slug}`, json.get(`onboarding-${slug}`)!).find((r) => r.name === name)!;
 }
 
-const CALLS: Record<string, Call[]> = {
-  aws_ecr_repository: [{ action: "ecr:CreateRepository", kind: "create" }],
-  aws_ecr_lifecycle_policy: [{ action: "ecr:PutLifecyclePolicy", kind: "manage" }],
-  aws_security_group: [{ action: "ec2:CreateSecurityGroup", kind: "create" }],
-  aws_vpc_security_group_ingress_rule: [{ action: "ec2:AuthorizeSecurityGroupIngress", kind: "manage" }],
-  aws_vpc_security_group_egress_rule: [{ action: "ec2:AuthorizeSecurityGroupEgress", kind: "manage" }],
-  aws_db_subnet_group: [{ action: "rds:CreateDBSubnetGroup", kind: "create" }],
-  aws_rds_cluster_parameter_group: [{ action: "rds:CreateDBClusterParameterGroup", kind: "create" }],
-  aws_rds_cluster: [{ action: "rds:CreateDBCluster", kind: "create" }],
-  aws_rds_cluster_instance: [{ action: "rds:CreateDBInstance", kind: "create" }],
-  aws_apprunner_auto_scaling_configuration_version: [{ action: "apprunner:CreateAutoScalingConfiguration", kind: "create" }],
-  aws_apprunner_vpc_connector: [{ action: "apprunner:CreateVpcConnector", kind: "create" }],
-  aws_apprunner_service: [
-    { action: "apprunner:CreateService", kind: "create" },
-    { action: "iam:PassRole", kind: "pass-role", passRole: "execution", service: "apprunner.amazonaws.com" },
-    { action: "iam:PassRole", kind: "pass-role", passRole: "ecrAccess", service: "apprunner.amazonaws.com" },
-  ],
-  aws_apprunner_custom_domain_association: [{ action: "apprunner:AssociateCustomDomain", kind: "manage" }],
-  aws_ecs_express_gateway_service: [
-    { action: "ecs:CreateExpressGatewayService", kind: "create" },
-    { action: "iam:PassRole", kind: "pass-role", passRole: "execution", service: "ecs-tasks.amazonaws.com" },
-    { action: "iam:PassRole", kind: "pass-role", passRole: "infrastructure", service: "ecs.amazonaws.com" },
-  ],
-  aws_cloudwatch_log_group: [{ action: "logs:CreateLogGroup", kind: "log-group" }],
-  aws_acm_certificate: [{ action: "acm:RequestCertificate", kind: "create" }],
-  aws_acm_certificate_validation: [{ action: "acm:DescribeCertificate", kind: "manage" }],
-  aws_route53_record: [{ action: "route53:ChangeResourceRecordSets", kind: "dns" }],
-  // Terraform's own resource: no AWS call.
-  terraform_data: [],
-};
-
-function deployRole(json: ReturnType<typeof synthPlatform>["json"], slug: string, stage: string): SynthesizedRole {
-  return rolesOf(`onboarding-${slug}`, json.get(`onboarding-${slug}`)!).find((r) => r.name === `${slug}-${stage}-deploy`)!;
-}
-
-function roleArn(config: PlatformConfig, kind: string, slug: string, stage: string): string {
-  const path = { execution: "execution", ecrAccess: "ecr-access", infrastructure: "infrastructure" }[kind];
-  const suffix = { execution: "exec", ecrAccess: "ecr", infrastructure: "infra" }[kind];
-  return `arn:aws:iam::${config.stages[stage].accountId}:role/apps-platform/${path}/${slug}-${stage}-${suffix}`;
-}
-
-async function requestsFor(config: PlatformConfig, owner: string, stage: string, type: string, resource: Record<string, any>): Promise<Omit<Request, "principal" | "identityPolicies">[]> {
-  const account = config.stages[stage].accountId;
-  const tags: Record<string, string> = resource.tags ?? {};
-  const calls = CALLS[type];
-  if (!calls) throw new Error(`no IAM mapping for ${type}: add it to CALLS so its permissions are proven`);
-  const requests = [];
-  for (const call of calls) {
-    const base = { action: call.action, resourceAccount: account };
-    const arn = () => resourceArnFor(call.action, { region: config.region, accountId: account, owner });
-    if (call.kind === "create") {
-      const context: Record<string, string | string[]> = { "aws:TagKeys": Object.keys(tags) };
-      for (const [k, v] of Object.entries(tags)) if (k === "app" || k === "platform") context[`aws:RequestTag/${k}`] = v;
-      requests.push({ ...base, resource: await arn(), context });
-    } else if (call.kind === "manage") {
-      requests.push({ ...base, resource: await arn(), context: { "aws:ResourceTag/app": owner } });
-    } else if (call.kind === "pass-role") {
-      requests.push({ ...base, resource: roleArn(config, call.passRole!, owner, stage), context: { "iam:PassedToService": call.service! } });
-    } else if (call.kind === "log-group") {
-      requests.push({ ...base, resource: `arn:aws:logs:${config.region}:${account}:log-group:${resource.name}` });
-    } else {
-      // Validation record names are only known after apply; they are `_<token>.` in front of a served name.
-      const name = typeof resource.name === "string" && !resource.name.includes("${") ? resource.name : `_3f2a.${owner}.${config.stages[stage].zoneName}`;
-      requests.push({
-        ...base,
-        resource: "arn:aws:route53:::hostedzone/Z0STAGE",
-        context: {
-          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [name],
-          "route53:ChangeResourceRecordSetsRecordTypes": [typeof resource.type === "string" && !resource.type.includes("${") ? resource.type : "CNAME"],
-          "route53:ChangeResourceRecordSetsActions": ["CREATE"],
-        },
-      });
-    }
-  }
-  return requests;
-}
-
-describe("service stacks and the deploy roles", () => {
-  const config = exampleConfig();
-  const { json } = synthPlatform(config);
-  const serviceStacks = config.services.filter((s) => s.web).flatMap((s) => onboardedStages(config, s).map((stage) => ({ slug: s.slug, stage })));
-
-  it("map every resource type they create to the IAM calls that create it", () => {
-    const types = new Set(serviceStacks.flatMap(({ slug, stage }) => Object.keys(json.get(`service-${slug}-${stage}`)!.resource ?? {})));
-    expect([...types].filter((t) => !(t in CALLS))).toEqual([]);
-    expect(types.size).toBeGreaterThan(15);
-  });
-
-  it("let each service's deploy role create everything its stacks create, with the tags they put on it, and no other service's", async () => {
-    await extendIamDataWithOidcClaims([]);
-    const wrong: string[] = [];
-    let checked = 0;
-    for (const { slug, stage } of serviceStacks) {
-      const own = deployRole(json, slug, stage);
-      const others = config.services.filter((s) => s.slug !== slug && onboardedStages(config, s).includes(stage)).map((s) => deployRole(json, s.slug, stage));
-      expect(others.length).toBeGreaterThan(0);
-      for (const [type, resources] of Object.entries(json.get(`service-${slug}-${stage}`)!.resource ?? {})) {
+async function prove(config: PlatformConfig) {
+  await extendIamDataWithOidcClaims([]);
+  const synthesized = synthPlatform(config);
+  const { json } = synthesized;
+  const keys = resourcePolicies(synthesized).keys;
+  const wrong: string[] = [];
+  const types = new Set<string>();
+  let checked = 0;
+  for (const service of config.services.filter((s) => s.web)) {
+    for (const stage of onboardedStages(config, service)) {
+      const stack = json.get(`service-${service.slug}-${stage}`)!;
+      const s: Scope = { region: config.region, account: config.stages[stage].accountId, slug: service.slug, stage, zoneName: config.stages[stage].zoneName, json: stack };
+      const deploy = role(json, service.slug, `${service.slug}-${stage}-deploy`);
+      const read = role(json, service.slug, `${service.slug}-${stage}-read`);
+      const others = config.services.filter((o) => o.slug !== service.slug && onboardedStages(config, o).includes(stage)).map((o) => role(json, o.slug, `${o.slug}-${stage}-deploy`));
+      const keyPolicy: Policy | undefined = keys.get(`alias/apps-platform/${stage}/platform`);
+      const as = (r: SynthesizedRole, c: Call): Promise<string> =>
+        evaluate({
+          principal: r.arn,
+          action: c.action,
+          resource: c.resource,
+          resourceAccount: s.account,
+          context: c.context ?? {},
+          identityPolicies: r.policies.map((p) => p.policy),
+          ...(c.action.startsWith("kms:") && keyPolicy ? { resourcePolicy: keyPolicy } : {}),
+        } as Request);
+      for (const [type, resources] of Object.entries(stack.resource ?? {})) {
+        types.add(type);
         for (const [id, resource] of Object.entries(resources)) {
-          for (const request of await requestsFor(config, slug, stage, type, resource as Record<string, any>)) {
-            const asOwn = await evaluate({ ...request, principal: own.arn, identityPolicies: own.policies.map((p) => p.policy) });
-            if (asOwn !== "Allowed") wrong.push(`${slug} ${stage} ${type}.${id}: ${request.action} is ${asOwn} for its own deploy role`);
-            for (const other of others) {
-              const asOther = await evaluate({ ...request, principal: other.arn, identityPolicies: other.policies.map((p) => p.policy) });
-              if (asOther === "Allowed") wrong.push(`${slug} ${stage} ${type}.${id}: ${request.action} is allowed for ${other.name}`);
-            }
+          for (const call of callsFor(s, type, resource as Record<string, any>)) {
+            const at = `${service.slug} ${stage} ${type}.${id}: ${call.action} on ${call.resource}`;
+            if ((await as(deploy, call)) !== "Allowed") wrong.push(`${at} is denied to its own deploy role`);
+            const asRead = await as(read, call);
+            if (call.read && asRead !== "Allowed") wrong.push(`${at} is denied to its own read role`);
+            if (!call.read && asRead === "Allowed") wrong.push(`${at} is allowed to its read role, which must not write`);
+            if (!call.shared) for (const other of others) if ((await as(other, call)) === "Allowed") wrong.push(`${at} is allowed to ${other.name}`);
             checked++;
           }
         }
       }
     }
+  }
+  return { wrong, checked, types };
+}
+
+describe("service stacks and the deploy roles", () => {
+  it("let each service's deploy role create, refresh, change and delete everything its stacks declare, its read role read it, and no other service's role touch it", async () => {
+    const { wrong, checked, types } = await prove(exampleConfig());
     expect(wrong).toEqual([]);
-    expect(checked).toBeGreaterThan(50);
+    expect(checked).toBeGreaterThan(100);
+    expect(types.size).toBeGreaterThan(10);
+  });
+
+  it("do the same for every combination of compute, database, domain and secrets", async () => {
+    const matrix = configWith((raw) => {
+      raw.services = [
+        { slug: "ar-all", gitlabProjectPath: "acme/ar-all", compute: "appRunner", deployService: true, image: "1", web: {}, database: {}, customDomain: { www: true } },
+        { slug: "ar-plain", githubRepository: "acme/ar-plain", compute: "appRunner", deployService: true, image: "1", web: {} },
+        { slug: "ecs-db", gitlabProjectPath: "acme/ecs-db", compute: "ecsExpress", deployService: true, image: "1", web: {}, database: {} },
+        { slug: "ecs-plain", githubRepository: "acme/ecs-plain", compute: "ecsExpress", deployService: true, image: "1", web: {} },
+        { slug: "first-phase", gitlabProjectPath: "acme/first-phase", web: {}, database: {} },
+      ];
+    });
+    const { wrong, types } = await prove(matrix);
+    expect(wrong).toEqual([]);
+    for (const t of ["aws_apprunner_service", "aws_apprunner_custom_domain_association", "aws_ecs_express_gateway_service", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_cloudwatch_log_group"]) expect(types).toContain(t);
   });
 });

@@ -43,6 +43,12 @@ export interface Request {
 
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
+/** The global keys AWS derives from a role principal (aws:PrincipalArn and aws:PrincipalAccount). */
+function principalContext(principal: string): Record<string, string> {
+  const role = /^arn:aws[a-z-]*:iam::([0-9]{12}):role\//.exec(principal);
+  return role ? { "aws:PrincipalArn": principal, "aws:PrincipalAccount": role[1] } : {};
+}
+
 /**
  * Evaluates one request. Throws when the evaluator reports an error or ignores a context key the
  * case set: such a case would prove nothing.
@@ -53,7 +59,9 @@ export async function evaluate(request: Request): Promise<Decision> {
       principal: request.principal,
       action: request.action,
       resource: { resource: request.resource, accountId: request.resourceAccount },
-      contextVariables: request.context ?? {},
+      // What AWS puts in every request of a role: its ARN and account, and TLS (Terraform and the SDKs
+      // never call over plain HTTP). A case that means otherwise says so in its context.
+      contextVariables: { ...principalContext(request.principal), "aws:SecureTransport": "true", ...(request.context ?? {}) },
     },
     identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy })),
     serviceControlPolicies: [],

@@ -112,9 +112,30 @@ describe("the onboarding stacks", () => {
     expect(statements.find((s) => s.Sid === "ChangeOwnDnsNamesOnly")!.Condition["ForAllValues:StringLike"]).toEqual({
       "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["payments-api.apps.acme.example", "*.payments-api.apps.acme.example"],
     });
-    expect(statements.find((s) => s.Sid === "OwnLogGroupsByName")!.Resource).toBe(
+    expect(statements.find((s) => s.Sid === "CreateOwnResourcesTaggedForThisService")!.Resource).toContain(
       "arn:aws:logs:eu-central-1:333333333333:log-group:/apps-platform/prod/payments-api/*",
     );
+  });
+
+  it("makes the service's network identity in each stage itself, and publishes it for the service stack alone", () => {
+    const groups = resourcesOf(payments, "aws_security_group") as Record<string, any>[];
+    expect(groups.map((g) => g.name).sort()).toEqual(["payments-api-dev-db", "payments-api-dev-svc", "payments-api-prod-db", "payments-api-prod-svc"]);
+    const ingress = resourcesOf(payments, "aws_vpc_security_group_ingress_rule") as Record<string, any>[];
+    expect(ingress).toHaveLength(2);
+    for (const rule of ingress) {
+      expect(rule).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: "tcp" });
+      expect(rule.cidr_ipv4).toBeUndefined();
+      expect(rule.referenced_security_group_id).toMatch(/aws_security_group\..*-network_service_/);
+    }
+    // App Runner service: a VPC connector per stage, in the private subnets, in the service's group.
+    const connectors = resourcesOf(payments, "aws_apprunner_vpc_connector") as Record<string, any>[];
+    expect(connectors.map((c) => c.vpc_connector_name).sort()).toEqual(["payments-api-dev", "payments-api-prod"]);
+    const parameters = (resourcesOf(payments, "aws_ssm_parameter") as Record<string, any>[]).map((p) => p.name).sort();
+    expect(parameters).toEqual(
+      ["dev", "prod"].flatMap((stage) => ["database-security-group-id", "service-security-group-id", "vpc-connector-arn"].map((k) => `/apps-platform/${stage}/services/payments-api/${k}`)).sort(),
+    );
+    // An ECS service gets the groups but no connector.
+    expect(resourcesOf(json.get("onboarding-webservice-aurora-example")!, "aws_apprunner_vpc_connector")).toHaveLength(0);
   });
 
   it("creates the OIDC providers once, in the ci-identity stack", () => {

@@ -1,12 +1,13 @@
 import { Construct } from "constructs";
 import { ApprunnerAutoScalingConfigurationVersion } from "@cdktf/provider-aws/lib/apprunner-auto-scaling-configuration-version";
 import { ApprunnerService } from "@cdktf/provider-aws/lib/apprunner-service";
-import { ApprunnerVpcConnector } from "@cdktf/provider-aws/lib/apprunner-vpc-connector";
 import { WebContainer } from "./web-container";
 
 export interface AppRunnerServiceProps {
-  /** Service, auto scaling configuration and VPC connector name. */
+  /** The service's name. */
   readonly name: string;
+  /** The auto scaling configuration's name (at most 32 characters). */
+  readonly autoScalingName: string;
   /** `<repository url>:<tag>`. */
   readonly imageIdentifier: string;
   readonly container: WebContainer;
@@ -15,8 +16,11 @@ export interface AppRunnerServiceProps {
   /** The role App Runner pulls the image with: the service's ECR access role. */
   readonly accessRoleArn: string;
   readonly kmsKeyArn: string;
-  /** Route outbound traffic through the VPC (needed to reach a database). @default public egress */
-  readonly vpcEgress?: { readonly subnetIds: string[]; readonly securityGroupIds: string[] };
+  /**
+   * Route outbound traffic through the VPC (needed to reach a database), with the VPC connector
+   * onboarding made for the service. @default public egress
+   */
+  readonly vpcConnectorArn?: string;
 }
 
 /** An App Runner service on an ECR image, with its auto scaling configuration and optional VPC connector. */
@@ -29,18 +33,11 @@ export class AppRunnerService extends Construct {
     super(scope, id);
     const c = props.container;
     const scaling = new ApprunnerAutoScalingConfigurationVersion(this, "auto-scaling", {
-      autoScalingConfigurationName: props.name,
+      autoScalingConfigurationName: props.autoScalingName,
       minSize: c.minInstances,
       maxSize: c.maxInstances,
       maxConcurrency: 100,
     });
-    const connector = props.vpcEgress
-      ? new ApprunnerVpcConnector(this, "vpc-connector", {
-          vpcConnectorName: props.name,
-          subnets: props.vpcEgress.subnetIds,
-          securityGroups: props.vpcEgress.securityGroupIds,
-        })
-      : undefined;
     this.service = new ApprunnerService(this, "service", {
       serviceName: props.name,
       autoScalingConfigurationArn: scaling.arn,
@@ -61,8 +58,8 @@ export class AppRunnerService extends Construct {
       instanceConfiguration: { cpu: String(c.cpu), memory: String(c.memory), instanceRoleArn: props.instanceRoleArn },
       healthCheckConfiguration: { protocol: "HTTP", path: c.healthCheckPath },
       encryptionConfiguration: { kmsKey: props.kmsKeyArn },
-      networkConfiguration: connector
-        ? { egressConfiguration: { egressType: "VPC", vpcConnectorArn: connector.arn } }
+      networkConfiguration: props.vpcConnectorArn
+        ? { egressConfiguration: { egressType: "VPC", vpcConnectorArn: props.vpcConnectorArn } }
         : { egressConfiguration: { egressType: "DEFAULT" } },
     });
     this.url = `https://${this.service.serviceUrl}`;

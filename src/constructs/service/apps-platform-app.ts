@@ -1,25 +1,30 @@
 import { Construct } from "constructs";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Token } from "cdktf";
 import { skipCheck } from "../../checks";
 import { serviceOptionProblems } from "../../config/service-options";
 import { serviceDnsNames, serviceStageNames } from "../../naming";
-import { TenantScope, tenantRoleArns } from "../../policy/tenant";
+import { ECS_CLUSTER, TenantScope, tenantRoleArns } from "../../policy/tenant";
 import { AppRunnerService } from "./app-runner-service";
-import { AuroraDatabase, POSTGRES_PORT } from "./aurora-database";
+import { AuroraDatabase } from "./aurora-database";
 import { Compute } from "./compute";
-import { AppRunnerCustomDomain, CertificateCustomDomain } from "./custom-domain";
+import { AppRunnerCustomDomain } from "./custom-domain";
 import { EcrRepository } from "./ecr-repository";
 import { EcsExpressService } from "./ecs-express-service";
 import { WebContainer } from "./web-container";
 
 /** What a service needs from its stage's environment (read through the contract). */
 export interface ServiceEnvironment {
-  readonly vpcId: string;
-  readonly vpcCidr: string;
   readonly privateSubnetIds: string[];
   readonly zoneId: string;
   readonly platformKeyArn: string;
+  /** The security group onboarding made for the service's compute. */
+  readonly serviceSecurityGroupId: string;
+  /** The security group onboarding made for the service's database (admits the service's group). */
+  readonly databaseSecurityGroupId: string;
+  /** The App Runner VPC connector onboarding made for the service. Required for App Runner with a database. */
+  readonly vpcConnectorArn?: string;
 }
 
 export interface AppsPlatformAppProps {
@@ -67,6 +72,24 @@ export interface CustomDomainOptions {
   readonly www?: boolean;
 }
 
+/** Secret names: letters, digits, `-` and `_`, so that the name stays inside the service's prefix. */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface SecretOptions {
+  /** The environment variable the container reads the secret from. @default none: the secret is only created */
+  readonly environmentVariable?: string;
+  /** @default "<name> of <slug> in <stage>" */
+  readonly description?: string;
+  /**
+   * The value, as a write-only attribute: Terraform sends it to AWS and keeps it in neither state nor
+   * plan. Pass an ephemeral, sensitive variable. @default none: set the value out of band
+   * (`aws secretsmanager put-secret-value`), and Terraform never sees it
+   */
+  readonly writeOnlyValue?: string;
+  /** Raise it to send a new writeOnlyValue. @default 1 */
+  readonly writeOnlyVersion?: number;
+}
+
 /** What a built service exposes; undefined until `deployService` is true. */
 export interface AppsPlatformAppOutputs {
   readonly repositoryUrl: string;
@@ -74,6 +97,8 @@ export interface AppsPlatformAppOutputs {
   readonly customDomainUrl?: string;
   readonly imageIdentifier?: string;
   readonly connectionSecretArn?: string;
+  /** The ARN of each secret made with withSecret(), by its name. */
+  readonly secretArns: Record<string, string>;
 }
 
 /** Raised by build() with every problem of the options at once. */
@@ -93,6 +118,7 @@ export class AppsPlatformApp extends Construct {
   private web?: WebServiceOptions;
   private database?: DatabaseOptions;
   private domain?: CustomDomainOptions;
+  private readonly secrets = new Map<string, SecretOptions>();
   private built = false;
 
   constructor(
@@ -121,6 +147,17 @@ export class AppsPlatformApp extends Construct {
     return this;
   }
 
+  /**
+   * A secret of the service's own, `apps-platform/services/<stage>/<slug>/<name>`, encrypted with the
+   * platform key. Only this service's deploy role can manage it and only its execution role can read
+   * it. Its value never passes through Terraform state: it is set out of band, or as a write-only value.
+   */
+  public withSecret(name: string, options: SecretOptions = {}): this {
+    this.assertOpen("withSecret");
+    this.secrets.set(name, options);
+    return this;
+  }
+
   public build(): AppsPlatformAppOutputs {
     this.assertOpen("build");
     this.built = true;
@@ -135,14 +172,46 @@ export class AppsPlatformApp extends Construct {
       database: this.database,
       customDomain: this.domain,
     });
-    if (problems.length > 0) {
-      throw new ServiceOptionsError(problems.map((p) => `${p.path.join(".")} ${p.message}, got ${JSON.stringify(p.given)}`));
+    const messages = problems.map((p) => `${p.path.join(".")} ${p.message}, got ${JSON.stringify(p.given)}`);
+    for (const [name, options] of this.secrets) {
+      if (!Token.isUnresolved(name) && !SECRET_NAME_PATTERN.test(name)) {
+        messages.push(`withSecret("${name}") must be 1–64 letters, digits, "-" or "_" (${SECRET_NAME_PATTERN.source}), got ${JSON.stringify(name)}`);
+      }
+      if (options.environmentVariable !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.environmentVariable)) {
+        messages.push(`withSecret("${name}").environmentVariable must be a variable name (letters, digits, "_"), got ${JSON.stringify(options.environmentVariable)}`);
+      }
+      if (options.writeOnlyVersion !== undefined && options.writeOnlyValue === undefined) {
+        messages.push(`withSecret("${name}").writeOnlyVersion needs writeOnlyValue, got ${options.writeOnlyVersion}`);
+      }
     }
+    if (this.props.compute.target === "appRunner" && this.database && deployService && !env.vpcConnectorArn) {
+      messages.push("environment.vpcConnectorArn is required for an App Runner service with a database (its egress to the database), got undefined");
+    }
+    if (messages.length > 0) throw new ServiceOptionsError(messages);
 
     const names = serviceStageNames(tenant.slug, tenant.stage);
     const roles = tenantRoleArns(tenant);
     const repository = new EcrRepository(this, "repository", { name: names.ecrRepository.name, kmsKeyArn: env.platformKeyArn, forceDelete: ephemeral });
-    const outputs: { -readonly [K in keyof AppsPlatformAppOutputs]: AppsPlatformAppOutputs[K] } = { repositoryUrl: repository.url };
+    const outputs: { -readonly [K in keyof AppsPlatformAppOutputs]: AppsPlatformAppOutputs[K] } = { repositoryUrl: repository.url, secretArns: {} };
+    const secretVariables: Record<string, string> = {};
+    for (const [name, options] of this.secrets) {
+      const secret = new SecretsmanagerSecret(this, `secret-${name}`, {
+        name: `${names.secretPrefix.name}${name}`,
+        description: options.description ?? `${name} of ${tenant.slug} in ${tenant.stage}`,
+        kmsKeyId: env.platformKeyArn,
+        recoveryWindowInDays: ephemeral ? 0 : 30,
+      });
+      skipCheck(secret, "CKV2_AWS_57", "an application secret (an API key of another system) has no rotation function the platform could provide");
+      if (options.writeOnlyValue !== undefined) {
+        new SecretsmanagerSecretVersion(this, `secret-${name}-value`, {
+          secretId: secret.id,
+          secretStringWo: options.writeOnlyValue,
+          secretStringWoVersion: options.writeOnlyVersion ?? 1,
+        });
+      }
+      outputs.secretArns[name] = secret.arn;
+      if (options.environmentVariable) secretVariables[options.environmentVariable] = secret.arn;
+    }
     if (!this.web) return outputs;
 
     const container: WebContainer = {
@@ -153,38 +222,20 @@ export class AppsPlatformApp extends Construct {
       minInstances: this.web.minInstances ?? 1,
       maxInstances: this.web.maxInstances ?? 2,
       environment: this.web.environment ?? {},
-      secrets: this.web.secrets ?? {},
+      secrets: { ...(this.web.secrets ?? {}), ...secretVariables },
     };
-    // Nothing to secure yet: no service runs and no database waits for one.
-    if (!deployService && !this.database) return outputs;
-    const serviceGroup = new SecurityGroup(this, "service-security-group", {
-      name: `${names.ecsService.name}-svc`,
-      description: `${tenant.slug} ${tenant.stage}: the service's outbound traffic`,
-      vpcId: env.vpcId,
-    });
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
-      securityGroupId: serviceGroup.id,
-      cidrIpv4: "0.0.0.0/0",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      description: "HTTPS to AWS APIs and the internet",
-    });
     let databaseSecretArn: string | undefined;
     if (this.database) {
-      new VpcSecurityGroupEgressRule(this, "egress-postgres", {
-        securityGroupId: serviceGroup.id,
-        cidrIpv4: env.vpcCidr,
-        ipProtocol: "tcp",
-        fromPort: POSTGRES_PORT,
-        toPort: POSTGRES_PORT,
-        description: "PostgreSQL inside the VPC",
-      });
       const db = new AuroraDatabase(this, "database", {
-        name: names.databaseCluster.name,
-        vpcId: env.vpcId,
+        names: {
+          cluster: names.databaseCluster.name,
+          instance: names.databaseInstance.name,
+          subnetGroup: names.databaseSubnetGroup.name,
+          parameterGroup: names.databaseParameterGroup.name,
+          finalSnapshot: names.finalSnapshot.name,
+        },
         subnetIds: env.privateSubnetIds,
-        clientSecurityGroupId: serviceGroup.id,
+        securityGroupId: env.databaseSecurityGroupId,
         kmsKeyArn: env.platformKeyArn,
         minCapacity: this.database.minCapacity,
         maxCapacity: this.database.maxCapacity,
@@ -202,12 +253,13 @@ export class AppsPlatformApp extends Construct {
     if (this.props.compute.target === "appRunner") {
       const service = new AppRunnerService(this, "app-runner", {
         name: names.appRunnerService.name,
+        autoScalingName: names.autoScaling.name,
         imageIdentifier,
         container: withDbSecret,
         instanceRoleArn: roles.execution,
         accessRoleArn: roles.ecrAccess,
         kmsKeyArn: env.platformKeyArn,
-        vpcEgress: this.database ? { subnetIds: env.privateSubnetIds, securityGroupIds: [serviceGroup.id] } : undefined,
+        vpcConnectorArn: this.database ? env.vpcConnectorArn : undefined,
       });
       outputs.serviceUrl = service.url;
       if (this.domain) {
@@ -221,25 +273,17 @@ export class AppsPlatformApp extends Construct {
     } else {
       const service = new EcsExpressService(this, "ecs-express", {
         name: names.ecsService.name,
+        cluster: ECS_CLUSTER,
         image: imageIdentifier,
         container: withDbSecret,
         executionRoleArn: roles.execution,
         infrastructureRoleArn: roles.infrastructure,
         subnetIds: env.privateSubnetIds,
-        securityGroupIds: [serviceGroup.id],
+        securityGroupIds: [env.serviceSecurityGroupId],
         logGroupName: `${names.logGroupPrefix.name}web`,
         kmsKeyArn: env.platformKeyArn,
       });
-      skipCheck(serviceGroup, "CKV2_AWS_5", "attached through the ECS Express service's network_configuration, which the scanner does not follow");
       outputs.serviceUrl = service.url;
-      if (this.domain) {
-        outputs.customDomainUrl = new CertificateCustomDomain(this, "custom-domain", {
-          domainName: domain,
-          www: this.domain.www ?? false,
-          zoneId: env.zoneId,
-          target: service.endpoint,
-        }).url;
-      }
     }
     return outputs;
   }

@@ -3,20 +3,23 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { skipCheck } from "../../checks";
 
-export const POSTGRES_PORT = 5432;
+export interface AuroraDatabaseNames {
+  readonly cluster: string;
+  readonly instance: string;
+  readonly subnetGroup: string;
+  readonly parameterGroup: string;
+  readonly finalSnapshot: string;
+}
 
 export interface AuroraDatabaseProps {
-  /** The cluster identifier; subnet group, security group and instance are named after it. */
-  readonly name: string;
-  readonly vpcId: string;
+  /** Every name of the database's resources, from naming.ts, where their AWS limits are checked. */
+  readonly names: AuroraDatabaseNames;
   /** The environment's private subnets. */
   readonly subnetIds: string[];
-  /** The only security group admitted to the database port: the service's. */
-  readonly clientSecurityGroupId: string;
+  /** The database's security group, which onboarding made to admit the service's group only. */
+  readonly securityGroupId: string;
   /** The platform key: storage, the managed master password and Performance Insights. */
   readonly kmsKeyArn: string;
   /** Capacity units when idle; 0 lets the cluster pause. @default 0 */
@@ -33,7 +36,6 @@ export interface AuroraDatabaseProps {
  */
 export class AuroraDatabase extends Construct {
   public readonly cluster: RdsCluster;
-  public readonly securityGroup: SecurityGroup;
   /** The ARN of the RDS-managed secret with the master credentials. */
   public readonly connectionSecretArn: string;
   public readonly endpoint: string;
@@ -44,26 +46,14 @@ export class AuroraDatabase extends Construct {
     const maxCapacity = props.maxCapacity ?? 1;
     const ephemeral = props.ephemeral ?? false;
 
-    const subnets = new DbSubnetGroup(this, "subnets", { name: props.name, subnetIds: props.subnetIds, description: `${props.name} private subnets` });
-    this.securityGroup = new SecurityGroup(this, "security-group", {
-      name: `${props.name}-db`,
-      description: `${props.name}: PostgreSQL from the service only`,
-      vpcId: props.vpcId,
-    });
-    new VpcSecurityGroupIngressRule(this, "from-service", {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: props.clientSecurityGroupId,
-      ipProtocol: "tcp",
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      description: "PostgreSQL from the service",
-    });
+    const n = props.names;
+    const subnets = new DbSubnetGroup(this, "subnets", { name: n.subnetGroup, subnetIds: props.subnetIds, description: `${n.cluster} private subnets` });
 
     // Slow statements and schema changes go to the exported PostgreSQL log.
     const parameters = new RdsClusterParameterGroup(this, "parameters", {
-      name: props.name,
+      name: n.parameterGroup,
       family: "aurora-postgresql16",
-      description: `${props.name}: query logging`,
+      description: `${n.cluster}: query logging`,
       parameter: [
         { name: "log_statement", value: "ddl" },
         { name: "log_min_duration_statement", value: "1000" },
@@ -71,7 +61,7 @@ export class AuroraDatabase extends Construct {
     });
     this.cluster = new RdsCluster(this, "cluster", {
       dbClusterParameterGroupName: parameters.name,
-      clusterIdentifier: props.name,
+      clusterIdentifier: n.cluster,
       engine: "aurora-postgresql",
       engineMode: "provisioned",
       // 16.3 and later scale to 0 capacity units.
@@ -83,17 +73,17 @@ export class AuroraDatabase extends Construct {
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
       dbSubnetGroupName: subnets.name,
-      vpcSecurityGroupIds: [this.securityGroup.id],
+      vpcSecurityGroupIds: [props.securityGroupId],
       iamDatabaseAuthenticationEnabled: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       backupRetentionPeriod: 7,
       copyTagsToSnapshot: true,
       deletionProtection: !ephemeral,
       skipFinalSnapshot: ephemeral,
-      finalSnapshotIdentifier: ephemeral ? undefined : `${props.name}-final`,
+      finalSnapshotIdentifier: ephemeral ? undefined : n.finalSnapshot,
     });
     const instance = new RdsClusterInstance(this, "instance", {
-      identifier: `${props.name}-1`,
+      identifier: n.instance,
       clusterIdentifier: this.cluster.id,
       instanceClass: "db.serverless",
       engine: this.cluster.engine,

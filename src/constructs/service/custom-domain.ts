@@ -1,7 +1,5 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { ApprunnerCustomDomainAssociation } from "@cdktf/provider-aws/lib/apprunner-custom-domain-association";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 
@@ -68,40 +66,5 @@ export class AppRunnerCustomDomain extends Construct {
     }
     aliasRecords(this, props, association.dnsTarget);
     this.url = `https://${props.domainName}`;
-  }
-}
-
-/**
- * An ACM certificate for the domain, validated through the stage zone, and CNAMEs to the service's
- * endpoint (ECS Express Mode). One validation record per name, so the count is known at plan time.
- */
-export class CertificateCustomDomain extends Construct {
-  public readonly url: string;
-  public readonly certificateArn: string;
-
-  constructor(scope: Construct, id: string, props: CustomDomainProps & { readonly target: string }) {
-    super(scope, id);
-    const names = props.www ? [props.domainName, `www.${props.domainName}`] : [props.domainName];
-    const certificate = new AcmCertificate(this, "certificate", {
-      domainName: props.domainName,
-      subjectAlternativeNames: names.slice(1),
-      validationMethod: "DNS",
-      lifecycle: { createBeforeDestroy: true },
-    });
-    const records = names.map(
-      (_, i) =>
-        new Route53Record(this, `validation-${i + 1}`, {
-          zoneId: props.zoneId,
-          name: element(certificate.domainValidationOptions, i, "resource_record_name"),
-          type: element(certificate.domainValidationOptions, i, "resource_record_type"),
-          ttl: 300,
-          records: [element(certificate.domainValidationOptions, i, "resource_record_value")],
-          allowOverwrite: true,
-        }),
-    );
-    new AcmCertificateValidation(this, "validation", { certificateArn: certificate.arn, validationRecordFqdns: records.map((r) => r.fqdn) });
-    aliasRecords(this, props, props.target);
-    this.url = `https://${props.domainName}`;
-    this.certificateArn = certificate.arn;
   }
 }

@@ -5,6 +5,8 @@ import { WebContainer } from "./web-container";
 
 export interface EcsExpressServiceProps {
   readonly name: string;
+  /** The cluster the service runs in; the tenant's deploy role may create services in this one only. */
+  readonly cluster: string;
   /** `<repository url>:<tag>`. */
   readonly image: string;
   readonly container: WebContainer;
@@ -32,6 +34,7 @@ export class EcsExpressService extends Construct {
     const logs = new CloudwatchLogGroup(this, "logs", { name: props.logGroupName, retentionInDays: 365, kmsKeyId: props.kmsKeyArn });
     this.service = new EcsExpressGatewayService(this, "service", {
       serviceName: props.name,
+      cluster: props.cluster,
       executionRoleArn: props.executionRoleArn,
       taskRoleArn: props.executionRoleArn,
       infrastructureRoleArn: props.infrastructureRoleArn,

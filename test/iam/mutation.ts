@@ -1,0 +1,58 @@
+import { expand } from "./policy-lint";
+import { Policy } from "./synthesized-policies";
+
+/** One weakened copy of a role's policies, and what was weakened. */
+export interface Mutant {
+  /** `<policy name> <Sid>: <what was removed>`. */
+  readonly label: string;
+  readonly policies: Policy[];
+  /** The actions of the weakened statement: the only ones whose decisions can change. */
+  readonly actions: ReadonlySet<string>;
+}
+
+const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** A Resource that already names every resource of its types (`arn:…:key/*`, `*`) cannot be widened. */
+function isTypeWide(resource: string): boolean {
+  return resource === "*" || /:[a-z0-9-]+[/:]\*$/i.test(resource) || /:::[a-z-]+\/\*$/i.test(resource);
+}
+
+/**
+ * Every way of weakening one statement of a role's policies by one step: dropping a Deny, dropping one
+ * condition key of an Allow, and widening an Allow's Resource to `*` where it names
+ * specific resources. A proof that notices none of a statement's mutants does not test that
+ * statement: it is either dead or untested.
+ */
+export async function mutants(named: { name: string; policy: Policy }[]): Promise<Mutant[]> {
+  const out: Mutant[] = [];
+  for (let i = 0; i < named.length; i++) {
+    const { name, policy } = named[i];
+    for (let j = 0; j < policy.Statement.length; j++) {
+      const statement = policy.Statement[j];
+      const actions = new Set((await Promise.all(asList(statement.Action).map(expand))).flat().map((a) => a.toLowerCase()));
+      const where = `${name} ${statement.Sid}`;
+      const withStatement = (replace: Record<string, any> | undefined) => {
+        const copy = named.map((n) => clone(n.policy));
+        if (replace) copy[i].Statement[j] = replace;
+        else copy[i].Statement.splice(j, 1);
+        return copy;
+      };
+      if (statement.Effect === "Deny") out.push({ label: `${where}: the Deny removed`, policies: withStatement(undefined), actions });
+      // Dropping a condition of a Deny widens the Deny: that would only ever deny more.
+      for (const [operator, block] of Object.entries((statement.Effect === "Allow" ? statement.Condition ?? {} : {}) as Record<string, Record<string, unknown>>)) {
+        for (const key of Object.keys(block)) {
+          const weakened = clone(statement);
+          delete weakened.Condition[operator][key];
+          if (Object.keys(weakened.Condition[operator]).length === 0) delete weakened.Condition[operator];
+          if (Object.keys(weakened.Condition).length === 0) delete weakened.Condition;
+          out.push({ label: `${where}: condition ${operator} ${key} removed`, policies: withStatement(weakened), actions });
+        }
+      }
+      if (statement.Effect === "Allow" && asList(statement.Resource).some((r) => !isTypeWide(r))) {
+        out.push({ label: `${where}: Resource widened to *`, policies: withStatement({ ...clone(statement), Resource: "*" }), actions });
+      }
+    }
+  }
+  return out;
+}

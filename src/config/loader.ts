@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
+import { readTextFile, shownPath } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { crossFieldChecks, platformConfigSchema, type PlatformConfig } from "./schema";
 
@@ -35,8 +35,14 @@ export function formatProblem(p: ConfigProblem): string {
 /** The config synthesized when neither `--config` nor `PLATFORM_CONFIG` names another. */
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config", "example.yaml");
 
-export function loadConfigFile(file: string): PlatformConfig {
-  return parseConfig(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+/**
+ * Reads and validates a config file. A file that cannot be read throws a FileError of one line
+ * naming it, where it was named (`--config`, `PLATFORM_CONFIG`) and why; an invalid one a ConfigError.
+ */
+export function loadConfigFile(file: string, origin?: string): PlatformConfig {
+  const shown = shownPath(file);
+  const text = readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown);
+  return parseConfig(text, shown);
 }
 
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */

@@ -1,4 +1,4 @@
-import { STAGE_PATTERN, stackNames } from "../naming";
+import { STAGE_PATTERN, patternWords, stackNames } from "../naming";
 
 /** What the lifecycle needs from Terraform, one call per step, so that each step can fail on its own. */
 export interface TerraformDriver {
@@ -43,7 +43,7 @@ export class LifecycleError extends Error {
 }
 
 /** What a stage name must look like, in words and as the pattern. */
-export const STAGE_NAME_RULE = `a stage name is 1 to 32 lowercase letters, digits and hyphens (${STAGE_PATTERN.source}), not starting with "-" and not "default"`;
+export const STAGE_NAME_RULE = `a stage name is ${patternWords(STAGE_PATTERN)} (${STAGE_PATTERN.source}), not starting with "-" and not "default"`;
 
 export function checkStage(stage: string | undefined): string {
   if (stage === undefined) throw new LifecycleError(`--stage is required: ${STAGE_NAME_RULE}`);

@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { CommandSpec, UsageError, formatHelp, parseArgs, valueOf } from "../src/cli/args";
 import { PROJECT_ROOT } from "../src/paths";
 
 /**
@@ -10,7 +11,18 @@ import { PROJECT_ROOT } from "../src/paths";
  * (`cdktf synth` running the TypeScript sources with ts-node), and prints wall time and peak RSS.
  */
 
-const SIZES = (process.env.BENCH_SIZES ?? "1,50,500").split(",").map(Number);
+export const BENCH_COMMAND: CommandSpec = {
+  command: "npm run bench --",
+  summary: "Times npm run synth against cdktf synth with ts-node on configs of many services; prints a Markdown table.",
+  options: [{ name: "--sizes", value: "<n,n,...>", description: "the numbers of services to synthesize, comma-separated", env: "BENCH_SIZES", default: "1,50,500" }],
+};
+
+/** The sizes of `--sizes` or BENCH_SIZES: positive whole numbers. */
+export function benchSizes(text: string, from: string): number[] {
+  const sizes = text.split(",").map((s) => s.trim());
+  if (sizes.some((s) => !/^[1-9][0-9]*$/.test(s))) throw new UsageError(`${from} must be positive whole numbers separated by commas, e.g. 1,50, got ${JSON.stringify(text)}`);
+  return sizes.map(Number);
+}
 const WORK = path.join(PROJECT_ROOT, ".tmp", "bench");
 const BIN = path.join(PROJECT_ROOT, "node_modules", ".bin");
 
@@ -63,7 +75,23 @@ function naiveWay(config: string, out: string): Measurement {
   return measure([path.join(BIN, "cdktf"), "synth", "--output", path.join(out, "cdktf.out")], out);
 }
 
-function main(): void {
+function main(argv: string[]): number {
+  let SIZES: number[];
+  try {
+    const args = parseArgs(argv, BENCH_COMMAND);
+    if (args.help) {
+      process.stdout.write(formatHelp(BENCH_COMMAND));
+      return 0;
+    }
+    const flag = valueOf(args, "--sizes");
+    SIZES = benchSizes(flag ?? process.env.BENCH_SIZES ?? "1,50,500", flag !== undefined ? "--sizes" : "BENCH_SIZES");
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`npm run bench: ${err.message} (see --help)\n`);
+      return 2;
+    }
+    throw err;
+  }
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const rows: string[] = [];
@@ -79,6 +107,7 @@ function main(): void {
     process.stdout.write(`${row}\n`);
   }
   process.stdout.write(`\n${rows.join("\n")}\n`);
+  return 0;
 }
 
-main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

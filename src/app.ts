@@ -8,6 +8,7 @@ import { OnboardingStack } from "../stacks/onboarding";
 import { ServiceStack } from "../stacks/service";
 import { EphemeralStack } from "../stacks/ephemeral";
 import { onboardedStages } from "./policy/ci";
+import { stackNames } from "./naming";
 
 /**
  * Every stack of a platform config, in the order they are first applied. Pure: it only adds
@@ -16,7 +17,11 @@ import { onboardedStages } from "./policy/ci";
 export function buildPlatform(scope: Construct, config: PlatformConfig, shard?: Shard): PlatformStack[] {
   return stackFactories(config)
     .filter((_, i) => !shard || i % shard.count === shard.index)
-    .map((create) => create(scope));
+    .map((s) => {
+      const stack = s.create(scope);
+      if (stack.node.id !== s.name) throw new Error(`stack ${stack.node.id} is listed as ${s.name}`);
+      return stack;
+    });
 }
 
 /** One of `count` disjoint parts of the stacks, for synthesizing them in parallel processes. */
@@ -25,23 +30,37 @@ export interface Shard {
   readonly count: number;
 }
 
-type StackFactory = (scope: Construct) => PlatformStack;
+/** A stack's name (its folder in generated/) and how to build it. */
+interface StackFactory {
+  readonly name: string;
+  readonly create: (scope: Construct) => PlatformStack;
+}
 
 function stackFactories(config: PlatformConfig): StackFactory[] {
+  const f = (name: string, create: (scope: Construct) => PlatformStack): StackFactory => ({ name, create });
   return [
-    ...(config.backend.kind === "s3" ? [(scope: Construct) => new StateBootstrapStack(scope, config)] : []),
-    (scope: Construct) => new CiIdentityStack(scope, config),
-    ...Object.keys(config.stages).map((stage) => (scope: Construct) => new EnvironmentStack(scope, config, stage)),
-    ...config.services.map((service) => (scope: Construct) => new OnboardingStack(scope, config, service)),
+    ...(config.backend.kind === "s3" ? [f(stackNames.stateBootstrap(), (scope) => new StateBootstrapStack(scope, config))] : []),
+    f(stackNames.ciIdentity(), (scope) => new CiIdentityStack(scope, config)),
+    ...Object.keys(config.stages).map((stage) => f(stackNames.environment(stage), (scope) => new EnvironmentStack(scope, config, stage))),
+    ...config.services.map((service) => f(stackNames.onboarding(service.slug), (scope) => new OnboardingStack(scope, config, service))),
     // A service stack once the service says what to run; until then onboarding is all there is.
     ...config.services
       .filter((service) => service.web)
-      .flatMap((service) => onboardedStages(config, service).map((stage) => (scope: Construct) => new ServiceStack(scope, config, service, stage))),
-    ...(config.ephemeral ? [(scope: Construct) => new EphemeralStack(scope, config)] : []),
+      .flatMap((service) =>
+        onboardedStages(config, service).map((stage) => f(stackNames.service(service.slug, stage), (scope) => new ServiceStack(scope, config, service, stage))),
+      ),
+    ...(config.ephemeral ? [f(stackNames.ephemeral(), (scope) => new EphemeralStack(scope, config))] : []),
   ];
 }
 
 /** How many stacks a config has, without building them. */
 export function stackCount(config: PlatformConfig): number {
   return stackFactories(config).length;
+}
+
+/** The names of the stacks (of one shard) of a config, without building them: their folders in generated/. */
+export function stackNamesOf(config: PlatformConfig, shard?: Shard): string[] {
+  return stackFactories(config)
+    .filter((_, i) => !shard || i % shard.count === shard.index)
+    .map((s) => s.name);
 }

@@ -33,6 +33,31 @@ export const ZONE_NAME_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-
 export const KMS_KEY_REFERENCE_PATTERN =
   /^(?:arn:aws(?:-us-gov|-cn)?:kms:[a-z0-9-]+:[0-9]{12}:(?:key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)|alias\/[A-Za-z0-9/_-]+)$/;
 
+/** The naming patterns in words, for messages that show the pattern: a reader should not have to decode it. */
+const PATTERN_WORDS = new Map<RegExp, string>([
+  [STAGE_PATTERN, "1 to 32 lowercase letters, digits and hyphens"],
+  [SLUG_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters"],
+  [ORGANISATION_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 20 characters"],
+  [ACCOUNT_ID_PATTERN, "exactly 12 digits, quoted"],
+  [ACCOUNT_ALIAS_PATTERN, "1 to 20 lowercase letters, digits and hyphens"],
+  [GITLAB_PROJECT_PATH_PATTERN, "a group, any subgroups and a project separated by /, each of letters, digits, '_', '.' and '-', e.g. group/payments-api"],
+  [GITHUB_REPOSITORY_PATTERN, "owner/repo: an owner of up to 39 letters, digits and hyphens, a repository of up to 100 letters, digits, '_', '.' and '-'"],
+  [BRANCH_NAME_PATTERN, "one branch name of up to 200 letters, digits, '.', '_', '/' and '-', without '//' or '..', not starting with '/' nor ending with '/' or '.'; no wildcards"],
+  [TRANSIT_GATEWAY_ID_PATTERN, "tgw- and 8 to 17 lowercase hexadecimal digits"],
+  [ZONE_NAME_PATTERN, "a lowercase DNS name of two or more labels, e.g. dev.apps.example.com"],
+  [KMS_KEY_REFERENCE_PATTERN, "a KMS key ARN, a key alias ARN, or alias/<name>"],
+]);
+
+/** `must match <pattern> (<the pattern in words>)`. */
+export function mustMatch(re: RegExp, words = PATTERN_WORDS.get(re)): string {
+  return `must match ${re.source}${words ? ` (${words})` : ""}`;
+}
+
+/** A pattern in words, falling back to the pattern itself. */
+export function patternWords(re: RegExp): string {
+  return PATTERN_WORDS.get(re) ?? re.source;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Stack names
 // ---------------------------------------------------------------------------------------------------

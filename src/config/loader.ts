@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { Document, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
 import { z } from "zod";
+import { readTextFile, shownPath } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { crossFieldChecks, platformConfigSchema, type PlatformConfig } from "./schema";
 
@@ -35,8 +35,14 @@ export function formatProblem(p: ConfigProblem): string {
 /** The config synthesized when neither `--config` nor `PLATFORM_CONFIG` names another. */
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config", "example.yaml");
 
-export function loadConfigFile(file: string): PlatformConfig {
-  return parseConfig(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+/**
+ * Reads and validates a config file. A file that cannot be read throws a FileError of one line
+ * naming it, where it was named (`--config`, `PLATFORM_CONFIG`) and why; an invalid one a ConfigError.
+ */
+export function loadConfigFile(file: string, origin?: string): PlatformConfig {
+  const shown = shownPath(file);
+  const text = readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown);
+  return parseConfig(text, shown);
 }
 
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */
@@ -46,15 +52,18 @@ export function parseConfig(text: string, file: string): PlatformConfig {
   const at = (offset: number) => lineCounter.linePos(offset);
 
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const { line, col } = at(e.pos[0]);
-        return { file, path: "", line, column: col, message: `is not valid YAML: ${e.message.split("\n")[0]}` };
-      }),
-    );
+    const problems: ConfigProblem[] = [];
+    for (const e of doc.errors) {
+      const { offset, note } = syntaxErrorAt(doc, text, e);
+      const { line, col } = at(offset);
+      if (problems.some((p) => p.line === line && p.column === col)) continue; // one cause, several errors
+      problems.push({ file, path: "", line, column: col, message: `is not valid YAML: ${e.message.split("\n")[0]}${note}` });
+    }
+    throw new ConfigError(problems);
   }
 
   const raw: unknown = doc.toJS() ?? {};
+  const formatPath = (p: readonly PropertyKey[]) => formatPathIn(raw, p);
   const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
   const crossIssues = crossFieldChecks(raw);
   if (result.success && crossIssues.length === 0) return result.data;
@@ -152,11 +161,54 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, seg) => {
-    if (typeof seg === "number") return `${acc}[${seg}]`;
+/** A slug short and plain enough to name its service in a message, even when it is not a valid slug. */
+const READABLE_SLUG = /^[A-Za-z0-9_.-]{1,40}$/;
+
+/** The path as a reader looks it up, a service also by its slug: `services[3] (payments-api).slug`. */
+function formatPathIn(raw: unknown, p: readonly PropertyKey[]): string {
+  const services = isRecord(raw) && Array.isArray(raw.services) ? raw.services : [];
+  return p.reduce<string>((acc, seg, i) => {
+    if (typeof seg === "number") {
+      const slug = i === 1 && p[0] === "services" && isRecord(services[seg]) ? services[seg].slug : undefined;
+      return `${acc}[${seg}]${typeof slug === "string" && READABLE_SLUG.test(slug) ? ` (${slug})` : ""}`;
+    }
     return acc ? `${acc}.${String(seg)}` : String(seg);
   }, "");
+}
+
+/**
+ * Where a YAML syntax error is, for a reader: the parser reports an unclosed quote or bracket at the
+ * end of the file and a badly indented line at its first column, so point at the opening quote or
+ * bracket, at the over-indented line, or at the first character of the line instead.
+ */
+function syntaxErrorAt(doc: Document, text: string, e: { code: string; message: string; pos: [number, number] }): { offset: number; note: string } {
+  const [start] = e.pos;
+  if (e.code === "MISSING_CHAR" || /end with an? [\]}]/.test(e.message)) {
+    let opening: number | undefined;
+    visit(doc, {
+      Node(_, node) {
+        const range = node.range;
+        const open = (isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE")) || (isCollection(node) && node.flow);
+        if (open && range && range[0] < start && range[1] >= start && (opening === undefined || range[0] > opening)) opening = range[0];
+      },
+    });
+    if (opening !== undefined) return { offset: opening, note: " (it opens here and is never closed)" };
+  }
+  if (e.code === "BLOCK_AS_IMPLICIT_KEY" || e.code === "MULTILINE_IMPLICIT_KEY") {
+    // The value before the over-indented line became a multi-line key: that next line is the mistake.
+    const newline = text.indexOf("\n", start);
+    if (newline >= 0 && newline + 1 < text.length) {
+      return { offset: firstNonSpace(text, newline + 1), note: " (this line is indented deeper than the one before it)" };
+    }
+  }
+  return { offset: firstNonSpace(text, start), note: "" };
+}
+
+/** The offset of the first character other than a space from `offset` on, within its line. */
+function firstNonSpace(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length && text[i] === " ") i++;
+  return i < text.length && text[i] !== "\n" ? i : offset;
 }
 
 /**

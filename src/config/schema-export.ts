@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { CommandSpec, UsageError, formatHelp, parseArgs } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { platformConfigSchema } from "./schema";
 
@@ -15,7 +16,31 @@ export function platformConfigJsonSchema(): Record<string, unknown> {
   return { ...schema, $id: "https://apps-platform.invalid/platform-config.schema.json", title: "apps-platform config" };
 }
 
+export const SCHEMA_COMMAND: CommandSpec = {
+  command: "npm run schema --",
+  summary: "Writes the JSON Schema of the platform config to platform-config.schema.json, for editors.",
+  options: [],
+};
+
+/** `npm run schema`: 0 written or help printed, 2 for any argument (it takes none but --help). */
+export function runSchemaExport(argv: string[], io: { out: (t: string) => void; err: (t: string) => void }, file = SCHEMA_FILE): number {
+  try {
+    if (parseArgs(argv, SCHEMA_COMMAND).help) {
+      io.out(formatHelp(SCHEMA_COMMAND));
+      return 0;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`npm run schema: ${err.message} (see --help)\n`);
+      return 2;
+    }
+    throw err;
+  }
+  fs.writeFileSync(file, `${JSON.stringify(platformConfigJsonSchema(), null, 2)}\n`);
+  io.out(`wrote ${path.relative(process.cwd(), file)}\n`);
+  return 0;
+}
+
 if (require.main === module) {
-  fs.writeFileSync(SCHEMA_FILE, `${JSON.stringify(platformConfigJsonSchema(), null, 2)}\n`);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}\n`);
+  process.exitCode = runSchemaExport(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
 }

@@ -14,7 +14,10 @@ import {
   STAGE_PATTERN,
   TRANSIT_GATEWAY_ID_PATTERN,
   ZONE_NAME_PATTERN,
+  PLATFORM,
+  mustMatch,
   overLimit,
+  patternWords,
   serviceNames,
   serviceStageNames,
 } from "../naming";
@@ -24,8 +27,7 @@ import {
  * JSON Schema, which is what an editor shows a platform engineer while they write the YAML.
  */
 
-const pattern = (re: RegExp, description: string) =>
-  z.string().regex(re, { error: `must match ${re.source}` }).describe(description);
+const pattern = (re: RegExp, description: string) => z.string().regex(re, { error: mustMatch(re) }).describe(description);
 
 const accountId = pattern(ACCOUNT_ID_PATTERN, "A 12-digit AWS account id, quoted so YAML keeps it a string.");
 
@@ -72,7 +74,7 @@ const s3Backend = z
       .describe("The platform's state bucket (created by the state-bootstrap stack)."),
     lockTable: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "must match ^[A-Za-z0-9_.-]{3,255}$" })
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: mustMatch(/^[A-Za-z0-9_.-]{3,255}$/, "3 to 255 letters, digits, '_', '.' and '-'") })
       .describe("The DynamoDB lock table (created by the state-bootstrap stack)."),
     kmsKeyId: pattern(KMS_KEY_REFERENCE_PATTERN, "The KMS key (ARN or alias) that encrypts state objects."),
     useLockfile: z.boolean().default(true).describe("Lock with an S3 lock file (Terraform >= 1.11)."),
@@ -87,7 +89,7 @@ const s3Backend = z
 const cloudBackend = z
   .strictObject({
     kind: z.literal("cloud"),
-    organization: z.string().regex(/^[A-Za-z0-9_-]{3,40}$/, { error: "must match ^[A-Za-z0-9_-]{3,40}$" }),
+    organization: z.string().regex(/^[A-Za-z0-9_-]{3,40}$/, { error: mustMatch(/^[A-Za-z0-9_-]{3,40}$/, "3 to 40 letters, digits, '_' and '-'") }),
     project: z.string().min(1).max(40).describe("The Terraform Cloud project that holds the workspaces."),
     hostname: z.string().default("app.terraform.io"),
   })
@@ -137,15 +139,15 @@ const customDomain = z
   })
   .describe("Serve the service at <slug>.<zone>.");
 
+const BRANCH_RESTRICTION_RULE = `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source} (${patternWords(BRANCH_NAME_PATTERN)})`;
+
 const service = z
   .strictObject({
     slug: pattern(SLUG_PATTERN, "The service's short name: its tenant id in tags, names and DNS."),
     gitlabProjectPath: pattern(GITLAB_PROJECT_PATH_PATTERN, "The GitLab project that deploys this service, e.g. group/payments-api.").optional(),
     githubRepository: pattern(GITHUB_REPOSITORY_PATTERN, "The GitHub repository that deploys this service, as owner/repo.").optional(),
     branchRestriction: z
-      .union([z.enum(BRANCH_RESTRICTIONS), z.string().regex(BRANCH_NAME_PATTERN, { error: `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source}` })], {
-        error: `must be "any", "protected" or a branch name matching ${BRANCH_NAME_PATTERN.source}`,
-      })
+      .union([z.enum(BRANCH_RESTRICTIONS), z.string().regex(BRANCH_NAME_PATTERN, { error: BRANCH_RESTRICTION_RULE })], { error: BRANCH_RESTRICTION_RULE })
       .default("protected")
       .describe('Which refs may apply: "any", "protected" (the protected branches in ciIdentity) or one branch name.'),
     stages: z
@@ -193,7 +195,7 @@ const ciIdentity = z
         url: https.describe("The GitLab instance that issues CI ID tokens, e.g. https://gitlab.com."),
         audience: z.string().min(1).optional().describe("The `aud` the pipelines request (default: the URL)."),
         protectedBranches: z
-          .array(z.string().regex(BRANCH_NAME_PATTERN, { error: `must match ${BRANCH_NAME_PATTERN.source}` }))
+          .array(z.string().regex(BRANCH_NAME_PATTERN, { error: mustMatch(BRANCH_NAME_PATTERN) }))
           .min(1)
           .default(["main"])
           .describe('The branches `branchRestriction: protected` stands for (GitLab puts no ref_protected in `sub`).'),
@@ -202,11 +204,14 @@ const ciIdentity = z
     github: z
       .strictObject({
         audience: z.string().min(1).default("sts.amazonaws.com"),
-        protectedBranches: z.array(z.string().regex(BRANCH_NAME_PATTERN)).min(1).default(["main"]),
+        protectedBranches: z.array(z.string().regex(BRANCH_NAME_PATTERN, { error: mustMatch(BRANCH_NAME_PATTERN) })).min(1).default(["main"]),
       })
       .optional(),
   })
   .describe("The OIDC identity providers CI authenticates with.");
+
+const IAM_ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const IAM_ROLE_NAME_RULE = mustMatch(IAM_ROLE_NAME, "an IAM role name: 1 to 64 letters, digits and any of + = , . @ _ -");
 
 export const platformConfigSchema = z
   .strictObject({
@@ -218,11 +223,11 @@ export const platformConfigSchema = z
       .describe("The AWS Region of every stack."),
     deploymentAccount: z.strictObject({
       accountId: accountId.describe("The account holding state buckets, CI roles and the OIDC providers."),
-      roleName: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/).default("apps-platform-provisioner"),
+      roleName: z.string().regex(IAM_ROLE_NAME, { error: IAM_ROLE_NAME_RULE }).default("apps-platform-provisioner"),
     }),
     platformRoleName: z
       .string()
-      .regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/)
+      .regex(IAM_ROLE_NAME, { error: IAM_ROLE_NAME_RULE })
       .default("apps-platform-provisioner")
       .describe("The role in each platform account that the platform's own stacks assume."),
     ciIdentity,
@@ -264,7 +269,7 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   if (isObject(raw.stages) && stageNames.length === 0) issue(["stages"], "must define at least one stage", undefined);
   const tgwStages: [string, string][] = [];
   for (const [name, value] of Object.entries(stages)) {
-    if (!STAGE_PATTERN.test(name)) issue(["stages", name], `must match ${STAGE_PATTERN.source} (a stage name)`, name);
+    if (!STAGE_PATTERN.test(name)) issue(["stages", name], `${mustMatch(STAGE_PATTERN, `a stage name: ${patternWords(STAGE_PATTERN)}`)}`, name);
     const net = isObject(value) && isObject(value.network) ? value.network : undefined;
     const cidr = str(net?.cidr);
     if (!net || cidr === undefined) continue;
@@ -305,6 +310,9 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   const services = Array.isArray(raw.services) ? raw.services : [];
   // `<slug>-<stage>` → the service and stage that named their roles and resources so first.
   const units = new Map<string, string>();
+  // A service's slug is its `app` tag, which its roles may set and act on: it must not be one the
+  // platform tags its own stacks with.
+  const reserved = reservedAppTags(raw);
   services.forEach((svc: unknown, i: number) => {
     if (!isObject(svc)) return;
     const slug = str(svc.slug);
@@ -312,6 +320,8 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       const first = slugs.get(slug);
       if (first !== undefined) issue(["services", i, "slug"], `must be unique, already used by services[${first}]`, slug);
       else slugs.set(slug, i);
+      const owner = reserved.get(slug);
+      if (owner) issue(["services", i, "slug"], `must not be ${JSON.stringify(slug)}: it is the app tag of ${owner}, reserved (${[...reserved.keys()].join(", ")})`, slug);
     }
     const gitlab = str(svc.gitlabProjectPath);
     const github = str(svc.githubRepository);
@@ -360,6 +370,9 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   });
 
   const eph = isObject(raw.ephemeral) ? raw.ephemeral : undefined;
+  if (eph && eph.project === PLATFORM) {
+    issue(["ephemeral", "project"], `must not be ${JSON.stringify(PLATFORM)}: it is the app tag of the platform's own stacks`, eph.project);
+  }
   if (eph) {
     const host = str(eph.stage);
     const hostStage = host !== undefined && isObject(stages[host]) ? stages[host] : undefined;
@@ -378,6 +391,17 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * The `app` tag values the platform uses for stacks of its own, with whose they are: PLATFORM for
+ * state-bootstrap, ci-identity and environment-<stage>; `ephemeral.project` for the ephemeral stacks.
+ */
+export function reservedAppTags(raw: unknown): Map<string, string> {
+  const reserved = new Map([[PLATFORM, "the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>)"]]);
+  const project = isObject(raw) && isObject(raw.ephemeral) ? str(raw.ephemeral.project) : undefined;
+  if (project !== undefined && !reserved.has(project)) reserved.set(project, "the ephemeral stacks (ephemeral.project)");
+  return reserved;
 }
 
 /** App Runner's own names only count for services that run on App Runner. */

@@ -1,82 +1,89 @@
 import * as path from "path";
-import { loadConfigFile, DEFAULT_CONFIG_PATH } from "../config/loader";
+import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, valueOf } from "../cli/args";
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
-import { Lifecycle, LifecycleError, TerraformDriver, formatStages } from "./lifecycle";
-import { TerraformCli } from "./terraform-cli";
+import { Lifecycle, LifecycleError, STAGE_NAME_RULE, TerraformDriver, checkStage, formatStages } from "./lifecycle";
+import { TerraformCli, TerraformError } from "./terraform-cli";
 
-/**
- * `npm run ephemeral -- up|destroy|list|reap [--stage <stage>]`. Options: `--config <file>`
- * (PLATFORM_CONFIG), `--terraform <binary>` (TERRAFORM, default terraform on PATH),
- * `--template <dir>` (default generated/ephemeral), `--backend-config <file>` (repeatable).
- */
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
 }
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+/** The subcommands that act on one stage, and so need `--stage`. */
+const STAGE_COMMANDS = ["up", "destroy", "outputs"];
 
-function flags(argv: string[], name: string): string[] {
-  return argv.flatMap((a, i) => (a === name && argv[i + 1] ? [argv[i + 1]] : []));
-}
+export const EPHEMERAL_COMMAND: CommandSpec = {
+  command: "npm run ephemeral --",
+  summary: "Creates, lists and destroys ephemeral stages: one Terraform workspace of generated/ephemeral per stage.",
+  subcommands: [
+    { name: "up", description: "create or update a stage (needs --stage); refused beyond ephemeral.maxStages" },
+    { name: "destroy", description: "destroy a stage, then delete its workspace (needs --stage)" },
+    { name: "outputs", description: "print a stage's non-sensitive outputs as JSON (needs --stage)" },
+    { name: "list", description: "list the stages with their age and time to live" },
+    { name: "reap", description: "destroy every stage past its TTL (ephemeral.ttlHours)" },
+  ],
+  options: [
+    { name: "--stage", value: "<stage>", description: `the stage, e.g. pr-123: ${STAGE_NAME_RULE}` },
+    { name: "--config", value: "<file>", description: "the platform config, with an ephemeral: section", env: "PLATFORM_CONFIG", default: "config/example.yaml" },
+    { name: "--terraform", value: "<binary>", description: "the terraform binary to run", env: "TERRAFORM", default: "terraform on PATH" },
+    { name: "--template", value: "<dir>", description: "the synthesized ephemeral template", default: "generated/ephemeral" },
+    { name: "--backend-config", value: "<file>", description: "a -backend-config file for terraform init (an emulator's endpoints)", repeatable: true },
+    { name: "--override", value: "<file>", description: "a Terraform override file copied next to main.tf (an emulator's provider settings)", repeatable: true },
+  ],
+};
 
+/**
+ * `npm run ephemeral -- <command> [options]`. Exit codes: 0 done; 1 refused by the lifecycle or
+ * failed in terraform; 2 wrong use (bad flag, missing --stage, unreadable or invalid config).
+ */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, driver?: TerraformDriver): Promise<number> {
-  const command = argv[0];
-  if (!["up", "destroy", "list", "reap", "outputs"].includes(command ?? "")) {
-    io.err("usage: npm run ephemeral -- up|destroy|list|reap|outputs [--stage <stage>]\n");
-    return 2;
-  }
-  const config = loadConfigFile(path.resolve(flag(argv, "--config") ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH));
-  if (!config.ephemeral) {
-    io.err("the platform config has no `ephemeral:` section\n");
-    return 2;
-  }
-  const template = path.resolve(flag(argv, "--template") ?? path.join(PROJECT_ROOT, "generated", "ephemeral"));
-  const terraform =
-    driver ??
-    new TerraformCli({
-      terraform: flag(argv, "--terraform") ?? env.TERRAFORM ?? "terraform",
-      templateDir: template,
-      workDir: path.join(PROJECT_ROOT, ".tmp", "ephemeral", path.basename(template)),
-      backendConfig: flags(argv, "--backend-config").map((f) => path.resolve(f)),
-      overrideFiles: flags(argv, "--override").map((f) => path.resolve(f)),
-    });
-  const lifecycle = new Lifecycle(terraform, {
-    accountAlias: config.ephemeral.accountAlias,
-    region: config.region,
-    maxStages: config.ephemeral.maxStages,
-    ttlHours: config.ephemeral.ttlHours,
-  });
-  const stage = flag(argv, "--stage");
   try {
-    switch (command) {
-      case "up": {
-        const info = await lifecycle.up(stage);
-        io.out(`stage ${info.stage} is up as ${info.stackName}, expires ${info.expiresAt?.toISOString()}\n`);
-        return 0;
-      }
-      case "destroy":
-        await lifecycle.destroy(stage);
-        io.out(`stage ${stage} destroyed and its workspace deleted\n`);
-        return 0;
-      case "outputs":
-        io.out(`${JSON.stringify(await lifecycle.outputs(stage), null, 2)}\n`);
-        return 0;
-      case "list":
-        io.out(`${formatStages(await lifecycle.list(), new Date())}\n`);
-        return 0;
-      default: {
-        const { destroyed, failed } = await lifecycle.reap();
-        io.out(`reaped ${destroyed.length} expired stage(s)${destroyed.length ? `: ${destroyed.join(", ")}` : ""}\n`);
-        for (const f of failed) io.err(`could not reap ${f.stage}: ${f.error}\n`);
-        return failed.length ? 1 : 0;
-      }
+    const args = parseArgs(argv, EPHEMERAL_COMMAND);
+    if (args.help) {
+      io.out(formatHelp(EPHEMERAL_COMMAND));
+      return 0;
     }
+    const command = args.subcommand!;
+    const stage = valueOf(args, "--stage");
+    if (STAGE_COMMANDS.includes(command) && stage === undefined) {
+      throw new UsageError(`--stage is required for up, destroy and outputs: ${STAGE_NAME_RULE}, e.g. --stage pr-123`);
+    }
+    if (!STAGE_COMMANDS.includes(command) && stage !== undefined) throw new UsageError(`--stage is not used by ${command}`);
+    const configFlag = valueOf(args, "--config");
+    const origin = configFlag ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined;
+    const config = loadConfigFile(path.resolve(configFlag ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH), origin);
+    if (!config.ephemeral) {
+      io.err("the platform config has no `ephemeral:` section\n");
+      return 2;
+    }
+    const template = path.resolve(valueOf(args, "--template") ?? path.join(PROJECT_ROOT, "generated", "ephemeral"));
+    const terraform =
+      driver ??
+      new TerraformCli({
+        terraform: valueOf(args, "--terraform") ?? env.TERRAFORM ?? "terraform",
+        templateDir: template,
+        workDir: path.join(PROJECT_ROOT, ".tmp", "ephemeral", path.basename(template)),
+        backendConfig: (args.values.get("--backend-config") ?? []).map((f) => path.resolve(f)),
+        overrideFiles: (args.values.get("--override") ?? []).map((f) => path.resolve(f)),
+      });
+    const lifecycle = new Lifecycle(terraform, {
+      accountAlias: config.ephemeral.accountAlias,
+      region: config.region,
+      maxStages: config.ephemeral.maxStages,
+      ttlHours: config.ephemeral.ttlHours,
+    });
+    return await runCommand(command, stage === undefined ? undefined : checkStage(stage), lifecycle, io);
   } catch (err) {
-    if (err instanceof LifecycleError) {
+    if (err instanceof UsageError) {
+      io.err(`npm run ephemeral: ${err.message} (see --help)\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof FileError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof LifecycleError || err instanceof TerraformError) {
       io.err(`${err.message}\n`);
       return 1;
     }
@@ -84,12 +91,38 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   }
 }
 
+async function runCommand(command: string, stage: string | undefined, lifecycle: Lifecycle, io: CliIo): Promise<number> {
+  switch (command) {
+    case "up": {
+      const info = await lifecycle.up(stage);
+      io.out(`stage ${info.stage} is up as ${info.stackName}, expires ${info.expiresAt?.toISOString()}\n`);
+      return 0;
+    }
+    case "destroy":
+      await lifecycle.destroy(stage);
+      io.out(`stage ${stage} destroyed and its workspace deleted\n`);
+      return 0;
+    case "outputs":
+      io.out(`${JSON.stringify(await lifecycle.outputs(stage), null, 2)}\n`);
+      return 0;
+    case "list":
+      io.out(`${formatStages(await lifecycle.list(), new Date())}\n`);
+      return 0;
+    default: {
+      const { destroyed, failed } = await lifecycle.reap();
+      io.out(`reaped ${destroyed.length} expired stage(s)${destroyed.length ? `: ${destroyed.join(", ")}` : ""}\n`);
+      for (const f of failed) io.err(`could not reap ${f.stage}: ${f.error}\n`);
+      return failed.length ? 1 : 0;
+    }
+  }
+}
+
 if (require.main === module) {
   runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
     (code) => (process.exitCode = code),
     (err) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
     },
   );
 }

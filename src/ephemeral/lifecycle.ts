@@ -1,4 +1,4 @@
-import { STAGE_PATTERN, stackNames } from "../naming";
+import { STAGE_PATTERN, patternWords, stackNames } from "../naming";
 
 /** What the lifecycle needs from Terraform, one call per step, so that each step can fail on its own. */
 export interface TerraformDriver {
@@ -42,10 +42,14 @@ export class LifecycleError extends Error {
   }
 }
 
+/** What a stage name must look like, in words and as the pattern. */
+export const STAGE_NAME_RULE = `a stage name is ${patternWords(STAGE_PATTERN)} (${STAGE_PATTERN.source}), not starting with "-" and not "default"`;
+
 export function checkStage(stage: string | undefined): string {
+  if (stage === undefined) throw new LifecycleError(`--stage is required: ${STAGE_NAME_RULE}`);
   // A leading hyphen would reach terraform as an option.
-  if (stage === undefined || !STAGE_PATTERN.test(stage) || stage === "default" || stage.startsWith("-")) {
-    throw new LifecycleError(`--stage must match ${STAGE_PATTERN.source}, not start with "-" and not be "default", got ${JSON.stringify(stage ?? null)}`);
+  if (!STAGE_PATTERN.test(stage) || stage === "default" || stage.startsWith("-")) {
+    throw new LifecycleError(`--stage ${JSON.stringify(stage)} is not a stage name: ${STAGE_NAME_RULE}`);
   }
   return stage;
 }
@@ -85,8 +89,7 @@ export class Lifecycle {
       await this.terraform.apply(stage, { created_at: createdAt, expires_at: expiresAt });
     } catch (err) {
       throw new LifecycleError(
-        `apply of stage ${stage} failed (${errorText(err)}); its workspace is kept with whatever was created, ` +
-          `so run up again to finish it or destroy to remove it`,
+        failure(`apply of stage ${stage} failed`, err, "its workspace is kept with whatever was created, so run up again to finish it or destroy to remove it"),
       );
     }
     return this.info(stage, { stage_created_at: createdAt, stage_expires_at: expiresAt });
@@ -100,12 +103,12 @@ export class Lifecycle {
     try {
       await this.terraform.destroy(stage, { created_at: outputs.stage_created_at ?? "", expires_at: outputs.stage_expires_at ?? "" });
     } catch (err) {
-      throw new LifecycleError(`destroy of stage ${stage} failed (${errorText(err)}); the stage is still listed, run destroy again`);
+      throw new LifecycleError(failure(`destroy of stage ${stage} failed`, err, "the stage is still listed, run destroy again"));
     }
     try {
       await this.terraform.deleteWorkspace(stage);
     } catch (err) {
-      throw new LifecycleError(`stage ${stage} is destroyed but its workspace could not be deleted (${errorText(err)}); run destroy again`);
+      throw new LifecycleError(failure(`stage ${stage} is destroyed but its workspace could not be deleted`, err, "run destroy again"));
     }
   }
 
@@ -162,8 +165,16 @@ export class Lifecycle {
   }
 }
 
+/** An error's whole text: terraform's errors run over several lines and every one of them matters. */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message.split("\n")[0] : String(err);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `<what> (<error>); <advice>`, or with a multi-line error, the advice first and the error below it. */
+function failure(what: string, err: unknown, advice: string): string {
+  const text = errorText(err);
+  if (!text.includes("\n")) return `${what} (${text}); ${advice}`;
+  return `${what}; ${advice}:\n${text.split("\n").map((l) => (l ? `  ${l}` : l)).join("\n")}`;
 }
 
 export function formatStages(infos: StageInfo[], now: Date): string {

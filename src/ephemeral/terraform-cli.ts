@@ -18,6 +18,22 @@ export interface TerraformCliOptions {
   readonly overrideFiles?: string[];
 }
 
+/** A terraform command that failed, with terraform's whole error text. */
+export class TerraformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TerraformError";
+  }
+}
+
+/** Text without its leading and trailing blank lines; the lines themselves are kept as they are. */
+export function withoutBlankEnds(text: string): string {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  while (lines.length > 0 && lines[0].trim() === "") lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
+  return lines.join("\n");
+}
+
 /** The lifecycle's steps as terraform commands in a working copy of the template. */
 export class TerraformCli implements TerraformDriver {
   private initialised = false;
@@ -86,9 +102,20 @@ export class TerraformCli implements TerraformDriver {
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
+    if (result.error) {
+      const code = (result.error as NodeJS.ErrnoException).code;
+      throw new TerraformError(
+        code === "ENOENT"
+          ? `terraform binary ${JSON.stringify(this.options.terraform)} not found: install Terraform or name it with --terraform or TERRAFORM`
+          : `could not run ${this.options.terraform}: ${result.error.message}`,
+      );
+    }
     if (result.status !== 0) {
-      const detail = `${result.stderr}\n${result.stdout}`.split("\n").filter((l) => /Error/.test(l)).slice(0, 3).join(" ");
-      throw new Error(`terraform ${args[0]} failed: ${detail || `exit ${result.status}`}`);
+      // Terraform's error is its whole stderr (a summary, then where and why over several lines);
+      // stdout only when stderr is empty.
+      const detail = withoutBlankEnds(result.stderr ?? "") || withoutBlankEnds(result.stdout ?? "");
+      const exit = result.status === null ? `signal ${result.signal}` : `exit ${result.status}`;
+      throw new TerraformError(`terraform ${args[0]} failed (${exit})${detail ? `:\n${detail}` : ""}`);
     }
     return result.stdout;
   }

@@ -29,6 +29,9 @@ export function authorizerPackage(): LambdaPackage {
     legalComments: "none",
     sourceRoot: "",
     absWorkingDir: PROJECT_ROOT,
+    // The bundle names each module's path in a comment: keep node_modules/... even when node_modules
+    // is a symlink (a worktree sharing another checkout's), so the zip and its hash stay the same.
+    preserveSymlinks: true,
   });
   const archive = zip({ "index.js": Buffer.from(result.outputFiles[0].contents) });
   authorizer = { zip: archive, sha256: createHash("sha256").update(archive).digest("base64") };

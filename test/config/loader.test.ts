@@ -34,7 +34,7 @@ describe("the platform config loader", () => {
   });
 
   test.each([
-    ["organisation: acme", "organisation: Acme", 'organisation must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$, got "Acme" (c.yaml:4:15)'],
+    ["organisation: acme", "organisation: Acme", 'organisation must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$ (lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 20 characters), got "Acme" (c.yaml:4:15)'],
     ["region: eu-central-1", "region: eu-centrl-1", 'region must be an AWS Region, e.g. "eu-central-1", got "eu-centrl-1" (c.yaml:5:9)'],
     [
       '  accountId: "111111111111"',
@@ -43,7 +43,7 @@ describe("the platform config loader", () => {
     ],
     ["    url: https://gitlab.com", "    url: http://gitlab.com", 'ciIdentity.gitlab.url must be an https:// URL, got "http://gitlab.com" (c.yaml:12:10)'],
     ["  kind: s3", "  kind: gcs", 'backend.kind must be "s3" or "cloud", got "gcs" (c.yaml:19:9)'],
-    ['    accountId: "222222222222"', '    accountId: "2222"', 'stages.dev.accountId must match ^[0-9]{12}$, got "2222" (c.yaml:26:16)'],
+    ['    accountId: "222222222222"', '    accountId: "2222"', 'stages.dev.accountId must match ^[0-9]{12}$ (exactly 12 digits, quoted), got "2222" (c.yaml:26:16)'],
     [
       "      cidr: 10.20.0.0/16",
       "      cidr: 10.20.0.0/29",
@@ -62,28 +62,28 @@ describe("the platform config loader", () => {
     [
       "      transitGatewayId: tgw-0123456789abcdef0",
       "      transitGatewayId: tgw-xyz",
-      'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$, got "tgw-xyz" (c.yaml:40:25)',
+      'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$ (tgw- and 8 to 17 lowercase hexadecimal digits), got "tgw-xyz" (c.yaml:40:25)',
     ],
-    ["  prod:", "  Prod:", 'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name), got "Prod" (c.yaml:33:3)'],
+    ["  prod:", "  Prod:", 'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)'],
     [
       "  - slug: status-page",
       "  - slug: Status_Page",
-      'services[2].slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$, got "Status_Page" (c.yaml:70:11)',
+      'services[2] (Status_Page).slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$ (lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters), got "Status_Page" (c.yaml:70:11)',
     ],
     [
       "  - slug: status-page",
       "  - slug: payments-api",
-      'services[2].slug must be unique, already used by services[0], got "payments-api" (c.yaml:70:11)',
+      'services[2] (payments-api).slug must be unique, already used by services[0], got "payments-api" (c.yaml:70:11)',
     ],
     [
       "    stages: [dev]",
       "    stages: [dev, staging]",
-      'services[1].stages[1] must be one of the stages defined in stages (dev, prod), got "staging" (c.yaml:60:19)',
+      'services[1] (webservice-aurora-example).stages[1] must be one of the stages defined in stages (dev, prod), got "staging" (c.yaml:60:19)',
     ],
     [
       "    branchRestriction: main",
       '    branchRestriction: "release/*"',
-      'services[2].branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$, got "release/*" (c.yaml:72:24)',
+      `services[2] (status-page).branchRestriction must be "any", "protected" or a branch name matching ^(?!\\/)(?!.*\\/\\/)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$ (one branch name of up to 200 letters, digits, '.', '_', '/' and '-', without '//' or '..', not starting with '/' nor ending with '/' or '.'; no wildcards), got "release/*" (c.yaml:72:24)`,
     ],
     [
       "      natMode: single",
@@ -98,7 +98,7 @@ describe("the platform config loader", () => {
   test.each([
     ["  stage: dev", "  stage: prod", "ephemeral.stage must name a stage with `ephemeral: true` (ephemeral stacks stay out of production accounts), or set allowProd: true, got \"prod\""],
     ["  stage: dev", "  stage: qa", "ephemeral.stage must be one of the stages defined in stages (dev, prod), got \"qa\""],
-    ["  accountAlias: acme-dev", "  accountAlias: Acme_Dev", "ephemeral.accountAlias must match ^[a-z0-9-]{1,20}$, got \"Acme_Dev\""],
+    ["  accountAlias: acme-dev", "  accountAlias: Acme_Dev", "ephemeral.accountAlias must match ^[a-z0-9-]{1,20}$ (1 to 20 lowercase letters, digits and hyphens), got \"Acme_Dev\""],
     [
       "  maxStages: 10",
       "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:us-east-1:222222222222:identity/acme.example\n    fromAddress: noreply@acme.example",
@@ -121,7 +121,52 @@ describe("the platform config loader", () => {
     raw.services[0].stages = ["prod"];
     raw.services[2] = { slug: "payments", githubRepository: "acme/payments", stages: ["api-prod"] };
     expect(problemsOf(YAML.stringify(raw)).map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([
-      'services[2].slug names its roles and resources in stage api-prod "payments-api-prod-…", as payments-api does in stage prod, got "payments"',
+      'services[2] (payments).slug names its roles and resources in stage api-prod "payments-api-prod-…", as payments-api does in stage prod, got "payments"',
+    ]);
+  });
+
+  test.each([
+    // Where the mistake is: line and column of the offending character, as an editor counts them.
+    ["a line indented less than its siblings", "    zoneName: dev.apps.acme.example", "   zoneName: dev.apps.acme.example", 27, 4, "All mapping items must start at the same column"],
+    ["a line indented more than its siblings", "    zoneName: dev.apps.acme.example", "      zoneName: dev.apps.acme.example", 27, 7, "All mapping items must start at the same column"],
+    ["a line indented under a plain value", "    ephemeral: true", "    ephemeral: true\n      colour: blue", 29, 7, "(this line is indented deeper than the one before it)"],
+    ["a quote never closed", "region: eu-central-1", 'region: "eu-central-1', 5, 9, 'Missing closing "quote (it opens here and is never closed)'],
+    ["a flow list never closed", "    protectedBranches: [main]", "    protectedBranches: [main", 14, 24, "(it opens here and is never closed)"],
+    ["a tab as indentation", "    zoneName: dev.apps.acme.example", "\tzoneName: dev.apps.acme.example", 27, 1, "Tabs are not allowed as indentation"],
+  ])("points a YAML syntax error, %s, at its line and column", (_what, from, to, line, column, says) => {
+    const problems = problemsOf(exampleWithLine(from, to));
+    expect(problems[0]).toMatch(/^is not valid YAML: /);
+    expect(problems[0]).toContain(says);
+    expect(problems[0]).toMatch(new RegExp(`\\(c\\.yaml:${line}:${column}\\)$`));
+    expect(new Set(problems).size).toBe(problems.length);
+  });
+
+  test.each([
+    ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz)"],
+    ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz)"],
+  ])("refuses the service slug %j, an app tag the platform uses for its own stacks", (slug, message) => {
+    expect(problemsOf(exampleWithLine("  - slug: status-page", `  - slug: ${slug}`))).toEqual([`services[2] (${slug}).slug ${message}, got "${slug}" (c.yaml:70:11)`]);
+  });
+
+  it("reports a reserved slug together with every other problem of the config", () => {
+    const text = exampleWithLine("  - slug: status-page", "  - slug: authz").replace("organisation: acme", "organisation: Acme");
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^organisation must match /);
+    expect(problems[1]).toMatch(/^services\[2\] \(authz\)\.slug must not be "authz"/);
+  });
+
+  it("refuses the platform's own app tag as the ephemeral project", () => {
+    expect(problemsOf(exampleWithLine("  project: authz", "  project: apps-platform"))).toEqual([
+      `ephemeral.project must not be "apps-platform": it is the app tag of the platform's own stacks, got "apps-platform" (c.yaml:80:12)`,
+    ]);
+  });
+
+  it("names a service by its slug only when the slug is readable", () => {
+    const raw = YAML.parse(example);
+    raw.services[2].slug = "a slug with spaces and {braces}";
+    expect(problemsOf(YAML.stringify(raw)).map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([
+      expect.stringMatching(/^services\[2\]\.slug must match /),
     ]);
   });
 
@@ -134,7 +179,7 @@ describe("the platform config loader", () => {
   it("reports every planted mistake of a config at once, each with file, path and line", () => {
     const file = path.join(ROOT, "test", "fixtures", "planted-mistakes.yaml");
     const problems = problemsOf(fs.readFileSync(file, "utf8"), "test/fixtures/planted-mistakes.yaml");
-    const located = problems.map((p) => /^(\S+) .* \(test\/fixtures\/planted-mistakes\.yaml:(\d+):\d+\)$/.exec(p)?.slice(1, 3));
+    const located = problems.map((p) => /^(\S+(?: \([^)]+\)\S*)?) .* \(test\/fixtures\/planted-mistakes\.yaml:(\d+):\d+\)$/.exec(p)?.slice(1, 3));
     expect(located).toEqual([
       ["organisation", "1"],
       ["region", "2"],
@@ -147,29 +192,29 @@ describe("the platform config loader", () => {
       ["stages.Prod", "19"],
       ["stages.Prod.network.cidr", "23"],
       ["stages.Prod.colour", "25"],
-      ["services[0].slug", "32"],
-      ["services[1].gitlabProjectPath", "35"],
-      ["services[1].stages[1]", "36"],
-      ["services[2].slug", "37"],
-      ["services[2].githubRepository", "38"],
-      ["services[3].slug", "39"],
+      ["services[0] (Payments_API).slug", "32"],
+      ["services[1] (orders).gitlabProjectPath", "35"],
+      ["services[1] (orders).stages[1]", "36"],
+      ["services[2] (orders).slug", "37"],
+      ["services[2] (orders).githubRepository", "38"],
+      ["services[3] (a-very-long-service-slug-name-xy).slug", "39"],
     ]);
   });
 
   it("names every AWS limit a long slug breaks in one message, counting App Runner's names only for App Runner services", () => {
     const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers").replace("  prod:", "  production-eu-central:");
     expect(problemsOf(text)).toEqual([
-      'services[0].slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
+      'services[0] (payments-api).slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
     ]);
   });
 
   test.each([
-    ["      memory: 2048", "      memory: 3000", "services[0].web.memory must be one of 2048, 3072, 4096 with cpu 1024 on appRunner, got 3000"],
-    ["      cpu: 1024", "      cpu: 3000", "services[0].web.cpu must be one of 256, 512, 1024, 2048, 4096 on appRunner, got 3000"],
-    ['    image: "1.4.2"', "", "services[0].image is required when deployService is true (the tag to run)"],
-    ["        LOG_LEVEL: info", "        AWS_REGION: x", "services[0].web.environment.AWS_REGION must be an environment variable name not starting with AWS_, got \"AWS_REGION\""],
-    ["        LOG_LEVEL: info", "        LOG_LEVEL: info\n      secrets:\n        DB_PASSWORD: hunter2", "services[0].web.secrets.DB_PASSWORD must be the ARN of a Secrets Manager secret or an SSM parameter, got \"hunter2\""],
-    ["      maxCapacity: 2", "      maxCapacity: 2\n      minCapacity: 4", "services[1].database.maxCapacity must be at least minCapacity (4), got 2"],
+    ["      memory: 2048", "      memory: 3000", "services[0] (payments-api).web.memory must be one of 2048, 3072, 4096 with cpu 1024 on appRunner, got 3000"],
+    ["      cpu: 1024", "      cpu: 3000", "services[0] (payments-api).web.cpu must be one of 256, 512, 1024, 2048, 4096 on appRunner, got 3000"],
+    ['    image: "1.4.2"', "", "services[0] (payments-api).image is required when deployService is true (the tag to run)"],
+    ["        LOG_LEVEL: info", "        AWS_REGION: x", "services[0] (payments-api).web.environment.AWS_REGION must be an environment variable name not starting with AWS_, got \"AWS_REGION\""],
+    ["        LOG_LEVEL: info", "        LOG_LEVEL: info\n      secrets:\n        DB_PASSWORD: hunter2", "services[0] (payments-api).web.secrets.DB_PASSWORD must be the ARN of a Secrets Manager secret or an SSM parameter, got \"hunter2\""],
+    ["      maxCapacity: 2", "      maxCapacity: 2\n      minCapacity: 4", "services[1] (webservice-aurora-example).database.maxCapacity must be at least minCapacity (4), got 2"],
   ])("refuses the service option %j changed to %j: %s", (from, to, message) => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv/dist/2020";
 import YAML from "yaml";
-import { SCHEMA_FILE, platformConfigJsonSchema } from "../../src/config/schema-export";
+import { SCHEMA_FILE, platformConfigJsonSchema, runSchemaExport } from "../../src/config/schema-export";
 import { EXAMPLE_FILE, ROOT } from "../helpers";
 
 describe("the exported JSON Schema", () => {
@@ -25,5 +25,38 @@ describe("the exported JSON Schema", () => {
     for (const p of ["/organisation", "/region", "/deploymentAccount/accountId", "/stages/dev/accountId", "/services/0/slug"]) {
       expect([...paths]).toContain(p);
     }
+  });
+});
+
+describe("npm run schema on the command line", () => {
+  function runWith(argv: string[], file: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runSchemaExport(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, file);
+    return { code, out: out.join(""), err: err.join("") };
+  }
+  const file = path.join(ROOT, ".tmp", "schema-export-test", "schema.json");
+  beforeEach(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }));
+
+  it("answers --help and -h without writing the schema", () => {
+    for (const flag of ["--help", "-h"]) {
+      const { code, out } = runWith([flag], file);
+      expect(code).toBe(0);
+      expect(out).toMatch(/^usage: npm run schema -- \[options\]\n/);
+      expect(out).toMatch(/^ {2}-h, --help +print this help and exit$/m);
+    }
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it("refuses any other argument with exit 2, naming it, without writing the schema", () => {
+    expect(runWith(["--out", "x.json"], file)).toEqual({ code: 2, out: "", err: "npm run schema: unknown option --out (see --help)\n" });
+    expect(runWith(["x.json"], file)).toEqual({ code: 2, out: "", err: 'npm run schema: unexpected argument "x.json": this command takes only options (see --help)\n' });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it("writes the schema when run without arguments", () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    expect(runWith([], file).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(platformConfigJsonSchema());
   });
 });

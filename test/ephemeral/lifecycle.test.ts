@@ -46,9 +46,15 @@ function lifecycle(fake: FakeTerraform, now = T0, maxStages = 3) {
 }
 
 describe("the ephemeral lifecycle", () => {
-  it.each([["PR_1"], ["pr 1"], ["default"], ["-force"], ["a".repeat(33)], [undefined]])("refuses the stage name %j", (stage) => {
+  it.each([["PR_1"], ["pr 1"], ["default"], ["-force"], ["a".repeat(33)]])("refuses the stage name %j, saying in words what a stage name is", (stage) => {
     expect(() => checkStage(stage)).toThrow(LifecycleError);
-    expect(() => checkStage(stage)).toThrow(`--stage must match ^[a-z0-9-]{1,32}$, not start with "-" and not be "default", got ${JSON.stringify(stage ?? null)}`);
+    expect(() => checkStage(stage)).toThrow(
+      `--stage ${JSON.stringify(stage)} is not a stage name: a stage name is 1 to 32 lowercase letters, digits and hyphens (^[a-z0-9-]{1,32}$), not starting with "-" and not "default"`,
+    );
+  });
+
+  it("says that a stage is required, and what it looks like, when none is given", () => {
+    expect(() => checkStage(undefined)).toThrow(/^--stage is required: a stage name is 1 to 32 lowercase letters/);
   });
 
   it("never reaps a stage whose state it cannot read, nor one extended since the list was read", async () => {
@@ -146,6 +152,6 @@ describe("the ephemeral lifecycle", () => {
     expect(out.join("")).toMatch(/^stage pr-7 is up as acme-dev-eu-central-1-pr-7, expires /);
     expect(await runCli(["up", "--stage", "PR-7"], {}, io, fake)).toBe(1);
     expect(await runCli(["launch"], {}, io, fake)).toBe(2);
-    expect(err.join("")).toContain('--stage must match ^[a-z0-9-]{1,32}$, not start with "-" and not be "default", got "PR-7"');
+    expect(err.join("")).toContain('--stage "PR-7" is not a stage name: a stage name is 1 to 32 lowercase letters, digits and hyphens');
   });
 });

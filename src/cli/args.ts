@@ -1,0 +1,201 @@
+import { readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * The one argument parser of the project's commands (synth, ephemeral, schema, bench): every command
+ * answers `--help`, refuses an unknown or malformed flag with one line naming it (exit 2), and never
+ * takes the next flag as a value.
+ */
+
+export interface OptionSpec {
+  /** The long name, with its dashes: `--config`. */
+  readonly name: string;
+  /** A short alias: `-h`. */
+  readonly alias?: string;
+  /** What the value is, for the help (`<file>`); absent for a switch that takes no value. */
+  readonly value?: string;
+  /** May be given more than once; every value is kept. */
+  readonly repeatable?: boolean;
+  /** One line. */
+  readonly description: string;
+  /** The environment variable used when the flag is not given. */
+  readonly env?: string;
+  /** What is used when neither the flag nor the variable is given. */
+  readonly default?: string;
+}
+
+export interface SubcommandSpec {
+  readonly name: string;
+  /** One line. */
+  readonly description: string;
+}
+
+export interface CommandSpec {
+  /** How the command is run: `npm run synth --`. */
+  readonly command: string;
+  /** One line saying what it does. */
+  readonly summary: string;
+  readonly options: readonly OptionSpec[];
+  /** When given, the first argument must be one of these. */
+  readonly subcommands?: readonly SubcommandSpec[];
+}
+
+export const HELP_OPTION: OptionSpec = { name: "--help", alias: "-h", description: "print this help and exit" };
+
+/** Wrong use of a command: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export interface ParsedArgs {
+  /** `--help` or `-h` was given: print the help, run nothing. */
+  readonly help: boolean;
+  readonly subcommand?: string;
+  /** The values by long name; switches have `[""]`. */
+  readonly values: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The last value of a flag, if given. */
+export function valueOf(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values.get(name);
+  return v ? v[v.length - 1] : undefined;
+}
+
+export function allOptions(spec: CommandSpec): OptionSpec[] {
+  return [...spec.options, HELP_OPTION];
+}
+
+/** Parses `argv` against `spec`, or throws a UsageError naming the first argument that is wrong. */
+export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArgs {
+  const options = allOptions(spec);
+  // Help wins over everything else on the line, so `--confg x --help` still answers.
+  const help = argv.some((a) => a === "--help" || a === "-h");
+  if (help) {
+    const sub = spec.subcommands && argv[0] && spec.subcommands.some((s) => s.name === argv[0]) ? argv[0] : undefined;
+    return { help, subcommand: sub, values: new Map() };
+  }
+  const values = new Map<string, string[]>();
+  let subcommand: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("-") || arg === "-") {
+      if (spec.subcommands && subcommand === undefined && i === 0) {
+        if (!spec.subcommands.some((s) => s.name === arg)) {
+          throw new UsageError(`unknown command ${JSON.stringify(arg)}${suggestion(arg, spec.subcommands.map((s) => s.name))}; commands: ${spec.subcommands.map((s) => s.name).join(", ")}`);
+        }
+        subcommand = arg;
+        continue;
+      }
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}${spec.subcommands ? "" : ": this command takes only options"}`);
+    }
+    const eq = arg.indexOf("=");
+    const flagName = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const option = options.find((o) => o.name === flagName || o.alias === flagName);
+    if (!option) {
+      throw new UsageError(`unknown option ${flagName}${suggestion(flagName, options.map((o) => o.name))}`);
+    }
+    let value = "";
+    if (option.value) {
+      const inline = flagName !== arg ? arg.slice(eq + 1) : undefined;
+      const given = inline ?? argv[i + 1];
+      if (inline === undefined) i++;
+      if (given === undefined || given === "") throw new UsageError(`${option.name} needs a value: ${option.name} ${option.value}`);
+      if (given.startsWith("-")) {
+        throw new UsageError(`${option.name} needs a value (${option.value}), got the option ${JSON.stringify(given)}; a value starting with "-" is not accepted`);
+      }
+      value = given;
+    } else if (flagName !== arg) {
+      throw new UsageError(`${option.name} takes no value, got ${JSON.stringify(arg)}`);
+    }
+    const seen = values.get(option.name);
+    if (seen && !option.repeatable) throw new UsageError(`${option.name} is given more than once`);
+    values.set(option.name, [...(seen ?? []), value]);
+  }
+  if (spec.subcommands && subcommand === undefined) {
+    throw new UsageError(`a command is required: ${spec.subcommands.map((s) => s.name).join(", ")}`);
+  }
+  return { help, subcommand, values };
+}
+
+/** The help text: usage, commands, and every option with its description, env var and default. */
+export function formatHelp(spec: CommandSpec): string {
+  const options = allOptions(spec);
+  const sub = spec.subcommands ? ` <${spec.subcommands.map((s) => s.name).join("|")}>` : "";
+  const lines = [`usage: ${spec.command}${sub} [options]`, "", spec.summary, ""];
+  if (spec.subcommands) {
+    const w = Math.max(...spec.subcommands.map((s) => s.name.length));
+    lines.push("commands:", ...spec.subcommands.map((s) => `  ${s.name.padEnd(w)}  ${s.description}`), "");
+  }
+  const label = (o: OptionSpec) => `${o.alias ? `${o.alias}, ` : ""}${o.name}${o.value ? ` ${o.value}` : ""}`;
+  const w = Math.max(...options.map((o) => label(o).length));
+  lines.push("options:");
+  for (const o of options) {
+    const extra = [o.repeatable ? "repeatable" : "", o.env ? `env ${o.env}` : "", o.default ? `default ${o.default}` : ""].filter(Boolean);
+    lines.push(`  ${label(o).padEnd(w)}  ${o.description}${extra.length ? ` (${extra.join("; ")})` : ""}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** `; did you mean --config?` when a known name is a small typo away. */
+function suggestion(given: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(given, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean ${best}?` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? prev[j - 2] + 1 : Infinity;
+      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), swap));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** A path as a reader finds it: relative to the working directory when inside it, else absolute. */
+export function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === "" ? file : rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(file) : rel;
+}
+
+/** A file that cannot be read, in one line: which file, named how, and why. */
+export class FileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FileError";
+  }
+}
+
+/** Why reading failed, in words: "not found", "is a directory", "unreadable (permission denied)". */
+export function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return "not found";
+  if (code === "ENOTDIR") return "not found (a part of the path is not a folder)";
+  if (code === "EISDIR") return "is a directory, not a file";
+  if (code === "EACCES" || code === "EPERM") return "unreadable (permission denied)";
+  return `unreadable (${err instanceof Error ? err.message : String(err)})`;
+}
+
+/** Reads a text file, or throws a FileError: `the config file x.yaml (from --config): not found`. */
+export function readTextFile(file: string, what: string, shown = file): string {
+  try {
+    if (statSync(file).isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new FileError(file, `${what} ${shown}: ${readProblem(err)}`);
+  }
+}

@@ -1,0 +1,83 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, valueOf } from "../../src/cli/args";
+import { ROOT } from "../helpers";
+
+const SPEC: CommandSpec = {
+  command: "tool",
+  summary: "Does a thing.",
+  options: [
+    { name: "--config", value: "<file>", description: "the config", env: "TOOL_CONFIG", default: "a.yaml" },
+    { name: "--include", value: "<file>", description: "also this", repeatable: true },
+    { name: "--dry-run", description: "change nothing" },
+  ],
+};
+
+function usageError(argv: string[], spec = SPEC): string {
+  try {
+    parseArgs(argv, spec);
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
+  throw new Error(`${argv.join(" ")} was accepted`);
+}
+
+describe("the command-line parser", () => {
+  it("reads --flag value, --flag=value, switches and repeatable flags", () => {
+    const args = parseArgs(["--config", "x.yaml", "--include=a", "--include", "b", "--dry-run"], SPEC);
+    expect(valueOf(args, "--config")).toBe("x.yaml");
+    expect(args.values.get("--include")).toEqual(["a", "b"]);
+    expect(args.values.has("--dry-run")).toBe(true);
+    expect(args.help).toBe(false);
+  });
+
+  it("answers --help and -h even next to a mistake", () => {
+    expect(parseArgs(["--help"], SPEC).help).toBe(true);
+    expect(parseArgs(["--confg", "x", "-h"], SPEC).help).toBe(true);
+  });
+
+  it("names an unknown flag and suggests the closest known one for a typo", () => {
+    expect(usageError(["--confg", "my.yaml"])).toBe("unknown option --confg; did you mean --config?");
+    expect(usageError(["--dryrun"])).toBe("unknown option --dryrun; did you mean --dry-run?");
+    expect(usageError(["--colour"])).toBe("unknown option --colour");
+    expect(usageError(["-x"])).toBe("unknown option -x");
+  });
+
+  it("never takes the next flag, or nothing, as a flag's value", () => {
+    expect(usageError(["--config", "--dry-run"])).toMatch(/^--config needs a value \(<file>\), got the option "--dry-run"/);
+    expect(usageError(["--config"])).toBe("--config needs a value: --config <file>");
+    expect(usageError(["--config="])).toBe("--config needs a value: --config <file>");
+  });
+
+  it("refuses a value for a switch, a flag given twice and stray arguments", () => {
+    expect(usageError(["--dry-run=yes"])).toBe('--dry-run takes no value, got "--dry-run=yes"');
+    expect(usageError(["--config", "a", "--config", "b"])).toBe("--config is given more than once");
+    expect(usageError(["stray"])).toMatch(/^unexpected argument "stray"/);
+  });
+
+  it("takes one of its subcommands first, and names an unknown or missing one", () => {
+    const spec: CommandSpec = { ...SPEC, subcommands: [{ name: "up", description: "bring up" }, { name: "list", description: "list" }] };
+    expect(parseArgs(["up", "--dry-run"], spec).subcommand).toBe("up");
+    expect(usageError(["lsit"], spec)).toBe('unknown command "lsit"; did you mean list?; commands: up, list');
+    expect(usageError(["--dry-run"], spec)).toBe("a command is required: up, list");
+    expect(parseArgs(["up", "--help"], spec)).toMatchObject({ help: true, subcommand: "up" });
+  });
+
+  it("prints every option in the help with its description, env var and default", () => {
+    const help = formatHelp(SPEC);
+    expect(help).toMatch(/^usage: tool \[options\]\n/);
+    expect(help).toMatch(/^ {2}--config <file> +the config \(env TOOL_CONFIG; default a\.yaml\)$/m);
+    expect(help).toMatch(/^ {2}--include <file> +also this \(repeatable\)$/m);
+    expect(help).toMatch(/^ {2}--dry-run +change nothing$/m);
+    expect(help).toMatch(/^ {2}-h, --help +print this help and exit$/m);
+  });
+
+  it("turns a file it cannot read into one line naming the file and why", () => {
+    const dir = path.join(ROOT, ".tmp", "args-test");
+    fs.mkdirSync(dir, { recursive: true });
+    expect(() => readTextFile(path.join(dir, "missing.yaml"), "the file", "missing.yaml")).toThrow(new FileError("", "the file missing.yaml: not found"));
+    expect(() => readTextFile(dir, "the file", "args-test")).toThrow("the file args-test: is a directory, not a file");
+    expect(readProblem(Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: "EACCES" }))).toBe("unreadable (permission denied)");
+  });
+});

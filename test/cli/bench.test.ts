@@ -1,0 +1,18 @@
+import { BENCH_COMMAND, benchSizes } from "../../bench/synth-bench";
+import { UsageError, formatHelp, parseArgs } from "../../src/cli/args";
+
+describe("npm run bench on the command line", () => {
+  it("lists --sizes with its env var and default in its help", () => {
+    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--sizes <n,n,\.\.\.> +.*\(env BENCH_SIZES; default 1,50,500\)$/m);
+  });
+
+  it("refuses an unknown flag, naming it and the closest one", () => {
+    expect(() => parseArgs(["--size", "3"], BENCH_COMMAND)).toThrow(new UsageError("unknown option --size; did you mean --sizes?"));
+  });
+
+  it("takes positive whole numbers and names the source of anything else", () => {
+    expect(benchSizes("1, 50,500", "--sizes")).toEqual([1, 50, 500]);
+    expect(() => benchSizes("1,x", "BENCH_SIZES")).toThrow('BENCH_SIZES must be positive whole numbers separated by commas, e.g. 1,50, got "1,x"');
+    expect(() => benchSizes("0", "--sizes")).toThrow(UsageError);
+  });
+});

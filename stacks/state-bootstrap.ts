@@ -6,8 +6,9 @@ import { PlatformStack } from "../src/constructs/core/platform-stack";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { LockTable } from "../src/constructs/state/lock-table";
 import { StateBucket } from "../src/constructs/state/state-bucket";
-import { PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
+import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
 import { stateKeyPolicy } from "../src/policy/key-policies";
+import { denyRolesUnderPaths } from "../src/policy/statements";
 
 /**
  * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
@@ -34,7 +35,13 @@ export class StateBootstrapStack extends PlatformStack {
       description: `Terraform state of ${PLATFORM}`,
       policy: stateKeyPolicy({ partition: this.partition, accountId: account.accountId, region: config.region }),
     });
-    const bucket = new StateBucket(this, "state-bucket", { bucketName: backend.bucket, kmsKeyArn: key.arn });
+    // No tenant role touches the platform's state, whatever its own policy says.
+    const tenantPaths = [IAM_PATHS.ci, IAM_PATHS.deploy, IAM_PATHS.read, IAM_PATHS.execution, IAM_PATHS.ecrAccess, IAM_PATHS.infrastructure];
+    const bucket = new StateBucket(this, "state-bucket", {
+      bucketName: backend.bucket,
+      kmsKeyArn: key.arn,
+      policyStatements: (arn) => [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)],
+    });
     const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
 
     new TerraformOutput(this, "state_bucket", { value: bucket.name });

@@ -111,7 +111,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "state-bucket_lifecycle_C2B7584
 }
 resource "aws_s3_bucket_policy" "state-bucket_policy_7580CD97" {
   bucket = "${aws_s3_bucket.state-bucket_828F7150.id}"
-  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"NoTenantRoleTouchesPlatformState\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"ArnLike\":{\"aws:PrincipalArn\":[\"arn:aws:iam::*:role/apps-platform/ci/*\",\"arn:aws:iam::*:role/apps-platform/deploy/*\",\"arn:aws:iam::*:role/apps-platform/read/*\",\"arn:aws:iam::*:role/apps-platform/execution/*\",\"arn:aws:iam::*:role/apps-platform/ecr-access/*\",\"arn:aws:iam::*:role/apps-platform/infrastructure/*\"]}}}]}"
   depends_on = [
     aws_s3_bucket_public_access_block.state-bucket_public-access_A7F1B8BC,
   ]

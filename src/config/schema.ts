@@ -20,6 +20,7 @@ import {
   patternWords,
   serviceNames,
   serviceStageNames,
+  stateBootstrapNames,
 } from "../naming";
 
 /**
@@ -293,6 +294,15 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       issue(["stages", name, "network", "natMode"], 'must be "single" or "none" with one AZ', net.natMode);
     }
   }
+  // Two stages with one zone name would write each other's records.
+  const zones = new Map<string, string>();
+  for (const [name, value] of Object.entries(stages)) {
+    const zone = isObject(value) ? str(value.zoneName)?.toLowerCase() : undefined;
+    if (!zone) continue;
+    const first = zones.get(zone);
+    if (first !== undefined) issue(["stages", name, "zoneName"], `must differ from stages.${first}.zoneName: each stage has a zone of its own`, zone);
+    else zones.set(zone, name);
+  }
   for (let i = 0; i < tgwStages.length; i++) {
     for (let j = i + 1; j < tgwStages.length; j++) {
       const [a, aCidr] = tgwStages[i];
@@ -357,6 +367,27 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
         issue(["services", i, "slug"], `names its roles and resources in stage ${st} "${unit}-…", as ${other.replace("/", " does in stage ")}`, slug);
       } else units.set(unit, `${slug}/${st}`);
     }
+    // A service's DNS names are `<slug>.<zone>` and everything below: they must not be, or hold,
+    // another stage's zone, or the service could write that stage's records (where both zones are in
+    // one account, or where the child zone is not delegated from its parent).
+    for (const st of slug === undefined ? [] : inStages) {
+      const zone = isObject(stages[st]) ? str(stages[st].zoneName) : undefined;
+      if (!zone) continue;
+      const own = `${slug}.${zone}`.toLowerCase();
+      for (const [other, value] of Object.entries(stages)) {
+        const otherZone = isObject(value) ? str(value.zoneName)?.toLowerCase() : undefined;
+        if (other === st || !otherZone || (otherZone !== own && !otherZone.endsWith(`.${own}`))) continue;
+        issue(["services", i, "slug"], `names "${own}" in stage ${st}, which holds stages.${other}.zoneName "${otherZone}": the service could write that stage's records`, slug);
+      }
+    }
+    // A service's state store must not be the platform's.
+    if (slug !== undefined) {
+      const platformNames = platformStateNames(raw, organisation);
+      for (const n of Object.values(serviceNames(organisation, slug))) {
+        const taken = platformNames.get(n.name);
+        if (taken) issue(["services", i, "slug"], `makes the ${n.what} "${n.name}", which is ${taken}`, slug);
+      }
+    }
     if (slug !== undefined && SLUG_PATTERN.test(slug)) {
       const long = [
         ...overLimit(serviceNames(organisation, slug)),
@@ -391,6 +422,19 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
   }
   return issues;
+}
+
+/** The names of the platform's own state store, with what each is, as a service's state names could collide with them. */
+function platformStateNames(raw: Record<string, unknown>, organisation: string): Map<string, string> {
+  const names = new Map<string, string>();
+  const backend = isObject(raw.backend) ? raw.backend : {};
+  if (str(backend.bucket)) names.set(str(backend.bucket)!, "the platform's state bucket (backend.bucket)");
+  if (str(backend.lockTable)) names.set(str(backend.lockTable)!, "the platform's lock table (backend.lockTable)");
+  if (str(backend.kmsKeyId)) names.set(str(backend.kmsKeyId)!, "the platform's state key (backend.kmsKeyId)");
+  const boot = stateBootstrapNames(organisation);
+  names.set(boot.keyAlias, "the platform's state key alias");
+  names.set(boot.accessLogBucket, "the platform's state access-log bucket");
+  return names;
 }
 
 /**

@@ -47,3 +47,18 @@ export function serviceAssumesRole(service: string, accountId: string): PolicySt
     Condition: { StringEquals: { "aws:SourceAccount": accountId } },
   };
 }
+
+/**
+ * Refuses every request to a bucket's objects from roles under the given IAM paths, in any account:
+ * the platform's state bucket is no tenant's, whatever a tenant role's own policy says.
+ */
+export function denyRolesUnderPaths(sid: string, bucketArn: string, partition: string, paths: readonly string[]): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { ArnLike: { "aws:PrincipalArn": paths.map((p) => `arn:${partition}:iam::*:role${p}*`) } },
+  };
+}

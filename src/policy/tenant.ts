@@ -1,6 +1,6 @@
 import { CONTRACT_ENTRIES, contractParameterName } from "../contract";
 import { IAM_PATHS, PLATFORM, environmentNames, roleArn, serviceDnsNames, serviceStageNames } from "../naming";
-import { PolicyStatement } from "./document";
+import { ConditionBlock, PolicyStatement } from "./document";
 import {
   ALLOWED_RECORD_TYPES,
   ALLOWED_TAG_KEYS,
@@ -169,6 +169,10 @@ function platformKey(sid: string, actions: string[], s: TenantScope, viaServices
   };
 }
 
+function withCondition(statement: PolicyStatement, extra: ConditionBlock): PolicyStatement {
+  return { ...statement, Condition: { ...(statement.Condition ?? {}), ...extra } };
+}
+
 /** Each runtime role to the services that run it, and nothing else. */
 function passOwnRuntimeRoles(s: TenantScope): PolicyStatement[] {
   const roles = tenantRoleArns(s);
@@ -270,10 +274,14 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
     contractRead(s),
     platformKey(
       "UsePlatformKeyThroughServices",
-      ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:CreateGrant"],
+      ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
       s,
       KEY_VIA_SERVICES,
     ),
+    // Services create grants on the key for the resources they encrypt; no grant for anything else.
+    withCondition(platformKey("GrantPlatformKeyToServicesForTheirResources", ["kms:CreateGrant"], s, KEY_VIA_SERVICES), {
+      Bool: { "kms:GrantIsForAWSResource": "true" },
+    }),
     platformKey("DescribePlatformKey", ["kms:DescribeKey"], s),
     unscopedReads(),
   ];

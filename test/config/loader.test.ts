@@ -116,7 +116,7 @@ describe("the platform config loader", () => {
 
   it("refuses two services whose names would coincide in some stage", () => {
     const raw = YAML.parse(example);
-    raw.stages["api-prod"] = { ...raw.stages.prod, network: { cidr: "10.40.0.0/16" } };
+    raw.stages["api-prod"] = { ...raw.stages.prod, zoneName: "api-prod.acme.example", network: { cidr: "10.40.0.0/16" } };
     delete raw.stages["api-prod"].network.transitGatewayId;
     raw.services[0].stages = ["prod"];
     raw.services[2] = { slug: "payments", githubRepository: "acme/payments", stages: ["api-prod"] };
@@ -145,7 +145,8 @@ describe("the platform config loader", () => {
     ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz)"],
     ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz)"],
   ])("refuses the service slug %j, an app tag the platform uses for its own stacks", (slug, message) => {
-    expect(problemsOf(exampleWithLine("  - slug: status-page", `  - slug: ${slug}`))).toEqual([`services[2] (${slug}).slug ${message}, got "${slug}" (c.yaml:70:11)`]);
+    // (apps-platform also makes the platform's state bucket and lock table names, refused as such.)
+    expect(problemsOf(exampleWithLine("  - slug: status-page", `  - slug: ${slug}`))[0]).toBe(`services[2] (${slug}).slug ${message}, got "${slug}" (c.yaml:70:11)`);
   });
 
   it("reports a reserved slug together with every other problem of the config", () => {
@@ -154,6 +155,37 @@ describe("the platform config loader", () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^organisation must match /);
     expect(problems[1]).toMatch(/^services\[2\] \(authz\)\.slug must not be "authz"/);
+  });
+
+  it.each([
+    [
+      "a prod service named after the dev zone's label",
+      (raw: any) => raw.services.push({ slug: "dev", githubRepository: "acme/dev", stages: ["prod"] }),
+      /^services\[3\] \(dev\)\.slug names "dev\.apps\.acme\.example" in stage prod, which holds stages\.dev\.zoneName "dev\.apps\.acme\.example": the service could write that stage's records/,
+    ],
+    [
+      "a dev service whose name holds a third stage's zone",
+      (raw: any) => {
+        raw.stages.qa = { ...raw.stages.dev, zoneName: "qa.dev.apps.acme.example", network: { cidr: "10.40.0.0/16", azCount: 2, natMode: "single" } };
+        raw.services.push({ slug: "qa", githubRepository: "acme/qa", stages: ["dev"] });
+      },
+      /^services\[3\] \(qa\)\.slug names "qa\.dev\.apps\.acme\.example" in stage dev, which holds stages\.qa\.zoneName/,
+    ],
+    ["two stages with one zone", (raw: any) => (raw.stages.prod.zoneName = raw.stages.dev.zoneName), /^stages\.prod\.zoneName must differ from stages\.dev\.zoneName/],
+    [
+      "a service whose state bucket and lock table are the platform's",
+      (raw: any) => {
+        raw.backend.bucket = "acme-platform-tfstate";
+        raw.backend.lockTable = "acme-platform-tflock";
+        raw.services.push({ slug: "platform", githubRepository: "acme/platform", stages: ["dev"] });
+      },
+      /^services\[3\] \(platform\)\.slug makes the state bucket name "acme-platform-tfstate", which is the platform's state bucket \(backend\.bucket\)/,
+    ],
+  ])("refuses %s: its roles could write what is not its own", (_, change, message) => {
+    const raw = YAML.parse(example);
+    change(raw);
+    const problems = problemsOf(YAML.stringify(raw));
+    expect(problems.some((p) => message.test(p))).toBe(true);
   });
 
   it("refuses the platform's own app tag as the ephemeral project", () => {

@@ -89,6 +89,19 @@ describe("the cross-tenant holes found by review stay closed", () => {
     }
   });
 
+  it("the platform's state bucket refuses every tenant role, even one whose own policy would allow it", async () => {
+    const platformBucket = policies.buckets.get("acme-apps-platform-tfstate")!;
+    const wide = { Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" }] };
+    for (const principal of [`arn:aws:iam::${DEPLOYMENT}:role/apps-platform/ci/${A}-ci-apply`, `arn:aws:iam::${DEV}:role/apps-platform/deploy/${A}-dev-deploy`]) {
+      for (const [action, resource] of [["s3:PutObject", "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/environment/dev/terraform.tfstate"], ["s3:ListBucket", "arn:aws:s3:::acme-apps-platform-tfstate"]]) {
+        const decision = await evaluate({ principal, action, resource, resourceAccount: DEPLOYMENT, identityPolicies: [wide], resourcePolicy: platformBucket });
+        expect([principal, action, decision]).toEqual([principal, action, "ExplicitlyDenied"]);
+      }
+    }
+    // The platform's provisioner is not refused.
+    expect(await evaluate({ principal: `arn:aws:iam::${DEPLOYMENT}:role/apps-platform-provisioner`, action: "s3:PutObject", resource: "arn:aws:s3:::acme-apps-platform-tfstate/x", resourceAccount: DEPLOYMENT, identityPolicies: [wide], resourcePolicy: platformBucket })).toBe("Allowed");
+  });
+
   it("8. a service manages and reads its own secrets, and no other service's", async () => {
     const secret = `arn:aws:secretsmanager:${R}:${DEV}:secret:apps-platform/services/dev/${A}/stripe-key-AbCdEf`;
     for (const action of ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]) expect(await decide(deployA(), action, secret, claim)).toBe("Allowed");

@@ -50,7 +50,8 @@ function platformKey(s: Scope, via: string): Call {
   return {
     action: "kms:CreateGrant",
     resource: arn(s, "kms", `key/${ID}`),
-    context: { "kms:ResourceAliases": [`alias/apps-platform/${s.stage}/platform`], "kms:ViaService": `${via}.${s.region}.amazonaws.com` },
+    // The service creates the grant for the resource it encrypts, so AWS sets kms:GrantIsForAWSResource.
+    context: { "kms:ResourceAliases": [`alias/apps-platform/${s.stage}/platform`], "kms:ViaService": `${via}.${s.region}.amazonaws.com`, "kms:GrantIsForAWSResource": "true" },
     shared: true,
   };
 }

@@ -486,7 +486,8 @@ async function baseline(p: Principal, u: Universe, action: string, policies: Pol
     { "aws:ResourceTag/app": p.slug },
     // A key used directly first; through a service only where the policy asks for one.
     { "kms:ResourceAliases": keyAliases },
-    ...KNOWN_VIA_SERVICES.map((via) => ({ "kms:ResourceAliases": keyAliases, "kms:ViaService": `${via}.${region}.amazonaws.com` })),
+    // Grants name the resource they are for (kms:GrantIsForAWSResource); the key is dropped where it does not apply.
+    ...KNOWN_VIA_SERVICES.map((via) => ({ "kms:ResourceAliases": keyAliases, "kms:ViaService": `${via}.${region}.amazonaws.com`, "kms:GrantIsForAWSResource": "true" })),
     ...[...new Set(Object.values(RUNS_ON).flat())].map((svc) => ({ "iam:PassedToService": svc })),
     {},
   ];
@@ -603,6 +604,9 @@ async function requestCases(p: Principal, u: Universe, index: AllowIndex, baseli
       for (const via of OTHER_VIA_SERVICES.filter((v) => base.context["kms:ViaService"] !== `${v}.${u.region}.amazonaws.com`)) {
         variant(`through ${via}`, { "kms:ViaService": `${via}.${u.region}.amazonaws.com` });
       }
+    }
+    if (keys.includes("kms:grantisforawsresource") && base.context["kms:GrantIsForAWSResource"] !== undefined) {
+      variant("as a grant for no AWS resource (a grant to anyone)", { "kms:GrantIsForAWSResource": "false" });
     }
     if (keys.includes("kms:resourcealiases")) {
       for (const [owner, aliases] of u.aliases) {

@@ -60,7 +60,7 @@ export class TenantRoles extends Construct {
       provider,
       roleName: names.executionRole.name,
       path: IAM_PATHS.execution,
-      trust: ["tasks.apprunner.amazonaws.com", "ecs-tasks.amazonaws.com", "lambda.amazonaws.com"].map((service, i) => ({
+      trust: ["tasks.apprunner.amazonaws.com", "ecs-tasks.amazonaws.com"].map((service, i) => ({
         ...serviceAssumesRole(service, tenant.accountId),
         Sid: `Runtime${i + 1}AssumesRoleForThisAccount`,
       })),

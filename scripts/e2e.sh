@@ -2,6 +2,23 @@
 # npm run test:e2e: real Terraform on the generated code. Builds or finds Terraform and the providers,
 # validates every generated stack, plans and applies against an AWS emulator on loopback, proves the
 # S3 backend's locking, and scans the HCL with checkov. The emulator is stopped however this ends.
+case "${1:-}" in
+  "") ;;
+  -h|--help)
+    cat <<'HELP'
+usage: npm run test:e2e
+
+Real Terraform on generated/: builds or finds Terraform and the providers (into .cache/ and
+.terraform-providers/), validates every generated stack, plans and applies against an AWS emulator on
+127.0.0.1, proves the S3 backend's locking and the ephemeral lifecycle, and scans the HCL with checkov.
+Takes no options.
+
+options:
+  -h, --help  print this help and exit
+HELP
+    exit 0 ;;
+  *) echo "npm run test:e2e: unknown option $1 (see --help)" >&2; exit 2 ;;
+esac
 source "$(dirname "$0")/lib.sh"
 started=$(date +%s)
 step() { log "$1 ($(( $(date +%s) - started )) s)"; }

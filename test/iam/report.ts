@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PlatformConfig } from "../../src/config/schema";
+import { CommandSpec, UsageError, formatHelp, parseArgs } from "../../src/cli/args";
 import { PROJECT_ROOT } from "../../src/paths";
 import { twentyServices } from "../fixtures/generated-configs";
 import { exampleConfig, synthPlatform } from "../helpers";
@@ -92,7 +93,25 @@ async function main(): Promise<void> {
   if (sections.some((s) => s.surface.some((r) => r.failures.length > 0) || s.trust.wrong > 0) || unnoticed.length > 0) process.exitCode = 1;
 }
 
-main().catch((err) => {
+const REPORT_COMMAND: CommandSpec = {
+  command: "npm run report:isolation --",
+  summary: "Runs the isolation proof (attack-surface search, mutation check, trust cases) and writes its numbers into docs/isolation.md.",
+  options: [],
+};
+
+function start(argv: string[]): boolean {
+  try {
+    if (!parseArgs(argv, REPORT_COMMAND).help) return true;
+    process.stdout.write(formatHelp(REPORT_COMMAND));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`npm run report:isolation: ${err.message} (see --help)\n`);
+    process.exitCode = 2;
+  }
+  return false;
+}
+
+if (start(process.argv.slice(2))) main().catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

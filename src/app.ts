@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { PlatformConfig } from "./config/schema";
-import { PlatformStack } from "./constructs/core/platform-stack";
+import { PlatformStack } from "../stacks/platform-stack";
 import { EnvironmentStack } from "../stacks/environment";
 import { StateBootstrapStack } from "../stacks/state-bootstrap";
 import { CiIdentityStack } from "../stacks/ci-identity";

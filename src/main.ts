@@ -8,7 +8,7 @@ import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, 
 import { checkSkipsOf, withSkipComments } from "./checks";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
 import { PlatformConfig } from "./config/schema";
-import { PlatformStack } from "./constructs/core/platform-stack";
+import { PlatformStack } from "../stacks/platform-stack";
 import { repairHcl } from "./hcl";
 import { PROJECT_ROOT as ROOT } from "./paths";
 

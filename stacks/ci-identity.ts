@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { PLATFORM, stackNames } from "../src/naming";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci";
 

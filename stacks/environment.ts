@@ -5,7 +5,7 @@ import { skipCheck } from "../src/checks";
 import { PlatformConfig } from "../src/config/schema";
 import { ContractPublisher } from "../src/constructs/contract/contract-publisher";
 import { AccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { VpcFlowLogs } from "../src/constructs/network/vpc-flow-logs";
 import { VpcNetwork } from "../src/constructs/network/vpc-network";

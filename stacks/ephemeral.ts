@@ -4,7 +4,7 @@ import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { PlatformConfig } from "../src/config/schema";
 import { AccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { AuthorizerWithPolicyStore } from "../src/constructs/ephemeral/authorizer-with-policy-store";
 import { STAGE_PATTERN, stackNames } from "../src/naming";
 import { PROJECT_ROOT } from "../src/paths";

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig, ServiceConfig } from "../src/config/schema";
 import { AccountProvider, deploymentAccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { PolicyRole } from "../src/constructs/iam/policy-role";
 import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
 import { ContractReader } from "../src/constructs/contract/contract-reader";

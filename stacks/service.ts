@@ -3,7 +3,7 @@ import { TerraformOutput, TerraformVariable } from "cdktf";
 import { PlatformConfig, ServiceConfig } from "../src/config/schema";
 import { ContractReader } from "../src/constructs/contract/contract-reader";
 import { AccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { AppsPlatformApp } from "../src/constructs/service/apps-platform-app";
 import { Compute } from "../src/constructs/service/compute";
 import { serviceNames, serviceStageNames, stackNames } from "../src/naming";

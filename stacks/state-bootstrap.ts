@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { LockTable } from "../src/constructs/state/lock-table";
 import { StateBucket } from "../src/constructs/state/state-bucket";

@@ -4,7 +4,7 @@ import { Testing } from "cdktf";
 import { buildPlatform } from "../src/app";
 import { parseConfig } from "../src/config/loader";
 import { PlatformConfig } from "../src/config/schema";
-import { PlatformStack } from "../src/constructs/core/platform-stack";
+import { PlatformStack } from "../stacks/platform-stack";
 
 export const ROOT = path.join(__dirname, "..");
 export const EXAMPLE_FILE = path.join(ROOT, "config", "example.yaml");

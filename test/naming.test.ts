@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { subnetLayout, cidrsOverlap } from "../src/config/cidr";
+import { subnetLayout, cidrsOverlap } from "../src/network/cidr";
 import {
   SLUG_PATTERN,
   STAGE_PATTERN,

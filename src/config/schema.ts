@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
-import { serviceOptionProblems } from "./service-options";
-import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "./cidr";
+import { serviceOptionProblems } from "../constructs/service/service-options";
+import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "../network/cidr";
 import {
   ACCOUNT_ALIAS_PATTERN,
   ACCOUNT_ID_PATTERN,

@@ -10,7 +10,7 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { subnetLayout } from "../../config/cidr";
+import { subnetLayout } from "../../network/cidr";
 
 export type NatMode = "single" | "per-az" | "none";
 

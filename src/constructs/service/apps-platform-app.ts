@@ -3,7 +3,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Token } from "cdktf";
 import { skipCheck } from "../../checks";
-import { serviceOptionProblems } from "../../config/service-options";
+import { serviceOptionProblems } from "./service-options";
 import { serviceDnsNames, serviceStageNames } from "../../naming";
 import { ECS_CLUSTER, TenantScope, tenantRoleArns } from "../../policy/tenant";
 import { AppRunnerService } from "./app-runner-service";

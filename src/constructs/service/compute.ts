@@ -1,4 +1,4 @@
-import { ComputeTarget } from "../../config/service-options";
+import { ComputeTarget } from "./service-options";
 
 /** Where a service runs. Pick with the static factories, as aws-cdk's `Source.fromEcr` does. */
 export class Compute {

@@ -2,10 +2,10 @@ import { Construct } from "constructs";
 import { Aspects, IAspect, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../../backend";
-import { PlatformConfig } from "../../config/schema";
-import { partitionOf } from "../../config/regions";
-import { MandatoryTagsAspect, mandatoryTags } from "../../tagging";
+import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../src/backend";
+import { PlatformConfig } from "../src/config/schema";
+import { partitionOf } from "../src/config/regions";
+import { MandatoryTagsAspect, mandatoryTags } from "../src/tagging";
 
 export interface PlatformStackProps {
   readonly config: PlatformConfig;

@@ -241,7 +241,7 @@ function makeArns(t: Template, thing: NamedThing, region: string, accountId: str
  * roles and names its VPC connector, CI roles assume their stage roles and use their state store.
  * Anything else on these objects (changing a role, a connector, the state key) is an escalation.
  */
-function legitimateUseOfOwn(p: Principal, action: string, thing: NamedThing): boolean {
+function legitimateUseOfOwn(p: Principal, action: string, thing: NamedThing, u: Universe): boolean {
   const a = action.toLowerCase();
   const name = thing.name;
   const own = serviceStageNames(p.slug, p.stage ?? "");
@@ -255,7 +255,7 @@ function legitimateUseOfOwn(p: Principal, action: string, thing: NamedThing): bo
     if (name === own.vpcConnector.name && ["apprunner:createservice", "apprunner:updateservice"].includes(a)) return true;
   }
   if (p.kind === "ciPlan" || p.kind === "ciApply") {
-    const stageRole = (kind: "deploy" | "read") => rolesByStage(p.slug, kind).includes(name);
+    const stageRole = (kind: "deploy" | "read") => Object.keys(u.config.stages).some((st) => name === serviceStageNames(p.slug, st)[`${kind}Role`].name);
     if (a === "sts:assumerole" && (stageRole("read") || (p.kind === "ciApply" && stageRole("deploy")))) return true;
     if (["s3:listbucket", "s3:getobject"].includes(a) || a.startsWith("dynamodb:describetable") || a === "dynamodb:getitem") return true;
     if (p.kind === "ciApply" && ["s3:putobject", "s3:deleteobject", "dynamodb:putitem", "dynamodb:deleteitem"].includes(a)) return true;
@@ -265,29 +265,16 @@ function legitimateUseOfOwn(p: Principal, action: string, thing: NamedThing): bo
   return false;
 }
 
-const stageRoleNames = new Map<string, string[]>();
-function rolesByStage(slug: string, kind: "deploy" | "read"): string[] {
-  return stageRoleNames.get(`${slug}|${kind}`) ?? [];
-}
-
-/** The environment contract's parameter ARNs of every stage: every service of the stage reads them. */
-const contractArns = new Set<string>();
-
-/** The aliases of the stages' platform keys. */
-const platformKeyAliases = new Set<string>();
-
 /**
  * Shared by design: reads of the stage zone and of the environment contract, and the stage's platform
  * key, which every service's secrets, databases and logs are encrypted with through their services
  * (which services, and that nothing else, the request-side cases check).
  */
-function sharedByDesign(action: string, arn: string, context: Record<string, string | string[]> = {}): boolean {
+function sharedByDesign(u: Universe, action: string, arn: string, context: Record<string, string | string[]>): boolean {
   const a = action.toLowerCase();
-  if (a.startsWith("kms:") && asList(context["kms:ResourceAliases"]).some((x) => platformKeyAliases.has(x))) return true;
-  if (a.startsWith("ssm:getparameter") && contractArns.has(arn)) return true;
-  if (["route53:gethostedzone", "route53:listresourcerecordsets", "route53:getchange"].includes(a)) return true;
-  if (a === "kms:describekey" && /:key\//.test(arn)) return true;
-  return false;
+  if (a.startsWith("kms:") && asList(context["kms:ResourceAliases"]).some((x) => u.platformKeyAliases.has(x))) return true;
+  if (a.startsWith("ssm:getparameter") && u.contractArns.has(arn)) return true;
+  return ["route53:gethostedzone", "route53:listresourcerecordsets", "route53:getchange"].includes(a);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -301,23 +288,23 @@ interface Universe {
   readonly region: string;
   readonly config: PlatformConfig;
   readonly resourcePolicies: ResourcePolicies;
+  /** The environment contract's parameter ARNs of every stage: every service of the stage reads them. */
+  readonly contractArns: ReadonlySet<string>;
+  /** The aliases of the stages' platform keys. */
+  readonly platformKeyAliases: ReadonlySet<string>;
 }
 
 export function universe(config: PlatformConfig, synthesized: Synthesized): Universe {
   const things = nameUniverse(config, synthesized);
-  for (const service of config.services) {
-    const perStage = (kind: "deploy" | "read") =>
-      Object.keys(config.stages).map((st) => (kind === "deploy" ? serviceStageNames(service.slug, st).deployRole.name : serviceStageNames(service.slug, st).readRole.name));
-    stageRoleNames.set(`${service.slug}|deploy`, perStage("deploy"));
-    stageRoleNames.set(`${service.slug}|read`, perStage("read"));
-  }
+  const contractArns = new Set<string>();
+  const platformKeyAliases = new Set<string>();
   for (const [stage, st] of Object.entries(config.stages)) {
     platformKeyAliases.add(environmentNames(stage).platformKeyAlias);
     for (const entry of CONTRACT_ENTRIES) contractArns.add(`arn:aws:ssm:${config.region}:${st.accountId}:parameter${contractParameterName(stage, entry)}`);
   }
   const aliases = new Map<string, string[]>();
   for (const t of things) if (t.name.startsWith("alias/")) aliases.set(t.madeFor ?? t.owner, [...(aliases.get(t.madeFor ?? t.owner) ?? []), t.name]);
-  return { things, aliases, region: config.region, config, resourcePolicies: resourcePolicies(synthesized) };
+  return { things, aliases, region: config.region, config, resourcePolicies: resourcePolicies(synthesized), contractArns, platformKeyAliases };
 }
 
 const allowedKeysCache = new Map<string, string[]>();
@@ -429,7 +416,7 @@ export async function searchSurface(p: Principal, u: Universe, options: SurfaceO
         if (t.names.length === 0 && service === "kms") context["kms:ResourceAliases"] = [thing.name];
         const description = `${p.role.name} ${action} on ${thing.kind === "untagged" ? "an untagged resource" : ownObject ? "a platform-made object of its own" : `${thing.owner}'s`} ${arn} (${thing.source})`;
         const c = { action, resource: arn, context: await applicable(action, arn, rt.name, context), description, attack: "resource" as const };
-        const allowedByDesign = (ownObject && legitimateUseOfOwn(p, action, thing)) || sharedByDesign(action, arn, context);
+        const allowedByDesign = (ownObject && legitimateUseOfOwn(p, action, thing, u)) || sharedByDesign(u, action, arn, context);
         return { c, allowedByDesign };
       };
       for (const { arn, thing } of arns) {

@@ -294,6 +294,34 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       issue(["stages", name, "network", "natMode"], 'must be "single" or "none" with one AZ', net.natMode);
     }
   }
+  // Terraform reads `${…}` and `%{…}` in any string as an expression: a config value must not
+  // become code run under the platform's credentials (a trust policy, a container's environment).
+  const walk = (value: unknown, at: (string | number)[]): void => {
+    if (typeof value === "string") {
+      if (/[$%]\{/.test(value)) issue(at, "must not contain ${ or %{ (Terraform would evaluate it as an expression)", value);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
+  };
+  walk(raw, []);
+
+  // Each stage has an account of its own: names, DNS and networks are told apart by account.
+  const accounts = new Map<string, string>();
+  for (const [name, value] of Object.entries(stages)) {
+    const account = isObject(value) ? str(value.accountId) : undefined;
+    if (!account) continue;
+    const first = accounts.get(account);
+    if (first !== undefined) issue(["stages", name, "accountId"], `must differ from stages.${first}.accountId: each stage has an account of its own (its VPC, zone and key are the only ones its services may use)`, account);
+    else accounts.set(account, name);
+  }
+
+  // The platform's state key: its own alias, or a key outside the aliases the platform gives others.
+  const backendRaw = isObject(raw.backend) ? raw.backend : {};
+  const keyAlias = str(backendRaw.kmsKeyId)?.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:(?=alias\/)/, "");
+  const stateAlias = stateBootstrapNames(str(raw.organisation) ?? "").keyAlias;
+  if (keyAlias?.startsWith(`alias/${PLATFORM}/`) && keyAlias !== stateAlias) {
+    issue(["backend", "kmsKeyId"], `must be ${stateAlias} or a key outside alias/${PLATFORM}/, which names the platform's keys for stages and services`, str(backendRaw.kmsKeyId));
+  }
+
   // Two stages with one zone name would write each other's records.
   const zones = new Map<string, string>();
   for (const [name, value] of Object.entries(stages)) {
@@ -354,6 +382,8 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     (own ?? []).forEach((s: unknown, j: number) => {
       if (typeof s === "string" && !stageNames.includes(s)) {
         issue(["services", i, "stages", j], `must be one of the stages defined in stages (${stageNames.join(", ")})`, s);
+      } else if (typeof s === "string" && own!.indexOf(s) !== j) {
+        issue(["services", i, "stages", j], `must be listed once, already at stages[${own!.indexOf(s)}]`, s);
       }
     });
     for (const p of serviceOptionProblems(svc)) issue(["services", i, ...p.path], p.message, p.given);
@@ -362,6 +392,10 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     // would share every per-stage name (roles, services, clusters) and so each other's permissions.
     for (const st of slug === undefined ? [] : inStages) {
       const unit = `${slug}-${st}`;
+      // The platform names its own resources `apps-platform-<stage>…`; no service's may look like them.
+      if (unit === PLATFORM || unit.startsWith(`${PLATFORM}-`)) {
+        issue(["services", i, "slug"], `names its resources in stage ${st} "${unit}…", which is the platform's own name space (${PLATFORM}-…)`, slug);
+      }
       const other = units.get(unit);
       if (other !== undefined && other !== `${slug}/${st}`) {
         issue(["services", i, "slug"], `names its roles and resources in stage ${st} "${unit}-…", as ${other.replace("/", " does in stage ")}`, slug);
@@ -430,7 +464,9 @@ function platformStateNames(raw: Record<string, unknown>, organisation: string):
   const backend = isObject(raw.backend) ? raw.backend : {};
   if (str(backend.bucket)) names.set(str(backend.bucket)!, "the platform's state bucket (backend.bucket)");
   if (str(backend.lockTable)) names.set(str(backend.lockTable)!, "the platform's lock table (backend.lockTable)");
-  if (str(backend.kmsKeyId)) names.set(str(backend.kmsKeyId)!, "the platform's state key (backend.kmsKeyId)");
+  // The key may be given as an alias ARN: compare its alias.
+  const kms = str(backend.kmsKeyId)?.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:(?=alias\/)/, "");
+  if (kms) names.set(kms, "the platform's state key (backend.kmsKeyId)");
   const boot = stateBootstrapNames(organisation);
   names.set(boot.keyAlias, "the platform's state key alias");
   names.set(boot.accessLogBucket, "the platform's state access-log bucket");

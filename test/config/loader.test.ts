@@ -116,7 +116,7 @@ describe("the platform config loader", () => {
 
   it("refuses two services whose names would coincide in some stage", () => {
     const raw = YAML.parse(example);
-    raw.stages["api-prod"] = { ...raw.stages.prod, zoneName: "api-prod.acme.example", network: { cidr: "10.40.0.0/16" } };
+    raw.stages["api-prod"] = { ...raw.stages.prod, accountId: "444444444444", zoneName: "api-prod.acme.example", network: { cidr: "10.40.0.0/16" } };
     delete raw.stages["api-prod"].network.transitGatewayId;
     raw.services[0].stages = ["prod"];
     raw.services[2] = { slug: "payments", githubRepository: "acme/payments", stages: ["api-prod"] };
@@ -181,6 +181,20 @@ describe("the platform config loader", () => {
       },
       /^services\[3\] \(platform\)\.slug makes the state bucket name "acme-platform-tfstate", which is the platform's state bucket \(backend\.bucket\)/,
     ],
+    ["Terraform's interpolation in a value", (raw: any) => (raw.services[0].web.environment.LOG_LEVEL = '${file("/etc/passwd")}'), /^services\[0\] \(payments-api\)\.web\.environment\.LOG_LEVEL must not contain \$\{ or %\{/],
+    ["a template directive in the GitLab audience", (raw: any) => (raw.ciIdentity.gitlab.audience = "%{ if true }x%{ endif }"), /^ciIdentity\.gitlab\.audience must not contain \$\{ or %\{/],
+    ["a stage listed twice for a service", (raw: any) => (raw.services[0].stages = ["dev", "dev"]), /^services\[0\] \(payments-api\)\.stages\[1\] must be listed once, already at stages\[0\]/],
+    ["two stages in one account", (raw: any) => (raw.stages.prod.accountId = raw.stages.dev.accountId), /^stages\.prod\.accountId must differ from stages\.dev\.accountId/],
+    [
+      "a service named into the platform's own names",
+      (raw: any) => {
+        raw.stages.platform = { accountId: "444444444444", zoneName: "platform.acme.example", network: { cidr: "10.50.0.0/16", azCount: 2, natMode: "single" } };
+        raw.services.push({ slug: "apps", githubRepository: "acme/apps", stages: ["platform"] });
+      },
+      /^services\[3\] \(apps\)\.slug names its resources in stage platform "apps-platform…", which is the platform's own name space/,
+    ],
+    ["the platform's state key given as another's alias ARN", (raw: any) => (raw.backend.kmsKeyId = "arn:aws:kms:eu-central-1:111111111111:alias/apps-platform/payments-api/tfstate"), /^backend\.kmsKeyId must be alias\/apps-platform\/tfstate or a key outside alias\/apps-platform\//],
+    ["a stage's platform key as the state key", (raw: any) => (raw.backend.kmsKeyId = "alias/apps-platform/dev/platform"), /^backend\.kmsKeyId must be alias\/apps-platform\/tfstate/],
   ])("refuses %s: its roles could write what is not its own", (_, change, message) => {
     const raw = YAML.parse(example);
     change(raw);

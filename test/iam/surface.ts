@@ -352,6 +352,11 @@ async function decide(p: Principal, policies: Policy[], c: Omit<SurfaceCase, "pr
   }
 }
 
+/** A name given for some resource types only (`ssm:parameter`, or a whole service, `ssm:*`) is tried there only. */
+function fitsType(t: NamedThing, service: string, type: string): boolean {
+  return !t.types || t.types.includes(`${service}:${type}`) || t.types.includes(`${service}:*`);
+}
+
 function isAttackTarget(p: Principal, t: NamedThing): boolean {
   if (t.madeFor === p.slug) return true;
   if (t.owner !== p.slug) return true;
@@ -395,7 +400,7 @@ export async function searchSurface(p: Principal, u: Universe, options: SurfaceO
     for (const rt of details.resourceTypes.filter((r) => r.name)) {
       if (done()) break;
       const t = await template(service, rt.name);
-      const targets = u.things.filter((th) => isAttackTarget(p, th) && (!th.types || th.types.includes(`${service}:${rt.name}`)));
+      const targets = u.things.filter((th) => isAttackTarget(p, th) && fitsType(th, service, rt.name));
       const arns: { arn: string; thing: NamedThing }[] = [];
       if (t.names.length === 0 && service === "kms") {
         // Keys are known by id only: one per alias, told apart by kms:ResourceAliases.
@@ -480,7 +485,7 @@ async function baseline(p: Principal, u: Universe, action: string, policies: Pol
   ];
   for (const rt of details.resourceTypes.filter((r) => r.name)) {
     const t = await template(service, rt.name);
-    const arns = t.names.length === 0 ? [fill(t, {}, region, p.accountId)] : own.flatMap((th) => (!th.types || th.types.includes(`${service}:${rt.name}`) ? arnsFor(t, th, region, p.accountId) : []));
+    const arns = t.names.length === 0 ? [fill(t, {}, region, p.accountId)] : own.flatMap((th) => (fitsType(th, service, rt.name) ? arnsFor(t, th, region, p.accountId) : []));
     for (const resource of arns.filter((a) => patterns.some((re) => re.test(a)))) {
       for (const context of contexts) {
         const c = await applicable(action, resource, rt.name, context);
@@ -541,7 +546,8 @@ async function requestCases(p: Principal, u: Universe, index: AllowIndex, baseli
     const resourceKeys = (await Promise.all(details.resourceTypes.filter((r) => r.name).map(async (r) => (await iamResourceTypeDetails(service, r.name)).conditionKeys ?? []))).flat().map((k) => k.toLowerCase());
     const keys = [...new Set([...actionKeys, ...resourceKeys])];
     // Requests that write tags: tagging actions, and creates (tag-on-create). Reads list the key too.
-    const tags = actionKeys.includes("aws:requesttag/${tagkey}") && details.accessLevel !== "Read" && details.accessLevel !== "List";
+    // Session tags on sts:AssumeRole need sts:TagSession, which no trust policy of the platform grants.
+    const tags = actionKeys.includes("aws:requesttag/${tagkey}") && details.accessLevel !== "Read" && details.accessLevel !== "List" && service !== "sts";
     const untags = actionKeys.includes("aws:tagkeys") && /^(Untag|RemoveTags|DeleteTags)/.test(name);
     const arnKeys = actionKeys.filter((k) => k.startsWith(`${service}:`) && k.endsWith("arn"));
     const relevant = tags || untags || arnKeys.length > 0 || ["iam:passedtoservice", "kms:viaservice", "kms:resourcealiases"].some((k) => keys.includes(k));

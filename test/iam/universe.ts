@@ -113,7 +113,9 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
           const owner = app ?? PLATFORM;
           const kind: OwnerKind = eph ? "ephemeral" : owner === PLATFORM ? "platform" : "tenant";
           const stage = /^service-.+-([^-]+)$/.test(stack) && app ? stack.slice(`service-${app}-`.length) : undefined;
-          add({ name, owner, kind, source: `${stack} ${type}`, ...(stage ? { stage } : {}) });
+          // A resource's name means something in its own service only (an SSM parameter's path is no log group).
+          const service = serviceOfResourceType(type);
+          add({ name, owner, kind, source: `${stack} ${type}`, ...(stage ? { stage } : {}), ...(service ? { types: [`${service}:*`] } : {}) });
         }
       }
     }
@@ -129,6 +131,29 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
     seen.add(key);
     return true;
   });
+}
+
+/** The IAM service prefix of a Terraform resource type, where it is plain from the type. */
+const TYPE_SERVICES: [RegExp, string][] = [
+  [/^aws_ssm_/, "ssm"],
+  [/^aws_cloudwatch_log_/, "logs"],
+  [/^aws_iam_/, "iam"],
+  [/^aws_s3_/, "s3"],
+  [/^aws_kms_/, "kms"],
+  [/^aws_ecr_/, "ecr"],
+  [/^aws_apprunner_/, "apprunner"],
+  [/^aws_ecs_/, "ecs"],
+  [/^aws_(rds_|db_)/, "rds"],
+  [/^aws_secretsmanager_/, "secretsmanager"],
+  [/^aws_dynamodb_/, "dynamodb"],
+  [/^aws_lambda_/, "lambda"],
+  [/^aws_route53_/, "route53"],
+  [/^aws_(vpc|subnet|security_group|nat_gateway|internet_gateway|route_table|eip|flow_log|default_)/, "ec2"],
+  [/^aws_verifiedpermissions_/, "verifiedpermissions"],
+  [/^aws_cognito_/, "cognito-idp"],
+];
+function serviceOfResourceType(type: string): string | undefined {
+  return TYPE_SERVICES.find(([re]) => re.test(type))?.[1];
 }
 
 /** Role names as they appear in ARNs, with each IAM path the platform uses. */

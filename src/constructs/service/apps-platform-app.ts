@@ -154,6 +154,7 @@ export class AppsPlatformApp extends Construct {
    */
   public withSecret(name: string, options: SecretOptions = {}): this {
     this.assertOpen("withSecret");
+    if (this.secrets.has(name)) throw new ServiceOptionsError([`withSecret("${name}") is given twice: each secret has one name`]);
     this.secrets.set(name, options);
     return this;
   }

@@ -115,6 +115,10 @@ describe("AppsPlatformApp", () => {
     expect(() => build({}, (app) => app.withWebService().withSecret(name, options))).toThrow(message);
   });
 
+  it("refuses the same secret name twice rather than keeping one of them", () => {
+    expect(() => build({}, (app) => app.withWebService().withSecret("key").withSecret("key", { environmentVariable: "KEY" }))).toThrow('withSecret("key") is given twice');
+  });
+
   it("writes a known number of App Runner validation records, each one element of the association's set", () => {
     const { json } = build({ compute: Compute.appRunner() }, (app) => app.withWebService().withCustomDomain());
     const validation = (resourcesOf(json, "aws_route53_record") as Record<string, any>[]).filter((r) => r.allow_overwrite);

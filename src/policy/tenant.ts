@@ -169,6 +169,11 @@ function platformKey(sid: string, actions: string[], s: TenantScope, viaServices
   };
 }
 
+/** Reads of the VPC connector onboarding made for the tenant, which both its deploy and read roles need. */
+function ownConnectorReads(s: TenantScope): PolicyStatement {
+  return { Sid: "ReadOwnVpcConnector", Effect: "Allow", Action: ["apprunner:DescribeVpcConnector", "apprunner:ListTagsForResource"], Resource: vpcConnectorArnPattern(s) };
+}
+
 function withCondition(statement: PolicyStatement, extra: ConditionBlock): PolicyStatement {
   return { ...statement, Condition: { ...(statement.Condition ?? {}), ...extra } };
 }
@@ -243,7 +248,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [...ALLOWED_TAG_KEYS] } },
     },
     { Sid: "ManageOwnResources", Effect: "Allow", Action: [...READ_OWN_ACTIONS, ...WRITE_OWN_ACTIONS], Resource: ownArnList(s) },
-    { Sid: "UseOwnVpcConnector", Effect: "Allow", Action: ["apprunner:DescribeVpcConnector", "apprunner:ListTagsForResource"], Resource: vpcConnectorArnPattern(s) },
+    ownConnectorReads(s),
     { Sid: "ReadBackOwnSecretValues", Effect: "Allow", Action: [...READ_OWN_SECRET_VALUE_ACTIONS], Resource: own.secrets },
     { Sid: "OwnLogStreamsByName", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${own.logGroups}:log-stream:*` },
     {
@@ -291,7 +296,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
 export function readRoleStatements(s: TenantScope): PolicyStatement[] {
   return [
     { Sid: "ReadOwnResources", Effect: "Allow", Action: [...READ_OWN_ACTIONS], Resource: ownArnList(s) },
-    { Sid: "ReadOwnVpcConnector", Effect: "Allow", Action: ["apprunner:DescribeVpcConnector", "apprunner:ListTagsForResource"], Resource: vpcConnectorArnPattern(s) },
+    ownConnectorReads(s),
     ownRoleReads(s),
     dnsReads(s),
     contractRead(s),

@@ -245,13 +245,14 @@ function legitimateUseOfOwn(p: Principal, action: string, thing: NamedThing, u: 
   const a = action.toLowerCase();
   const name = thing.name;
   const own = serviceStageNames(p.slug, p.stage ?? "");
+  const runtimeRoles = ownRuntimeRoleNames(p);
   if (p.kind === "deploy" || p.kind === "read") {
-    if (a === "iam:getrole" && [own.executionRole.name, own.ecrAccessRole.name, own.infrastructureRole.name].includes(name)) return true;
+    if (a === "iam:getrole" && runtimeRoles.includes(name)) return true;
     if (a.startsWith("ssm:getparameter") && name.startsWith(own.parameterPrefix.name)) return true;
     if (name === own.vpcConnector.name && ["apprunner:describevpcconnector", "apprunner:listtagsforresource"].includes(a)) return true;
   }
   if (p.kind === "deploy") {
-    if (a === "iam:passrole" && [own.executionRole.name, own.ecrAccessRole.name, own.infrastructureRole.name].includes(name)) return true;
+    if (a === "iam:passrole" && runtimeRoles.includes(name)) return true;
     if (name === own.vpcConnector.name && ["apprunner:createservice", "apprunner:updateservice"].includes(a)) return true;
   }
   if (p.kind === "ciPlan" || p.kind === "ciApply") {
@@ -496,9 +497,15 @@ async function baseline(p: Principal, u: Universe, action: string, policies: Pol
   return undefined;
 }
 
+/** The names of the role's own runtime roles in its stage (execution, ECR access, ECS infrastructure). */
+function ownRuntimeRoleNames(p: Principal): string[] {
+  const own = serviceStageNames(p.slug, p.stage ?? "");
+  return [own.executionRole.name, own.ecrAccessRole.name, own.infrastructureRole.name];
+}
+
 function legitimateNames(p: Principal): Set<string> {
   const own = serviceStageNames(p.slug, p.stage ?? "");
-  return new Set([own.vpcConnector.name, own.executionRole.name, own.ecrAccessRole.name, own.infrastructureRole.name, `${own.parameterPrefix.name}x`]);
+  return new Set([own.vpcConnector.name, ...ownRuntimeRoleNames(p), `${own.parameterPrefix.name}x`]);
 }
 
 type Baseline = { resource: string; context: Record<string, string | string[]>; typeKey: string };

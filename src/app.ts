@@ -9,13 +9,17 @@ import { ServiceStack } from "../stacks/service";
 import { EphemeralStack } from "../stacks/ephemeral";
 import { onboardedStages } from "./policy/ci";
 import { stackNames } from "./naming";
+import { FleetStack } from "../stacks/fleet";
+import { TenantStack } from "../stacks/tenant";
+import { fleetStages } from "./fleet/model";
+import { PlacementLock } from "./fleet/placement";
 
 /**
  * Every stack of a platform config, in the order they are first applied. Pure: it only adds
  * constructs to `scope`, so tests build exactly what `npm run synth` builds.
  */
-export function buildPlatform(scope: Construct, config: PlatformConfig, shard?: Shard): PlatformStack[] {
-  return stackFactories(config)
+export function buildPlatform(scope: Construct, config: PlatformConfig, shard?: Shard, placementLock?: PlacementLock): PlatformStack[] {
+  return stackFactories(config, placementLock)
     .filter((_, i) => !shard || i % shard.count === shard.index)
     .map((s) => {
       const stack = s.create(scope);
@@ -36,8 +40,9 @@ interface StackFactory {
   readonly create: (scope: Construct) => PlatformStack;
 }
 
-function stackFactories(config: PlatformConfig): StackFactory[] {
+function stackFactories(config: PlatformConfig, placementLock?: PlacementLock): StackFactory[] {
   const f = (name: string, create: (scope: Construct) => PlatformStack): StackFactory => ({ name, create });
+  const fleet = config.fleet ? fleetStages(config.fleet, placementLock) : [];
   return [
     ...(config.backend.kind === "s3" ? [f(stackNames.stateBootstrap(), (scope) => new StateBootstrapStack(scope, config))] : []),
     f(stackNames.ciIdentity(), (scope) => new CiIdentityStack(scope, config)),
@@ -50,6 +55,11 @@ function stackFactories(config: PlatformConfig): StackFactory[] {
         onboardedStages(config, service).map((stage) => f(stackNames.service(service.slug, stage), (scope) => new ServiceStack(scope, config, service, stage))),
       ),
     ...(config.ephemeral ? [f(stackNames.ephemeral(), (scope) => new EphemeralStack(scope, config))] : []),
+    // A fleet stage before its tenants: they attach to its load balancers and read its contract.
+    ...fleet.flatMap((fs) => [
+      f(stackNames.fleet(fs.stage), (scope) => new FleetStack(scope, config, fs)),
+      ...fs.tenants.map((t) => f(stackNames.tenant(t.tenant.id, fs.stage), (scope) => new TenantStack(scope, config, fs, t))),
+    ]),
   ];
 }
 

@@ -4,9 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformResource } from "cdktf";
 import { Shard, buildPlatform, stackCount, stackNamesOf } from "./app";
-import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, valueOf } from "./cli/args";
+import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "./checks";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
+import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
+import { fleetStage, fleetStages } from "./fleet/model";
+import { PlacementLock, parsePlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { PlatformStack } from "../stacks/platform-stack";
 import { repairHcl } from "./hcl";
@@ -183,6 +185,54 @@ function removeStaleHcl(generatedDir: string, names: Set<string>, warn: (line: s
 /** What synth writes into a stack's folder (besides the stack's own files, such as a Lambda zip). */
 const SYNTH_FILES = new Set(["main.tf", GENERATED_MARKER]);
 
+/** The placement lock of a fleet, beside the generated stacks (see src/fleet/placement.ts). */
+export const PLACEMENT_LOCK = "fleet-placement.json";
+
+function readPlacementLock(generatedDir: string): { text?: string; lock?: PlacementLock; product?: string } {
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(path.join(generatedDir, PLACEMENT_LOCK), "utf8");
+  } catch {
+    return {};
+  }
+  let product: string | undefined;
+  try {
+    product = JSON.parse(text).product;
+  } catch {
+    // not JSON: no lock
+  }
+  return { text, product, lock: product ? parsePlacementLock(text, product) : undefined };
+}
+
+/**
+ * Refuses a config from which a tenant with protected data has gone (from the fleet, a stage, or
+ * with the whole fleet): its stack would vanish from generated/ and its data be orphaned or, once
+ * someone destroys the stack, lost. The way out is named in the message.
+ */
+export function protectedTenantProblems(config: PlatformConfig, lock: PlacementLock | undefined, configFile: string, configText: string): ConfigProblem[] {
+  if (!lock) return [];
+  const lines = configText.split("\n");
+  const lineOf = (re: RegExp) => Math.max(1, lines.findIndex((l) => re.test(l)) + 1);
+  const line = config.fleet ? lineOf(/^\s*tenants:/) : 1;
+  const problems: ConfigProblem[] = [];
+  for (const [stage, tenants] of Object.entries(lock.stages).sort(([a], [b]) => a.localeCompare(b))) {
+    const present = new Set(config.fleet && config.fleet.product === lock.product && config.fleet.stages[stage] ? fleetStage(config.fleet, stage).tenants.map((t) => t.tenant.id) : []);
+    for (const [id, locked] of Object.entries(tenants).sort(([a], [b]) => a.localeCompare(b))) {
+      if (present.has(id) || locked.allowDestroy) continue;
+      problems.push({
+        file: shownPath(configFile),
+        path: "fleet.tenants",
+        line,
+        column: 1,
+        message:
+          `has lost tenant ${id} in stage ${stage} (${lock.product}), whose data is protected: to remove it, put it back with allowDestroy: true, ` +
+          `synth and apply tenant-${id}-${stage}, destroy that stack, then remove the tenant`,
+      });
+    }
+  }
+  return problems;
+}
+
 /** Synthesizes the stacks of a config (or of one shard of it) in this process. */
 function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSummary[] {
   fs.mkdirSync(options.outdir, { recursive: true });
@@ -190,7 +240,8 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSum
   // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
   // the synth time with hundreds of stacks and checks nothing the tests do not.
   const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
-  const stacks = buildPlatform(app, config, options.shard);
+  const lock = readPlacementLock(options.generatedDir).lock;
+  const stacks = buildPlatform(app, config, options.shard, lock && lock.product === config.fleet?.product ? lock : undefined);
   app.synth();
   for (const stack of stacks) {
     writeHcl(stack, options.generatedDir, options.configFile);
@@ -240,6 +291,9 @@ export function mergeShards(outdir: string, shardDirs: string[]): void {
 export async function synthesize(options: SynthOptions, workers = os.cpus().length, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<StackSummary[]> {
   const config = loadConfigFile(options.configFile, options.configOrigin);
   checkOutputFolders(options.generatedDir, stackNamesOf(config));
+  const previous = readPlacementLock(options.generatedDir);
+  const lockProblems = protectedTenantProblems(config, previous.lock, options.configFile, fs.readFileSync(options.configFile, "utf8"));
+  if (lockProblems.length > 0) throw new ConfigError(lockProblems);
   // Workers run the compiled file; from sources (ts-node, jest) everything stays in this process.
   const count = __filename.endsWith(".js") ? Math.min(workers, 8) : 1;
   let summaries: StackSummary[];
@@ -255,7 +309,24 @@ export async function synthesize(options: SynthOptions, workers = os.cpus().leng
     summaries = parts.flatMap((p, shard) => p.map((s, i) => ({ s, order: i * count + shard }))).sort((a, b) => a.order - b.order).map((x) => x.s);
   }
   removeStaleHcl(options.generatedDir, new Set(summaries.map((s) => s.name)), warn);
+  writePlacementLock(config, previous.lock, options.generatedDir);
   return summaries;
+}
+
+/** Writes the lock of the placement just synthesized, or removes it with the fleet. */
+function writePlacementLock(config: PlatformConfig, previous: PlacementLock | undefined, generatedDir: string): void {
+  const file = path.join(generatedDir, PLACEMENT_LOCK);
+  if (!config.fleet) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  const fleet = config.fleet;
+  const stages = fleetStages(fleet, previous?.product === fleet.product ? previous : undefined);
+  const allow = new Map(fleet.tenants.map((t) => [t.id, t.allowDestroy]));
+  writeOwnFile(
+    file,
+    placementLockText(fleet.product, Object.fromEntries(stages.map((st) => [st.stage, { places: st.placement.places, allowDestroy: (id: string) => allow.get(id) ?? false }]))),
+  );
 }
 
 export function formatSummary(summaries: StackSummary[]): string {

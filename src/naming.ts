@@ -3,6 +3,8 @@
  * literals: they call these functions, so a rename or a new AWS length limit is one change here.
  */
 
+import { createHash } from "node:crypto";
+
 export const PLATFORM = "apps-platform";
 
 // ---------------------------------------------------------------------------------------------------
@@ -69,6 +71,10 @@ export const stackNames = {
   onboarding: (slug: string): string => `onboarding-${slug}`,
   service: (slug: string, stage: string): string => `service-${slug}-${stage}`,
   ephemeral: (): string => "ephemeral",
+  /** A tenant fleet's shared part in one stage (cluster, ingress, control plane, pool storage). */
+  fleet: (stage: string): string => `fleet-${stage}`,
+  /** One fleet tenant's service set in one stage. */
+  tenant: (id: string, stage: string): string => `tenant-${id}-${stage}`,
   /** The name of one ephemeral stage's stack, as seed 002 names them. */
   ephemeralStage: (accountAlias: string, region: string, stage: string): string => `${accountAlias}-${region}-${stage}`,
 } as const;
@@ -95,6 +101,12 @@ export const IAM_PATHS = {
   read: `/${PLATFORM}/read/`,
   infrastructure: `/${PLATFORM}/infrastructure/`,
   platform: `/${PLATFORM}/platform/`,
+  /** Fleet tenants' task roles (what the tenant's code may do). */
+  fleetTask: `/${PLATFORM}/fleet/task/`,
+  /** Fleet tenants' execution roles (what ECS does to start a tenant's tasks). */
+  fleetExecution: `/${PLATFORM}/fleet/execution/`,
+  /** The fleet control plane's task and execution roles. */
+  fleetControlPlane: `/${PLATFORM}/fleet/control-plane/`,
 } as const;
 
 /** Names of the platform's shared resources in one stage. */
@@ -157,6 +169,114 @@ export function serviceStageNames(slug: string, stage: string) {
     // The per-service part of the stage's contract: the network objects onboarding made for it.
     parameterPrefix: { what: "SSM parameter prefix", name: `/${PLATFORM}/${stage}/services/${slug}/`, limit: 1011 },
   } satisfies Record<string, LimitedName>;
+}
+
+/** The fleet's product name and tenant ids: DNS labels like slugs, short enough for the names built from them. */
+export const PRODUCT_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,15}$/;
+export const TENANT_ID_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/;
+/** Names of fleet services and waves. */
+export const FLEET_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/;
+PATTERN_WORDS.set(PRODUCT_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 16 characters");
+PATTERN_WORDS.set(TENANT_ID_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters");
+PATTERN_WORDS.set(FLEET_NAME_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters");
+
+/** Names of a fleet's shared resources in one stage (stack fleet-<stage>). */
+export function fleetNames(organisation: string, product: string, stage: string) {
+  const base = `${product}-${stage}`;
+  return {
+    cluster: { what: "ECS cluster name", name: base, limit: 255 },
+    // ALB names are `<base>-<n>`; the longest index is checked with two digits.
+    loadBalancer: { what: "load balancer name", name: `${base}-99`, limit: 32 },
+    loadBalancerSecurityGroup: { what: "load balancer security group name", name: `${base}-alb`, limit: 255 },
+    controlPlaneSecurityGroup: { what: "control plane security group name", name: `${base}-control-plane`, limit: 255 },
+    poolClientsSecurityGroup: { what: "pool database clients security group name", name: `${base}-pool-clients`, limit: 255 },
+    poolDatabaseSecurityGroup: { what: "pool database security group name", name: `${base}-pool-db`, limit: 255 },
+    poolCluster: { what: "pool Aurora cluster identifier", name: `${base}-pool`, limit: 63 },
+    poolInstance: { what: "pool Aurora instance identifier", name: `${base}-pool-1`, limit: 63 },
+    poolSubnetGroup: { what: "pool DB subnet group name", name: `${base}-pool`, limit: 255 },
+    poolParameterGroup: { what: "pool DB cluster parameter group name", name: `${base}-pool`, limit: 255 },
+    poolFinalSnapshot: { what: "pool Aurora final snapshot identifier", name: `${base}-pool-final`, limit: 255 },
+    registryTable: { what: "tenant registry table name", name: `${base}-tenants`, limit: 255 },
+    evidenceBucket: { what: "pool evidence bucket name", name: `${organisation}-${base}-evidence`, limit: 63 },
+    routingBucket: { what: "routing snapshot bucket name", name: `${organisation}-${base}-routing`, limit: 63 },
+    accessLogBucket: { what: "load balancer access log bucket name", name: `${organisation}-${base}-alb-logs`, limit: 63 },
+    keyAlias: { what: "fleet KMS key alias", name: `alias/${PLATFORM}/${stage}/fleet/${product}`, limit: 256 },
+    alarmTopic: { what: "alarm topic name", name: `${base}-alarms`, limit: 256 },
+    namespace: { what: "service discovery namespace", name: `${stage}.${product}.internal`, limit: 253 },
+    logGroupPrefix: { what: "log group prefix", name: `/${product}/${stage}/`, limit: 512 },
+    controlPlaneExecutionRole: { what: "control plane execution role name", name: `${base}-cp-exec`, limit: 64 },
+    parameterPrefix: { what: "SSM parameter prefix", name: `/${PLATFORM}/${stage}/fleet/${product}/`, limit: 1011 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/** The load balancer of a fleet stage with index `index` (0-based). */
+export function fleetLoadBalancerName(product: string, stage: string, index: number): string {
+  return `${product}-${stage}-${index + 1}`;
+}
+
+/** Names of one control-plane service's resources. */
+export function controlPlaneNames(product: string, stage: string, service: string) {
+  const base = `${product}-${stage}-${service}`;
+  return {
+    taskRole: { what: "control plane task role name", name: `${base}`, limit: 64 },
+    ecsService: { what: "ECS service name", name: `control-plane-${service}`, limit: 255 },
+    taskFamily: { what: "task definition family", name: base, limit: 255 },
+    logGroup: { what: "log group name", name: `/${product}/${stage}/control-plane/${service}`, limit: 512 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/**
+ * Names of one fleet tenant's resources in one stage. Every name starts with `<product>-<id>-<stage>`
+ * or sits under a path with the tenant's id as a whole segment, so no tenant's name is another's prefix.
+ */
+export function fleetTenantNames(organisation: string, product: string, id: string, stage: string) {
+  const unit = `${product}-${id}-${stage}`;
+  return {
+    unit,
+    taskRole: { what: "task role name", name: `${unit}-task`, limit: 64 },
+    executionRole: { what: "execution role name", name: `${unit}-exec`, limit: 64 },
+    securityGroup: { what: "tasks security group name", name: `${unit}-tasks`, limit: 255 },
+    siloBucket: { what: "silo evidence bucket name", name: `${organisation}-${unit}`, limit: 63 },
+    siloCluster: { what: "silo Aurora cluster identifier", name: unit, limit: 63 },
+    siloInstance: { what: "silo Aurora instance identifier", name: `${unit}-1`, limit: 63 },
+    siloSubnetGroup: { what: "silo DB subnet group name", name: unit, limit: 255 },
+    siloParameterGroup: { what: "silo DB cluster parameter group name", name: unit, limit: 255 },
+    siloFinalSnapshot: { what: "silo Aurora final snapshot identifier", name: `${unit}-final`, limit: 255 },
+    siloDatabaseSecurityGroup: { what: "silo database security group name", name: `${unit}-db`, limit: 255 },
+    // Secrets Manager names: the path the seed gives, `/<product>/<stage>/<id>/`.
+    secretPrefix: { what: "secret name prefix", name: `/${product}/${stage}/${id}/`, limit: 512 - 7 },
+    logGroupPrefix: { what: "log group prefix", name: `/${product}/${stage}/tenants/${id}/`, limit: 512 },
+    evidencePrefix: { what: "evidence key prefix", name: `tenants/${id}/`, limit: 1024 },
+    // PostgreSQL identifiers: hyphens become underscores, which ids cannot hold, so the mapping is one to one.
+    databaseUser: { what: "database user", name: `tenant_${id.replace(/-/g, "_")}`, limit: 63 },
+    host: { what: "host name label", name: id, limit: 63 },
+  } satisfies Record<string, LimitedName | string>;
+}
+
+/** Names of one tenant's service in one stage. */
+export function fleetTenantServiceNames(product: string, id: string, stage: string, service: string) {
+  const unit = `${product}-${id}-${stage}`;
+  return {
+    ecsService: { what: "ECS service name", name: `${id}-${service}`, limit: 255 },
+    taskFamily: { what: "task definition family", name: `${unit}-${service}`, limit: 255 },
+    logGroup: { what: "log group name", name: `/${product}/${stage}/tenants/${id}/${service}`, limit: 512 },
+    alarm: { what: "alarm name prefix", name: `${unit}-${service}-`, limit: 255 - 16 },
+    discoveryService: { what: "service discovery name", name: `${id}-${service}`, limit: 63 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/**
+ * A target group name: at most 32 characters, unique per account and Region. The tenant id (cut to
+ * fit) keeps it readable; a hash of product, stage, tenant and service keeps it unique.
+ */
+export function fleetTargetGroupName(product: string, id: string, stage: string, service: string): string {
+  const hash = createHash("sha256").update(`${product}/${stage}/${id}/${service}`).digest("hex").slice(0, 10);
+  return `${id.slice(0, 21).replace(/-+$/, "")}-${hash}`;
+}
+
+/** A control-plane service's target group name; its hash input cannot be a tenant's (`|` is in no id). */
+export function controlPlaneTargetGroupName(product: string, stage: string, service: string): string {
+  return `cp-${createHash("sha256").update(`control-plane|${product}/${stage}/${service}`).digest("hex").slice(0, 16)}`;
 }
 
 /** Service slugs the platform keeps for itself: its own `app` tag value. */

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
 import { serviceOptionProblems } from "../constructs/service/service-options";
+import { fleetSchema } from "./fleet-schema";
+import { fleetChecks } from "./fleet-checks";
 import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "../network/cidr";
 import {
   ACCOUNT_ALIAS_PATTERN,
@@ -237,6 +239,7 @@ export const platformConfigSchema = z
     stages: z.record(z.string(), stage).meta({ propertyNames: { pattern: STAGE_PATTERN.source } }),
     services: z.array(service).default([]),
     ephemeral: ephemeral.optional(),
+    fleet: fleetSchema.optional(),
   });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -434,6 +437,8 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
   });
 
+  fleetChecks(raw, issue);
+
   const eph = isObject(raw.ephemeral) ? raw.ephemeral : undefined;
   if (eph && eph.project === PLATFORM) {
     issue(["ephemeral", "project"], `must not be ${JSON.stringify(PLATFORM)}: it is the app tag of the platform's own stacks`, eph.project);
@@ -481,6 +486,8 @@ export function reservedAppTags(raw: unknown): Map<string, string> {
   const reserved = new Map([[PLATFORM, "the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>)"]]);
   const project = isObject(raw) && isObject(raw.ephemeral) ? str(raw.ephemeral.project) : undefined;
   if (project !== undefined && !reserved.has(project)) reserved.set(project, "the ephemeral stacks (ephemeral.project)");
+  const product = isObject(raw) && isObject(raw.fleet) ? str(raw.fleet.product) : undefined;
+  if (product !== undefined && !reserved.has(product)) reserved.set(product, "the tenant fleet's stacks (fleet.product)");
   return reserved;
 }
 

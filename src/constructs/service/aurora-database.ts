@@ -28,6 +28,8 @@ export interface AuroraDatabaseProps {
   readonly maxCapacity?: number;
   /** A short-lived stage: no deletion protection, no final snapshot. @default false */
   readonly ephemeral?: boolean;
+  /** Refuse, at plan, any plan that destroys the cluster (`prevent_destroy`). @default false */
+  readonly preventDestroy?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export class AuroraDatabase extends Construct {
       deletionProtection: !ephemeral,
       skipFinalSnapshot: ephemeral,
       finalSnapshotIdentifier: ephemeral ? undefined : n.finalSnapshot,
+      ...(props.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
     const instance = new RdsClusterInstance(this, "instance", {
       identifier: n.instance,

@@ -1,0 +1,238 @@
+import { CPU_MEMORY } from "../constructs/service/service-options";
+import { FleetConfig, fleetSchema } from "./fleet-schema";
+import { PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, LimitedName, normaliseDnsName } from "../naming";
+import { fleetStage, tenantsIn } from "../fleet/model";
+import { capacityReport } from "../fleet/capacity";
+
+type Issue = (path: (string | number)[], message: string, input: unknown) => void;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Environment variables the platform sets in every tenant container. */
+export const FLEET_RESERVED_ENVIRONMENT = ["TENANT_ID", "TENANT_TIER", "PRODUCT", "STAGE", "EVIDENCE_BUCKET", "EVIDENCE_PREFIX", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"] as const;
+
+const inZone = (name: string, zone: string) => name === zone || name.endsWith(`.${zone}`);
+
+/**
+ * The checks of `fleet:` that span fields and sections: stages, domains and host names against the
+ * platform's zones and services, waves, service sets, secrets, name lengths and quotas.
+ */
+export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
+  const fleet = isObject(raw.fleet) ? raw.fleet : undefined;
+  if (!fleet) return;
+  const stages = isObject(raw.stages) ? raw.stages : {};
+  const organisation = str(raw.organisation) ?? "";
+  const product = str(fleet.product);
+  const services = Array.isArray(raw.services) ? raw.services.filter(isObject) : [];
+  const fleetStages = isObject(fleet.stages) ? fleet.stages : {};
+
+  if (product === PLATFORM) issue(["fleet", "product"], `must not be ${JSON.stringify(PLATFORM)}: it names the platform's own resources`, product);
+  if (product !== undefined) {
+    services.forEach((svc) => {
+      const slug = str(svc.slug);
+      if (slug === undefined) return;
+      const index = (raw.services as unknown[]).indexOf(svc);
+      const inStages = Array.isArray(svc.stages) ? svc.stages.filter((s): s is string => typeof s === "string") : Object.keys(stages);
+      // A slug equal to the product is refused as a reserved app tag (schema.ts reservedAppTags).
+      if (slug === product) return;
+      for (const st of inStages) {
+        if (`${slug}-${st}`.startsWith(`${product}-`)) {
+          issue(["services", index, "slug"], `names its resources in stage ${st} "${slug}-${st}…", inside the fleet's name space "${product}-…" (fleet.product)`, slug);
+          break;
+        }
+      }
+    });
+    const eph = isObject(raw.ephemeral) ? str(raw.ephemeral.project) : undefined;
+    if (eph === product) issue(["fleet", "product"], `must differ from ephemeral.project (${eph}): both name their stacks' resources and tags with it`, product);
+  }
+
+  // Stages and domains.
+  const zoneOf = (st: string) => (isObject(stages[st]) ? str(stages[st].zoneName)?.toLowerCase() : undefined);
+  for (const [st, value] of Object.entries(fleetStages)) {
+    if (!isObject(stages[st])) {
+      issue(["fleet", "stages", st], `must be one of the stages defined in stages (${Object.keys(stages).join(", ")})`, st);
+      continue;
+    }
+    const domain = isObject(value) ? str(value.domain)?.toLowerCase() : undefined;
+    const zone = zoneOf(st);
+    if (!domain || !zone) continue;
+    if (!inZone(domain, zone)) {
+      issue(["fleet", "stages", st, "domain"], `must be the stage's zone ${zone} or a name below it: the certificate is validated and the tenants' records are written there`, domain);
+      continue;
+    }
+    for (const other of Object.keys(stages)) {
+      const otherZone = zoneOf(other);
+      // A zone below the stage's own (another stage's, delegated from it) owns the names under it.
+      if (other === st || !otherZone || otherZone === zone || !inZone(otherZone, zone) || !inZone(domain, otherZone)) continue;
+      issue(["fleet", "stages", st, "domain"], `is in stages.${other}.zoneName "${otherZone}", another stage's zone delegated from this stage's`, domain);
+    }
+    for (const svc of services) {
+      const slug = str(svc.slug);
+      const inStages = Array.isArray(svc.stages) ? svc.stages : Object.keys(stages);
+      if (!slug || !inStages.includes(st)) continue;
+      const apex = normaliseDnsName(`${slug}.${zone}`);
+      if (inZone(domain, apex)) issue(["fleet", "stages", st, "domain"], `is at or below "${apex}", which service ${slug} manages in stage ${st}`, domain);
+    }
+  }
+
+  // Waves.
+  const waves = Array.isArray(fleet.waves) ? fleet.waves : [];
+  const waveNames = new Map<string, number>();
+  waves.forEach((w: unknown, i: number) => {
+    const name = isObject(w) ? str(w.name) : undefined;
+    if (name === undefined) return;
+    if (waveNames.has(name)) issue(["fleet", "waves", i, "name"], `must be unique, already used by fleet.waves[${waveNames.get(name)}]`, name);
+    else waveNames.set(name, i);
+  });
+
+  // Service sets.
+  // An absent set is the schema's default (the seed's services).
+  const serviceSet = (key: "services" | "controlPlane"): Record<string, unknown> | undefined =>
+    fleet[key] === undefined ? (fleetSchema.shape[key].parse(undefined) as Record<string, unknown>) : isObject(fleet[key]) ? (fleet[key] as Record<string, unknown>) : undefined;
+  for (const key of ["services", "controlPlane"] as const) {
+    const set = serviceSet(key);
+    if (!set) continue;
+    const paths = new Map<string, string>();
+    let catchAll: string | undefined;
+    let withPath = 0;
+    if (Object.keys(set).length === 0 && key === "services") issue(["fleet", key], "must name at least one service", set);
+    for (const [name, spec] of Object.entries(set)) {
+      if (!/^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/.test(name)) {
+        issue(["fleet", key, name], "must be a service name of 2 to 32 lowercase letters, digits and single hyphens, starting with a letter", name);
+      }
+      if (key === "controlPlane" && name === "router") issue(["fleet", key, name], "must not be named router: set fleet.routing: router and configure it in fleet.router", name);
+      if (!isObject(spec)) continue;
+      const cpu = spec.cpu ?? 256;
+      const memory = spec.memory ?? 512;
+      const allowed = CPU_MEMORY.ecsExpress[cpu as number];
+      if (!allowed) issue(["fleet", key, name, "cpu"], `must be one of the Fargate CPU sizes (${Object.keys(CPU_MEMORY.ecsExpress).join(", ")})`, cpu);
+      else if (!allowed.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of ${allowed.join(", ")} MiB with ${String(cpu)} CPU units on Fargate`, memory);
+      const desired = typeof spec.desiredCount === "number" ? spec.desiredCount : 1;
+      if (typeof spec.maxCount === "number" && spec.maxCount < desired) issue(["fleet", key, name, "maxCount"], `must be at least desiredCount (${desired})`, spec.maxCount);
+      if (spec.path !== undefined && spec.port === undefined) issue(["fleet", key, name, "path"], "needs a port: only a web service takes requests", spec.path);
+      if (spec.port === undefined) continue;
+      const path = str(spec.path);
+      if (path === undefined) {
+        if (catchAll) issue(["fleet", key, name], `is a second web service without a path (${catchAll} takes every other request): give one of them a path`, undefined);
+        catchAll = name;
+      } else {
+        withPath += 1;
+        const first = paths.get(path.toLowerCase());
+        if (first) issue(["fleet", key, name, "path"], `must differ from ${first}'s`, path);
+        paths.set(path.toLowerCase(), name);
+      }
+      const env = isObject(spec.environment) ? Object.keys(spec.environment) : [];
+      for (const e of env.filter((e) => (FLEET_RESERVED_ENVIRONMENT as readonly string[]).includes(e))) {
+        issue(["fleet", key, name, "environment", e], `is set by the platform (${FLEET_RESERVED_ENVIRONMENT.join(", ")})`, e);
+      }
+    }
+    if (withPath > 9) issue(["fleet", key], `has ${withPath} web services with a path; a tenant's rules take a block of 10 priorities, so at most 9 have a path`, withPath);
+  }
+
+  // Secrets.
+  const tenantServices = serviceSet("services") ?? {};
+  const secrets = Array.isArray(fleet.secrets) ? fleet.secrets : [];
+  const secretNames = new Map<string, number>();
+  const envOf = new Map<string, string>();
+  secrets.forEach((s: unknown, i: number) => {
+    if (!isObject(s)) return;
+    const name = str(s.name);
+    if (name !== undefined) {
+      if (secretNames.has(name)) issue(["fleet", "secrets", i, "name"], `must be unique, already used by fleet.secrets[${secretNames.get(name)}]`, name);
+      else secretNames.set(name, i);
+    }
+    const env = str(s.environmentVariable);
+    (Array.isArray(s.services) ? s.services : []).forEach((svc: unknown, j: number) => {
+      if (typeof svc !== "string") return;
+      if (!(svc in tenantServices)) {
+        issue(["fleet", "secrets", i, "services", j], `must be one of the tenant services (${Object.keys(tenantServices).join(", ")})`, svc);
+        return;
+      }
+      if (!env) return;
+      const spec = tenantServices[svc];
+      if (isObject(spec) && isObject(spec.environment) && env in spec.environment) {
+        issue(["fleet", "secrets", i, "environmentVariable"], `is also a plain environment variable of ${svc}`, env);
+      }
+      const first = envOf.get(`${svc}/${env}`);
+      if (first) issue(["fleet", "secrets", i, "environmentVariable"], `is already ${svc}'s secret ${first}`, env);
+      else envOf.set(`${svc}/${env}`, name ?? String(i));
+    });
+    if (env && (FLEET_RESERVED_ENVIRONMENT as readonly string[]).includes(env)) issue(["fleet", "secrets", i, "environmentVariable"], `is set by the platform (${FLEET_RESERVED_ENVIRONMENT.join(", ")})`, env);
+  });
+
+  // Tenants.
+  const tenants = Array.isArray(fleet.tenants) ? fleet.tenants : [];
+  const ids = new Map<string, number>();
+  const fleetStageNames = Object.keys(fleetStages);
+  tenants.forEach((t: unknown, i: number) => {
+    if (!isObject(t)) return;
+    const id = str(t.id);
+    if (id !== undefined) {
+      if (ids.has(id)) issue(["fleet", "tenants", i, "id"], `must be unique, already used by fleet.tenants[${ids.get(id)}]`, id);
+      else ids.set(id, i);
+    }
+    const wave = str(t.wave);
+    if (wave !== undefined && waveNames.size > 0 && !waveNames.has(wave)) issue(["fleet", "tenants", i, "wave"], `must be one of the waves in fleet.waves (${[...waveNames.keys()].join(", ")})`, wave);
+    const own = Array.isArray(t.stages) ? t.stages : undefined;
+    (own ?? []).forEach((s: unknown, j: number) => {
+      if (typeof s === "string" && !fleetStageNames.includes(s)) issue(["fleet", "tenants", i, "stages", j], `must be one of the fleet's stages in fleet.stages (${fleetStageNames.join(", ")})`, s);
+      else if (typeof s === "string" && own!.indexOf(s) !== j) issue(["fleet", "tenants", i, "stages", j], `must be listed once, already at stages[${own!.indexOf(s)}]`, s);
+    });
+    if (id === undefined || !/^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/.test(id) || product === undefined) return;
+    const inStages = (own ?? fleetStageNames).filter((s): s is string => typeof s === "string" && fleetStageNames.includes(s));
+    const long: LimitedName[] = [];
+    for (const st of inStages) {
+      const names = fleetTenantNames(organisation, product, id, st);
+      for (const n of Object.values(names)) if (typeof n !== "string" && n.name.length > n.limit) long.push(n);
+      for (const svc of Object.keys(tenantServices)) for (const n of Object.values(fleetTenantServiceNames(product, id, st, svc))) if (n.name.length > n.limit) long.push(n);
+      const domain = isObject(fleetStages[st]) ? str(fleetStages[st].domain)?.toLowerCase() : undefined;
+      if (domain && `${id}.${domain}`.length > 253) long.push({ what: "host name", name: `${id}.${domain}`, limit: 253 });
+      // The tenant's host must not be a name a service of the platform manages.
+      const zone = zoneOf(st);
+      if (domain && zone) {
+        const host = `${id}.${domain}`;
+        for (const svc of services) {
+          const slug = str(svc.slug);
+          const svcStages = Array.isArray(svc.stages) ? svc.stages : Object.keys(stages);
+          if (slug && svcStages.includes(st) && inZone(host, normaliseDnsName(`${slug}.${zone}`))) {
+            issue(["fleet", "tenants", i, "id"], `makes the host name ${host} in stage ${st}, which service ${slug} manages (${slug}.${zone})`, id);
+          }
+        }
+        for (const other of Object.keys(stages)) {
+          const otherZone = zoneOf(other);
+          if (other !== st && otherZone && inZone(otherZone, host)) issue(["fleet", "tenants", i, "id"], `makes the host name ${host} in stage ${st}, which holds stages.${other}.zoneName "${otherZone}"`, id);
+        }
+      }
+    }
+    const unique = [...new Map(long.map((n) => [n.name, n])).values()];
+    if (unique.length > 0) {
+      issue(["fleet", "tenants", i, "id"], `makes ${unique.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`).join("; ")}`, id);
+    }
+  });
+
+  // The fleet's own names, per stage and control-plane service.
+  if (product !== undefined) {
+    for (const st of fleetStageNames) {
+      const long = Object.values(fleetNames(organisation, product, st)).filter((n) => n.name.length > n.limit);
+      for (const svc of Object.keys(serviceSet("controlPlane") ?? {})) long.push(...Object.values(controlPlaneNames(product, st, svc)).filter((n) => n.name.length > n.limit));
+      if (long.length > 0) issue(["fleet", "product"], `makes in stage ${st} ${long.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`).join("; ")}`, product);
+    }
+  }
+
+  // Quotas: only when the section is otherwise valid, so that a count is not built on a broken config.
+  const parsed = fleetSchema.safeParse(fleet);
+  if (!parsed.success || ids.size !== tenants.length || tenants.some((t) => isObject(t) && !waveNames.has(str(t.wave) ?? ""))) return;
+  const config: FleetConfig = parsed.data;
+  for (const st of fleetStageNames) {
+    if (!isObject(stages[st])) continue;
+    const report = capacityReport(raw, config, fleetStage(config, st));
+    for (const row of report.rows.filter((r) => r.used > r.quota)) {
+      issue(
+        ["fleet", "tenants"],
+        `stage ${st} needs ${row.used} ${row.what} for ${tenantsIn(config, st).length} tenants, over the quota of ${row.quota}${row.field ? ` (fleet.quotas.${row.field})` : ""}: ${row.remedy}`,
+        row.used,
+      );
+    }
+  }
+}

@@ -108,7 +108,8 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
         literalStrings(resource, names);
         for (const raw of names) {
           const name = raw.replace(/\$\{terraform\.workspace\}/g, SAMPLE_EPHEMERAL_STAGE);
-          if (name.includes("${") || name.length === 0) continue;
+          // A `*` is a pattern (a wildcard certificate's domain), never the name of a resource in a request.
+          if (name.includes("${") || name.length === 0 || name.includes("*")) continue;
           const eph = config.ephemeral && app === config.ephemeral.project;
           const owner = app ?? PLATFORM;
           const kind: OwnerKind = eph ? "ephemeral" : owner === PLATFORM ? "platform" : "tenant";

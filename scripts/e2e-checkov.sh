@@ -12,9 +12,11 @@ d = d if isinstance(d, list) else [d]
 passed = sum(r["summary"]["passed"] for r in d)
 failed = sum(r["summary"]["failed"] for r in d)
 skipped = sum(r["summary"]["skipped"] for r in d)
+# A file checkov cannot parse is a file it did not check.
+unparsed = sum(r["summary"].get("parsing_errors", 0) for r in d)
 for r in d:
     for f in r["results"]["failed_checks"]:
         print(f'failed {f["check_id"]} {f["resource"]} ({f["file_path"]}:{f["file_line_range"][0]})', file=sys.stderr)
-print(f"checkov: {passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+print(f"checkov: {passed} passed, {failed} failed, {skipped} skipped, {unparsed} files unparsed")
+sys.exit(1 if failed or unparsed else 0)
 PY

@@ -736,6 +736,7 @@ resource "aws_vpc_security_group_ingress_rule" "ingress_from-internet-443_4775C0
   to_port = 443
 }
 resource "aws_vpc_security_group_ingress_rule" "ingress_from-internet-80_428E631D" {
+  # checkov:skip=CKV_AWS_260: port 80 only answers with a redirect to HTTPS (the HTTP listener has no other action)
   cidr_ipv4 = "0.0.0.0/0"
   description = "HTTP from the internet, redirected to HTTPS"
   from_port = 80
@@ -764,6 +765,7 @@ resource "aws_vpc_security_group_egress_rule" "ingress_to-targets-8080_57285633"
   to_port = 8080
 }
 resource "aws_acm_certificate" "ingress_certificate_5C390301" {
+  # checkov:skip=CKV2_AWS_71: tenants are <tenant>.<domain>: one wildcard certificate serves every tenant's host name on the shared listeners
   domain_name = "*.accessos.apps.acme.example"
   key_algorithm = "EC_prime256v1"
   subject_alternative_names = [
@@ -932,7 +934,7 @@ resource "aws_iam_role_policy_attachment" "control-plane-tenant-registry-role_at
 resource "aws_cloudwatch_log_group" "control-plane-tenant-registry_logs_0DA95B11" {
   kms_key_id = "${aws_kms_key.key_F64E54E4.arn}"
   name = "/accessos/prod/control-plane/tenant-registry"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1019,6 +1021,7 @@ resource "aws_cloudwatch_metric_alarm" "control-plane-tenant-registry_alarm-memo
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "control-plane-tenant-registry_target-group_1943867C" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "cp-29cac050767ba5e3"
   port = 8080
@@ -1223,7 +1226,7 @@ resource "aws_iam_role_policy_attachment" "control-plane-licensing-role_attachme
 resource "aws_cloudwatch_log_group" "control-plane-licensing_logs_7D6F5AA6" {
   kms_key_id = "${aws_kms_key.key_F64E54E4.arn}"
   name = "/accessos/prod/control-plane/licensing"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1399,7 +1402,7 @@ resource "aws_iam_role_policy_attachment" "control-plane-routing-snapshot-publis
 resource "aws_cloudwatch_log_group" "control-plane-routing-snapshot-publisher_logs_28BBCBD9" {
   kms_key_id = "${aws_kms_key.key_F64E54E4.arn}"
   name = "/accessos/prod/control-plane/routing-snapshot-publisher"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"

@@ -374,6 +374,7 @@ resource "aws_rds_cluster_instance" "database_instance_D7FC2283" {
   }
 }
 resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
+  # checkov:skip=CKV2_AWS_57: a credential issued by a third party to the tenant, put in and rotated out of band; no rotation function can renew it
   description = "accessos globex prod: OAUTH_CLIENT_SECRET"
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/globex/oauth-client-secret"
@@ -392,7 +393,7 @@ resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
 resource "aws_cloudwatch_log_group" "integrations-service_logs_FA1FFC94" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/tenants/globex/integrations-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -483,6 +484,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-memory_9422CE
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "integrations-service_target-group_E7178DE1" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "globex-593480102f"
   port = 8080
@@ -674,7 +676,7 @@ resource "aws_appautoscaling_policy" "integrations-service_scaling-cpu_7BDB52DF"
 resource "aws_cloudwatch_log_group" "discovery-service_logs_52A7B98E" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/tenants/globex/discovery-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -765,6 +767,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-memory_B68E824C"
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "discovery-service_target-group_1AFB3DF9" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "globex-a37736109a"
   port = 8080
@@ -956,7 +959,7 @@ resource "aws_appautoscaling_policy" "discovery-service_scaling-cpu_3CD4E5C5" {
 resource "aws_cloudwatch_log_group" "discovery-worker_logs_0E5ABEE9" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/tenants/globex/discovery-worker"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1111,7 +1114,7 @@ resource "aws_appautoscaling_policy" "discovery-worker_scaling-cpu_9F3CD1DB" {
 resource "aws_cloudwatch_log_group" "audit-service_logs_C5825DC1" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/tenants/globex/audit-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1202,6 +1205,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-memory_3EE85D8A" {
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "audit-service_target-group_0874EBC9" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "globex-f1ca781c0d"
   port = 8080
@@ -1393,7 +1397,7 @@ resource "aws_appautoscaling_policy" "audit-service_scaling-cpu_D546B797" {
 resource "aws_cloudwatch_log_group" "iam-service_logs_E27140E9" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/prod/tenants/globex/iam-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1484,6 +1488,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-memory_8E6BA352" {
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "iam-service_target-group_34763467" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "globex-3102ad2281"
   port = 8080
@@ -1676,7 +1681,7 @@ resource "aws_route53_record" "host-record" {
 }
 resource "aws_dynamodb_table_item" "registry-item" {
   hash_key = "tenantId"
-  item = "${jsonencode({"tenantId" = {"S" = "globex"}, "tier" = {"S" = "silo"}, "wave" = {"S" = "general"}, "paused" = {"BOOL" = false}, "parameters" = {"S" = jsonencode({"schemaVersion" = 1, "tenantId" = "globex", "product" = "accessos", "stage" = "prod", "tier" = "silo", "wave" = "general", "image" = "1.7.3", "paused" = false, "allowDestroy" = false, "host" = "globex.accessos.apps.acme.example", "services" = ["integrations-service", "discovery-service", "discovery-worker", "audit-service", "iam-service"], "storage" = {"bucket" = "acme-accessos-globex-prod", "prefix" = "tenants/globex/"}, "database" = {"host" = aws_rds_cluster.database_cluster_FAF2FB92.endpoint, "port" = 5432, "name" = "postgres", "user" = "tenant_globex", "schema" = "tenant_globex", "authentication" = "iam"}, "secretsPath" = "/accessos/prod/globex/"})}})}"
+  item = "{\"tenantId\":{\"S\":\"globex\"},\"tier\":{\"S\":\"silo\"},\"wave\":{\"S\":\"general\"},\"paused\":{\"BOOL\":false},\"parameters\":{\"S\":\"{\\\"schemaVersion\\\":1,\\\"tenantId\\\":\\\"globex\\\",\\\"product\\\":\\\"accessos\\\",\\\"stage\\\":\\\"prod\\\",\\\"tier\\\":\\\"silo\\\",\\\"wave\\\":\\\"general\\\",\\\"image\\\":\\\"1.7.3\\\",\\\"paused\\\":false,\\\"allowDestroy\\\":false,\\\"host\\\":\\\"globex.accessos.apps.acme.example\\\",\\\"services\\\":[\\\"integrations-service\\\",\\\"discovery-service\\\",\\\"discovery-worker\\\",\\\"audit-service\\\",\\\"iam-service\\\"],\\\"storage\\\":{\\\"bucket\\\":\\\"acme-accessos-globex-prod\\\",\\\"prefix\\\":\\\"tenants/globex/\\\"},\\\"database\\\":{\\\"host\\\":\\\"${aws_rds_cluster.database_cluster_FAF2FB92.endpoint}\\\",\\\"port\\\":5432,\\\"name\\\":\\\"postgres\\\",\\\"user\\\":\\\"tenant_globex\\\",\\\"schema\\\":\\\"tenant_globex\\\",\\\"authentication\\\":\\\"iam\\\"},\\\"secretsPath\\\":\\\"/accessos/prod/globex/\\\"}\"}}"
   table_name = "accessos-prod-tenants"
 }
 

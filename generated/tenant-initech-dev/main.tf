@@ -175,6 +175,7 @@ resource "aws_vpc_security_group_egress_rule" "tasks-https" {
   to_port = 443
 }
 resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
+  # checkov:skip=CKV2_AWS_57: a credential issued by a third party to the tenant, put in and rotated out of band; no rotation function can renew it
   description = "accessos initech dev: OAUTH_CLIENT_SECRET"
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/initech/oauth-client-secret"
@@ -193,7 +194,7 @@ resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
 resource "aws_cloudwatch_log_group" "integrations-service_logs_FA1FFC94" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/tenants/initech/integrations-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -284,6 +285,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-memory_9422CE
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "integrations-service_target-group_E7178DE1" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "initech-26943c783c"
   port = 8080
@@ -476,7 +478,7 @@ resource "aws_appautoscaling_policy" "integrations-service_scaling-cpu_7BDB52DF"
 resource "aws_cloudwatch_log_group" "discovery-service_logs_52A7B98E" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/tenants/initech/discovery-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -567,6 +569,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-memory_B68E824C"
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "discovery-service_target-group_1AFB3DF9" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "initech-d15ab2c301"
   port = 8080
@@ -759,7 +762,7 @@ resource "aws_appautoscaling_policy" "discovery-service_scaling-cpu_3CD4E5C5" {
 resource "aws_cloudwatch_log_group" "discovery-worker_logs_0E5ABEE9" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/tenants/initech/discovery-worker"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -915,7 +918,7 @@ resource "aws_appautoscaling_policy" "discovery-worker_scaling-cpu_9F3CD1DB" {
 resource "aws_cloudwatch_log_group" "audit-service_logs_C5825DC1" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/tenants/initech/audit-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1006,6 +1009,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-memory_3EE85D8A" {
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "audit-service_target-group_0874EBC9" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "initech-c7388f89fa"
   port = 8080
@@ -1198,7 +1202,7 @@ resource "aws_appautoscaling_policy" "audit-service_scaling-cpu_D546B797" {
 resource "aws_cloudwatch_log_group" "iam-service_logs_E27140E9" {
   kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
   name = "/accessos/dev/tenants/initech/iam-service"
-  retention_in_days = 90
+  retention_in_days = 365
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -1289,6 +1293,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-memory_8E6BA352" {
   treat_missing_data = "notBreaching"
 }
 resource "aws_lb_target_group" "iam-service_target-group_34763467" {
+  # checkov:skip=CKV_AWS_378: TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only
   deregistration_delay = "30"
   name = "initech-68d8e282f9"
   port = 8080
@@ -1482,7 +1487,7 @@ resource "aws_route53_record" "host-record" {
 }
 resource "aws_dynamodb_table_item" "registry-item" {
   hash_key = "tenantId"
-  item = "${jsonencode({"tenantId" = {"S" = "initech"}, "tier" = {"S" = "pool"}, "wave" = {"S" = "general"}, "paused" = {"BOOL" = true}, "parameters" = {"S" = jsonencode({"schemaVersion" = 1, "tenantId" = "initech", "product" = "accessos", "stage" = "dev", "tier" = "pool", "wave" = "general", "image" = "1.7.3", "paused" = true, "allowDestroy" = true, "host" = "initech.accessos.dev.apps.acme.example", "services" = ["integrations-service", "discovery-service", "discovery-worker", "audit-service", "iam-service"], "storage" = {"bucket" = "acme-accessos-dev-evidence", "prefix" = "tenants/initech/"}, "database" = {"host" = data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value, "port" = 5432, "name" = "postgres", "user" = "tenant_initech", "schema" = "tenant_initech", "authentication" = "iam"}, "secretsPath" = "/accessos/dev/initech/"})}})}"
+  item = "{\"tenantId\":{\"S\":\"initech\"},\"tier\":{\"S\":\"pool\"},\"wave\":{\"S\":\"general\"},\"paused\":{\"BOOL\":true},\"parameters\":{\"S\":\"{\\\"schemaVersion\\\":1,\\\"tenantId\\\":\\\"initech\\\",\\\"product\\\":\\\"accessos\\\",\\\"stage\\\":\\\"dev\\\",\\\"tier\\\":\\\"pool\\\",\\\"wave\\\":\\\"general\\\",\\\"image\\\":\\\"1.7.3\\\",\\\"paused\\\":true,\\\"allowDestroy\\\":true,\\\"host\\\":\\\"initech.accessos.dev.apps.acme.example\\\",\\\"services\\\":[\\\"integrations-service\\\",\\\"discovery-service\\\",\\\"discovery-worker\\\",\\\"audit-service\\\",\\\"iam-service\\\"],\\\"storage\\\":{\\\"bucket\\\":\\\"acme-accessos-dev-evidence\\\",\\\"prefix\\\":\\\"tenants/initech/\\\"},\\\"database\\\":{\\\"host\\\":\\\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\\\",\\\"port\\\":5432,\\\"name\\\":\\\"postgres\\\",\\\"user\\\":\\\"tenant_initech\\\",\\\"schema\\\":\\\"tenant_initech\\\",\\\"authentication\\\":\\\"iam\\\"},\\\"secretsPath\\\":\\\"/accessos/dev/initech/\\\"}\"}}"
   table_name = "accessos-dev-tenants"
 }
 

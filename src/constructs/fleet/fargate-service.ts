@@ -8,6 +8,7 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
+import { skipCheck } from "../../checks";
 
 /** Where a web service takes requests on a shared load balancer. */
 export interface FargateServiceRouting {
@@ -56,7 +57,7 @@ export interface FargateServiceProps {
   readonly logGroupName: string;
   /** The key that encrypts the log group. */
   readonly logKmsKeyArn: string;
-  /** @default 90 */
+  /** @default 365 */
   readonly logRetentionDays?: number;
   readonly region: string;
   /** Routing from the shared load balancer (web services). @default none */
@@ -91,7 +92,7 @@ export class FargateService extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: props.logGroupName,
       kmsKeyId: props.logKmsKeyArn,
-      retentionInDays: props.logRetentionDays ?? 90,
+      retentionInDays: props.logRetentionDays ?? 365,
     });
     const container = {
       name: "app",
@@ -161,6 +162,7 @@ export class FargateService extends Construct {
         healthCheck: { path: r.healthCheckPath ?? "/health", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
         lifecycle: { createBeforeDestroy: true },
       });
+      skipCheck(this.targetGroup, "CKV_AWS_378", "TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only");
       new LbListenerRule(this, "rule", {
         listenerArn: r.listenerArn,
         priority: r.priority,

@@ -60,7 +60,7 @@ export class FleetIngress extends Construct {
       vpcId: props.vpcId,
     });
     for (const port of [443, 80]) {
-      new VpcSecurityGroupIngressRule(this, `from-internet-${port}`, {
+      const rule = new VpcSecurityGroupIngressRule(this, `from-internet-${port}`, {
         securityGroupId: this.securityGroup.id,
         cidrIpv4: "0.0.0.0/0",
         ipProtocol: "tcp",
@@ -68,6 +68,7 @@ export class FleetIngress extends Construct {
         toPort: port,
         description: port === 443 ? "HTTPS from the internet" : "HTTP from the internet, redirected to HTTPS",
       });
+      if (port === 80) skipCheck(rule, "CKV_AWS_260", "port 80 only answers with a redirect to HTTPS (the HTTP listener has no other action)");
     }
     for (const port of [...new Set(props.targetPorts)].sort((a, b) => a - b)) {
       new VpcSecurityGroupEgressRule(this, `to-targets-${port}`, {
@@ -87,6 +88,7 @@ export class FleetIngress extends Construct {
       keyAlgorithm: "EC_prime256v1",
       lifecycle: { createBeforeDestroy: true },
     });
+    skipCheck(certificate, "CKV2_AWS_71", "tenants are <tenant>.<domain>: one wildcard certificate serves every tenant's host name on the shared listeners");
     // One record per distinct validation name (the wildcard and the apex share one).
     const options = TerraformIterator.fromComplexList(certificate.domainValidationOptions, "resource_record_name");
     const records = new Route53Record(this, "validation", {

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Testing } from "cdktf";
 import { buildPlatform } from "../src/app";
-import { parseConfig } from "../src/config/loader";
+import { ConfigError, parseConfig } from "../src/config/loader";
 import { PlatformConfig } from "../src/config/schema";
 import { PlatformStack } from "../stacks/platform-stack";
 
@@ -57,4 +57,15 @@ export function onlyResource(json: TfJson, type: string): Record<string, any> {
 export function parsePolicy(text: unknown): { Statement: Record<string, any>[] } {
   if (typeof text !== "string") throw new Error(`policy is not a string: ${JSON.stringify(text)}`);
   return JSON.parse(text);
+}
+
+/** The problems a config text produces, formatted as the CLI prints them (none for a valid config). */
+export function configProblems(text: string, file = "c.yaml"): string[] {
+  try {
+    parseConfig(text, file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split("\n").slice(1).map((l) => l.trim());
+    throw err;
+  }
+  return [];
 }

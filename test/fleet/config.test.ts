@@ -1,19 +1,11 @@
 import * as fs from "fs";
 import YAML from "yaml";
-import { ConfigError, parseConfig } from "../../src/config/loader";
-import { EXAMPLE_FILE } from "../helpers";
+import { parseConfig } from "../../src/config/loader";
+import { EXAMPLE_FILE, configProblems } from "../helpers";
 
 const example = fs.readFileSync(EXAMPLE_FILE, "utf8");
 
-function problemsOf(text: string, file = "c.yaml"): string[] {
-  try {
-    parseConfig(text, file);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split("\n").slice(1).map((l) => l.trim());
-    throw err;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 /** The example with its fleet section changed (and the rest of the file as it is). */
 function withFleet(change: (fleet: Record<string, any>, raw: Record<string, any>) => void): string {

@@ -119,7 +119,7 @@ describe("the tenant-<id>-<stage> stacks", () => {
   });
 
   it("route <id>.<domain> by path to the web services, with priorities unique on each listener across tenants", () => {
-    const rules = ["tenant-acme-corp-prod", "tenant-globex-prod"].flatMap((n) => all(stack(n), "aws_lb_listener_rule").map((r) => ({ stack: n, ...r })));
+    const rules = ["tenant-acme-corp-prod", "tenant-globex-prod"].flatMap((n) => all(stack(n), "aws_lb_listener_rule").map((r): Record<string, any> => ({ stack: n, ...r })));
     expect(rules).toHaveLength(8);
     const byListener = new Map<string, number[]>();
     for (const r of rules) byListener.set(r.listener_arn, [...(byListener.get(r.listener_arn) ?? []), r.priority]);

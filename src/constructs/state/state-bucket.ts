@@ -1,13 +1,12 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PolicyStatement, policyJson } from "../../policy/document";
 import { denyInsecureTransport } from "../../policy/statements";
+import { makePrivate } from "./private-bucket";
 import { skipCheck } from "../../checks";
 
 export interface StateBucketProps {
@@ -57,14 +56,7 @@ export class StateBucket extends Construct {
         },
       ],
     });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const publicAccess = makePrivate(this, bucket);
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,
       rule: [

@@ -184,3 +184,31 @@ describe("waves and pause", () => {
     for (const type of ["aws_s3_bucket", "aws_rds_cluster", "aws_secretsmanager_secret", "aws_iam_role"]) expect(all(globex, type)).toEqual(all(before, type));
   });
 });
+
+describe("routing: router", () => {
+  const router = synthPlatform(configWith((raw) => (raw.fleet.routing = "router")));
+  const fleet = router.json.get("fleet-prod")!;
+  const tenant = router.json.get("tenant-acme-corp-prod")!;
+
+  it("sends every tenant host to one router service through one rule, whatever the number of tenants", () => {
+    const rules = all(fleet, "aws_lb_listener_rule");
+    const wildcard = rules.filter((r) => r.condition[0].host_header.values[0] === "*.accessos.apps.acme.example");
+    expect(wildcard).toHaveLength(1);
+    expect(wildcard[0].priority).toBe(99);
+    expect(all(fleet, "aws_ecs_service").map((s) => s.name)).toContain("control-plane-router");
+    // Besides the certificate's validation record: the wildcard for tenants, the apex for the control plane.
+    const records = all(fleet, "aws_route53_record").filter((r) => !String(r.name).startsWith("${each."));
+    expect(records.map((r) => r.name).sort()).toEqual(["*.accessos.apps.acme.example", "accessos.apps.acme.example"]);
+    expect(all(fleet, "aws_service_discovery_private_dns_namespace")[0].name).toBe("prod.accessos.internal");
+    expect(all(fleet, "aws_lb")).toHaveLength(1);
+  });
+
+  it("registers tenants' web services by name for the router, with no target group, rule or record of their own", () => {
+    expect(all(tenant, "aws_lb_target_group")).toEqual([]);
+    expect(all(tenant, "aws_lb_listener_rule")).toEqual([]);
+    expect(all(tenant, "aws_route53_record")).toEqual([]);
+    expect(all(tenant, "aws_service_discovery_service").map((s) => s.name).sort()).toEqual(["acme-corp-audit-service", "acme-corp-discovery-service", "acme-corp-iam-service", "acme-corp-integrations-service"]);
+    const ingress = all(tenant, "aws_vpc_security_group_ingress_rule");
+    for (const r of ingress) expect(r.referenced_security_group_id).toMatch(/control-plane-security-group-id/);
+  });
+});

@@ -49,3 +49,32 @@ copy_stack() {
   sed -i -e "s/version = \"$PROVIDER_AWS_WANTED\"/version = \"$PROVIDER_AWS_VERSION\"/" \
          -e "s/version = \"$PROVIDER_RANDOM_WANTED\"/version = \"$PROVIDER_RANDOM_VERSION\"/" "$work/main.tf"
 }
+
+# The provider endpoints the emulator answers for (the aws provider's names for them).
+EMULATED_SERVICES="acm appautoscaling cloudwatch dynamodb ec2 ecr ecs elbv2 iam kms logs rds route53 s3 secretsmanager servicediscovery sns ssm sts"
+
+# Copies a generated stack and adds an override of each of its aws provider blocks.
+workdir() {
+  local stack="$1" work="${2:-$E2E/emulator/$1}"
+  copy_stack "$stack" "$work"
+  local aliases; aliases="$(awk '/^provider "aws" \{/{p=1; a=""} p&&/^  alias = /{gsub(/"/,"",$3); a=$3} p&&/^\}/{print (a==""?"-":a); p=0}' "$work/main.tf")"
+  for alias in $aliases; do
+    {
+      echo 'provider "aws" {'
+      [ "$alias" = "-" ] || echo "  alias = \"$alias\""
+      echo '  endpoints {'
+      for svc in $EMULATED_SERVICES; do echo "    $svc = \"$MOTO_URL\""; done
+      echo '  }'
+      # moto answers GetCallerIdentity for assumed-role credentials with its default account, not the
+      # role's, so the account guard of each provider is pointed at that account here.
+      echo "  allowed_account_ids         = [\"$MOTO_ACCOUNT_ID\"]"
+      echo '  s3_use_path_style           = true'
+      echo '  skip_credentials_validation = true'
+      echo '  skip_metadata_api_check     = true'
+      echo '}'
+    } >> "$work/emulator_override.tf"
+  done
+  echo "$work"
+}
+
+run() { local work="$1" label="$2"; shift 2; (cd "$work" && "$@" -no-color >"$work/$label.log" 2>&1) || { tail -40 "$work/$label.log" >&2; fail "$label in $work"; }; }

@@ -103,6 +103,10 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       }
       if (key === "controlPlane" && name === "router") issue(["fleet", key, name], "must not be named router: set fleet.routing: router and configure it in fleet.router", name);
       if (!isObject(spec)) continue;
+      const repository = str(spec.repository);
+      if (repository && (repository === PLATFORM || repository.startsWith(`${PLATFORM}/`))) {
+        issue(["fleet", key, name, "repository"], `must not be under ${PLATFORM}/, where the platform's services keep their images`, repository);
+      }
       const cpu = spec.cpu ?? 256;
       const memory = spec.memory ?? 512;
       const allowed = CPU_MEMORY.ecsExpress[cpu as number];

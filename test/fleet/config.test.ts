@@ -93,6 +93,11 @@ describe("the fleet section of the config", () => {
       /^fleet\.secrets\[0\]\.environmentVariable is also a plain environment variable of iam-service/,
     ],
     ["ten web services with a path", (f) => (f.services = Object.fromEntries([...Array(10).keys()].map((i) => [`s${i}x`, { port: 8080 + i, path: `/p${i}` }]))), /^fleet\.services has 10 web services with a path/],
+    [
+      "an image repository in the platform's services' space",
+      (f) => (f.services = { a: { port: 8080, repository: "apps-platform/payments-api/prod" } }),
+      /^fleet\.services\.a\.repository must not be under apps-platform\/, where the platform's services keep their images/,
+    ],
     ["a control-plane service named router", (f) => (f.controlPlane = { router: { port: 8080 } }), /^fleet\.controlPlane\.router must not be named router/],
     ["an unknown tier", (f) => (f.tenants[0].tier = "dedicated"), /^fleet\.tenants\[0\]\.tier must be one of "pool" or "silo"|^fleet\.tenants\[0\]\.tier .*pool.*silo/],
     ["an unknown routing", (f) => (f.routing = "path"), /^fleet\.routing .*hostHeader.*router/],

@@ -1143,7 +1143,7 @@ resource "aws_ecs_service" "control-plane-tenant-registry_service_3A9D2BD6" {
   task_definition = "${aws_ecs_task_definition.control-plane-tenant-registry_task_7ADC182B.arn}"
   alarms {
     alarm_names = [
-      "${aws_cloudwatch_metric_alarm.control-plane-tenant-registry_alarm-5xx_17CEE8E6.alarm_name}"
+      "accessos-prod-tenant-registry-5xx"
     ]
     enable = true
     rollback = true

@@ -619,7 +619,7 @@ resource "aws_ecs_service" "integrations-service_475F88D6" {
   task_definition = "${aws_ecs_task_definition.integrations-service_task_BFC026A4.arn}"
   alarms {
     alarm_names = [
-      "${aws_cloudwatch_metric_alarm.integrations-service_alarm-5xx_CD6713FC.alarm_name}"
+      "accessos-globex-dev-integrations-service-5xx"
     ]
     enable = true
     rollback = true
@@ -902,7 +902,7 @@ resource "aws_ecs_service" "discovery-service_D822316C" {
   task_definition = "${aws_ecs_task_definition.discovery-service_task_3E4A68F9.arn}"
   alarms {
     alarm_names = [
-      "${aws_cloudwatch_metric_alarm.discovery-service_alarm-5xx_1CC357C4.alarm_name}"
+      "accessos-globex-dev-discovery-service-5xx"
     ]
     enable = true
     rollback = true
@@ -1340,7 +1340,7 @@ resource "aws_ecs_service" "audit-service_8974E347" {
   task_definition = "${aws_ecs_task_definition.audit-service_task_A3D19F22.arn}"
   alarms {
     alarm_names = [
-      "${aws_cloudwatch_metric_alarm.audit-service_alarm-5xx_C1332250.alarm_name}"
+      "accessos-globex-dev-audit-service-5xx"
     ]
     enable = true
     rollback = true
@@ -1615,7 +1615,7 @@ resource "aws_ecs_service" "iam-service_F27CF436" {
   task_definition = "${aws_ecs_task_definition.iam-service_task_41D947A6.arn}"
   alarms {
     alarm_names = [
-      "${aws_cloudwatch_metric_alarm.iam-service_alarm-5xx_3EDEA6E5.alarm_name}"
+      "accessos-globex-dev-iam-service-5xx"
     ]
     enable = true
     rollback = true

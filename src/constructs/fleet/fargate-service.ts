@@ -217,7 +217,8 @@ export class FargateService extends Construct {
       desiredCount: running,
       networkConfiguration: { subnets: props.subnetIds, securityGroups: props.securityGroupIds, assignPublicIp: false },
       deploymentCircuitBreaker: { enable: true, rollback: true },
-      ...(deploymentAlarm ? { alarms: { alarmNames: [deploymentAlarm.alarmName], enable: true, rollback: true } } : {}),
+      // By name: the service's deployments roll back while the alarm is in ALARM.
+      ...(deploymentAlarm ? { alarms: { alarmNames: [`${props.alarmPrefix}5xx`], enable: true, rollback: true } } : {}),
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       propagateTags: "SERVICE",

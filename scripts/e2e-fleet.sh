@@ -6,6 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 PY="$CACHE/venv/bin/python"
+# S3 Control (bucket tags) is called at <account-id>.<endpoint host>, a name no resolver maps to
+# 127.0.0.1; through the emulator as an HTTP proxy it arrives (loopback requests are never proxied).
+export HTTP_PROXY="$MOTO_URL"
 
 # CloudWatch alarms cannot be applied on the emulator: the provider speaks the Smithy RPC v2 CBOR
 # protocol to CloudWatch, which moto does not. They are planned; the applied copy leaves them out.

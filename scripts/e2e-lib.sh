@@ -51,7 +51,7 @@ copy_stack() {
 }
 
 # The provider endpoints the emulator answers for (the aws provider's names for them).
-EMULATED_SERVICES="acm appautoscaling cloudwatch dynamodb ec2 ecr ecs elbv2 iam kms logs rds route53 s3 secretsmanager servicediscovery sns ssm sts"
+EMULATED_SERVICES="acm appautoscaling cloudwatch dynamodb ec2 ecr ecs elbv2 iam kms logs rds route53 s3 s3control secretsmanager servicediscovery sns ssm sts"
 
 # Copies a generated stack and adds an override of each of its aws provider blocks.
 workdir() {

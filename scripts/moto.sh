@@ -7,7 +7,10 @@ mkdir -p "$(dirname "$MOTO_LOG")"
 MOTO_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 # Requests signed with the dummy keys act in the deployment account of the example config.
 export MOTO_ACCOUNT_ID="${MOTO_ACCOUNT_ID:-111111111111}"
-"$CACHE/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+# AWS managed policies exist (roles attach them), and ACM certificates are issued at once (AWS issues a
+# DNS-validated one within minutes of its record; moto waits 60 s by default).
+MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ACM_VALIDATION_WAIT=0 \
+  "$CACHE/venv/bin/python" "$ROOT/scripts/moto-server.py" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 
 stop_moto() {

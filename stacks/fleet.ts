@@ -16,7 +16,7 @@ import { ContractReader } from "../src/constructs/contract/contract-reader";
 import { AccountProvider } from "../src/constructs/core/account-provider";
 import { FargateService } from "../src/constructs/fleet/fargate-service";
 import { FleetIngress } from "../src/constructs/fleet/fleet-ingress";
-import { SecureBucket } from "../src/constructs/fleet/secure-bucket";
+import { ACCESS_LOG_PREFIX, SecureBucket } from "../src/constructs/fleet/secure-bucket";
 import { PolicyRole } from "../src/constructs/iam/policy-role";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { POSTGRES_PORT } from "../src/constructs/onboarding/tenant-network";
@@ -75,7 +75,7 @@ export class FleetStack extends PlatformStack {
           Effect: "Allow",
           Principal: { Service: "logging.s3.amazonaws.com" },
           Action: "s3:PutObject",
-          Resource: `${arn}/s3/*`,
+          Resource: `${arn}/${ACCESS_LOG_PREFIX}*`,
           Condition: { StringEquals: { "aws:SourceAccount": stageConfig.accountId } },
         },
       ],
@@ -88,6 +88,7 @@ export class FleetStack extends PlatformStack {
       bucketKey: false,
       partition: this.partition,
       accessLogBucket: logs.name,
+      accessLogDependsOn: [logs.policy],
       protect,
     });
     const routing = new SecureBucket(this, "routing", {
@@ -96,6 +97,7 @@ export class FleetStack extends PlatformStack {
       kmsKeyArn: key.arn,
       partition: this.partition,
       accessLogBucket: logs.name,
+      accessLogDependsOn: [logs.policy],
       noncurrentVersionDays: 30,
       protect: false,
     });
@@ -160,7 +162,8 @@ export class FleetStack extends PlatformStack {
       accessLogBucket: logs.name,
       targetPorts: webPorts,
       deletionProtection: protect,
-      dependsOn: [logs.bucket],
+      // ELB checks that it may write to the bucket when access logs are turned on.
+      dependsOn: [logs.policy],
     });
     for (const port of [...new Set(Object.values(cp).flatMap((svc) => (svc.port ? [svc.port] : [])))].sort((a, b) => a - b)) {
       new VpcSecurityGroupIngressRule(this, `control-plane-from-lb-${port}`, { securityGroupId: controlPlaneSg.id, referencedSecurityGroupId: ingress.securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `Port ${port} from the load balancers` });

@@ -160,7 +160,15 @@ resource "aws_s3_bucket" "evidence_bucket_DD284D5B" {
 resource "aws_s3_bucket_logging" "evidence_access-logs_DE479CFF" {
   bucket = "${aws_s3_bucket.evidence_bucket_DD284D5B.id}"
   target_bucket = "${aws_s3_bucket.access-logs_bucket_7E528747.bucket}"
-  target_prefix = "s3/acme-accessos-dev-evidence/"
+  target_prefix = "s3/"
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+  depends_on = [
+    aws_s3_bucket_policy.access-logs_policy_2426E534,
+  ]
 }
 resource "aws_s3_bucket_versioning" "evidence_versioning_9B77478C" {
   bucket = "${aws_s3_bucket.evidence_bucket_DD284D5B.id}"
@@ -232,7 +240,15 @@ resource "aws_s3_bucket" "routing_bucket_106F8A87" {
 resource "aws_s3_bucket_logging" "routing_access-logs_01B5EB3C" {
   bucket = "${aws_s3_bucket.routing_bucket_106F8A87.id}"
   target_bucket = "${aws_s3_bucket.access-logs_bucket_7E528747.bucket}"
-  target_prefix = "s3/acme-accessos-dev-routing/"
+  target_prefix = "s3/"
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+  depends_on = [
+    aws_s3_bucket_policy.access-logs_policy_2426E534,
+  ]
 }
 resource "aws_s3_bucket_versioning" "routing_versioning_F746BF75" {
   bucket = "${aws_s3_bucket.routing_bucket_106F8A87.id}"
@@ -781,18 +797,19 @@ resource "aws_acm_certificate" "ingress_certificate_5C390301" {
 }
 resource "aws_route53_record" "ingress_validation_9CD6A811" {
   allow_overwrite = true
-  name = "${each.value.resource_record_name}"
+  name = "${tolist(aws_acm_certificate.ingress_certificate_5C390301.domain_validation_options).0.resource_record_name}"
   records = [
-    "${each.value.resource_record_value}"
+    "${tolist(aws_acm_certificate.ingress_certificate_5C390301.domain_validation_options).0.resource_record_value}"
   ]
   ttl = 300
-  type = "${each.value.resource_record_type}"
+  type = "${tolist(aws_acm_certificate.ingress_certificate_5C390301.domain_validation_options).0.resource_record_type}"
   zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
-  for_each = "${{ for key, val in tolist(aws_acm_certificate.ingress_certificate_5C390301.domain_validation_options): val.resource_record_name => val }}"
 }
 resource "aws_acm_certificate_validation" "ingress_certificate-validation_CF5DC474" {
   certificate_arn = "${aws_acm_certificate.ingress_certificate_5C390301.arn}"
-  validation_record_fqdns = "${[ for key, val in aws_route53_record.ingress_validation_9CD6A811: val.fqdn]}"
+  validation_record_fqdns = [
+    "${aws_route53_record.ingress_validation_9CD6A811.fqdn}"
+  ]
 }
 resource "aws_lb" "ingress_lb-1_D2468B3A" {
   # checkov:skip=CKV2_AWS_28: a WAF web ACL is an organisation's choice of rules and cost; the listener drops invalid headers and serves TLS 1.2+ only
@@ -818,7 +835,7 @@ resource "aws_lb" "ingress_lb-1_D2468B3A" {
     prefix = "accessos-dev-1"
   }
   depends_on = [
-    aws_s3_bucket.access-logs_bucket_7E528747,
+    aws_s3_bucket_policy.access-logs_policy_2426E534,
   ]
 }
 resource "aws_lb_listener" "ingress_lb-1-https_5DE32621" {

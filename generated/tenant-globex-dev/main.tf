@@ -187,7 +187,12 @@ resource "aws_s3_bucket" "evidence_bucket_DD284D5B" {
 resource "aws_s3_bucket_logging" "evidence_access-logs_DE479CFF" {
   bucket = "${aws_s3_bucket.evidence_bucket_DD284D5B.id}"
   target_bucket = "acme-accessos-dev-alb-logs"
-  target_prefix = "s3/acme-accessos-globex-dev/"
+  target_prefix = "s3/"
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
 }
 resource "aws_s3_bucket_versioning" "evidence_versioning_9B77478C" {
   bucket = "${aws_s3_bucket.evidence_bucket_DD284D5B.id}"

@@ -197,7 +197,7 @@ describe("routing: router", () => {
     expect(wildcard[0].priority).toBe(99);
     expect(all(fleet, "aws_ecs_service").map((s) => s.name)).toContain("control-plane-router");
     // Besides the certificate's validation record: the wildcard for tenants, the apex for the control plane.
-    const records = all(fleet, "aws_route53_record").filter((r) => !String(r.name).startsWith("${each."));
+    const records = all(fleet, "aws_route53_record").filter((r) => !String(r.name).startsWith("${"));
     expect(records.map((r) => r.name).sort()).toEqual(["*.accessos.apps.acme.example", "accessos.apps.acme.example"]);
     expect(all(fleet, "aws_service_discovery_private_dns_namespace")[0].name).toBe("prod.accessos.internal");
     expect(all(fleet, "aws_lb")).toHaveLength(1);

@@ -7,7 +7,7 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ITerraformDependable, TerraformIterator, Token } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { skipCheck } from "../../checks";
 
 /** TLS 1.2 and 1.3 only, forward secrecy. */
@@ -89,20 +89,20 @@ export class FleetIngress extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     skipCheck(certificate, "CKV2_AWS_71", "tenants are <tenant>.<domain>: one wildcard certificate serves every tenant's host name on the shared listeners");
-    // One record per distinct validation name (the wildcard and the apex share one).
-    const options = TerraformIterator.fromComplexList(certificate.domainValidationOptions, "resource_record_name");
-    const records = new Route53Record(this, "validation", {
-      forEach: options,
+    // ACM gives `*.<domain>` and `<domain>` the same validation record, so one record validates both
+    // (a for_each over the options would need their names, which are not known until the certificate is).
+    const option = certificate.domainValidationOptions.get(0);
+    const record = new Route53Record(this, "validation", {
       zoneId: props.zoneId,
-      name: options.getString("resource_record_name"),
-      type: options.getString("resource_record_type"),
-      records: [options.getString("resource_record_value")],
+      name: option.resourceRecordName,
+      type: option.resourceRecordType,
+      records: [option.resourceRecordValue],
       ttl: 300,
       allowOverwrite: true,
     });
     const validation = new AcmCertificateValidation(this, "certificate-validation", {
       certificateArn: certificate.arn,
-      validationRecordFqdns: Token.asList(TerraformIterator.fromResources(records).pluckProperty("fqdn")),
+      validationRecordFqdns: [record.fqdn],
     });
     this.certificateArn = validation.certificateArn;
 

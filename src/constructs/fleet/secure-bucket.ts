@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
@@ -9,6 +10,9 @@ import { makePrivate } from "../state/private-bucket";
 import { skipCheck } from "../../checks";
 import { PolicyStatement, policyJson } from "../../policy/document";
 import { denyInsecureTransport } from "../../policy/statements";
+
+/** Where S3 server access logs go in an access log bucket. */
+export const ACCESS_LOG_PREFIX = "s3/";
 
 export interface SecureBucketProps {
   /** The bucket name (globally unique), from naming.ts. */
@@ -33,8 +37,10 @@ export interface SecureBucketProps {
   readonly partition?: string;
   /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
-  /** Send S3 server access logs to this bucket, under `s3/<bucket>/`. @default no access logs (the reason is recorded) */
+  /** Send S3 server access logs to this bucket, under `s3/<account>/<region>/<bucket>/`. @default no access logs (the reason is recorded) */
   readonly accessLogBucket?: string;
+  /** What must exist before access logging is set: the log bucket's policy, when it is made in the same stack. @default none */
+  readonly accessLogDependsOn?: ITerraformDependable[];
   /** Data that must survive a destroy: `prevent_destroy`, and objects kept. @default true */
   readonly protect?: boolean;
 }
@@ -47,6 +53,8 @@ export class SecureBucket extends Construct {
   public readonly bucket: S3Bucket;
   public readonly name: string;
   public readonly arn: string;
+  /** The bucket policy: what a writer to the bucket (an AWS service) must wait for. */
+  public readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -62,7 +70,15 @@ export class SecureBucket extends Construct {
     const bucket = this.bucket.id;
 
     if (props.accessLogBucket) {
-      new S3BucketLoggingA(this, "access-logs", { bucket, targetBucket: props.accessLogBucket, targetPrefix: `s3/${props.bucketName}/` });
+      // S3 checks that the target's policy admits its logging service when logging is set.
+      // Partitioned keys, s3/<account>/<region>/<bucket>/<date>/…: one prefix serves every source bucket.
+      new S3BucketLoggingA(this, "access-logs", {
+        bucket,
+        targetBucket: props.accessLogBucket,
+        targetPrefix: ACCESS_LOG_PREFIX,
+        targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+        dependsOn: props.accessLogDependsOn,
+      });
     }
     new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
@@ -87,7 +103,7 @@ export class SecureBucket extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, "policy", {
+    this.policy = new S3BucketPolicy(this, "policy", {
       bucket,
       policy: policyJson([denyInsecureTransport(literalArn), ...(props.policyStatements ?? (() => []))(literalArn)]),
       dependsOn: [publicAccess],

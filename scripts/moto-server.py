@@ -1,0 +1,114 @@
+"""The AWS emulator of the end-to-end tests: moto's server, with the gaps filled that the hashicorp/aws
+6.x provider runs into (moto 5.2.5), so that the generated stacks apply and plan clean:
+
+1. Application Auto Scaling has no ListTagsForResource/TagResource/UntagResource: the provider reads
+   the tags of every aws_appautoscaling_target and retries on moto's HTTP 500 until it times out.
+   Tags are kept here, per account and Region, including those sent with RegisterScalableTarget.
+2. S3 CreateBucket ignores the <Tags> of CreateBucketConfiguration, which the provider uses to tag a
+   new bucket; they are stored as bucket tags.
+3. ECS CreateService drops parameters moto's Service lacks (healthCheckGracePeriodSeconds,
+   enableECSManagedTags, ...); they are kept as given.
+4. RDS returns an empty ScalingConfigurationInfo for every cluster, which a Serverless v2 cluster
+   would plan to add; it is left out unless one was given.
+5. EC2 loses the description of a security group rule that references another group.
+
+Same arguments as moto_server (-H 127.0.0.1 -p PORT). scripts/moto.sh starts it.
+"""
+import json
+import sys
+
+import xmltodict
+from moto.applicationautoscaling import responses as aas
+from moto.s3 import responses as s3r
+from moto.server import main
+from moto.utilities.tagging_service import TaggingService
+
+_AAS_TAGS: dict[tuple[str, str], TaggingService] = {}
+
+
+def _aas_tagger(self: aas.ApplicationAutoScalingResponse) -> TaggingService:
+    return _AAS_TAGS.setdefault((self.current_account, self.region), TaggingService())
+
+
+def _tag(self, arn: str, tags: dict | None) -> None:
+    if tags:
+        _aas_tagger(self).tag_resource(arn, TaggingService.convert_dict_to_tags_input(tags))
+
+
+def list_tags_for_resource(self) -> str:
+    return json.dumps({"Tags": _aas_tagger(self).get_tag_dict_for_resource(self._get_param("ResourceARN"))})
+
+
+def tag_resource(self) -> str:
+    _tag(self, self._get_param("ResourceARN"), self._get_param("Tags"))
+    return "{}"
+
+
+def untag_resource(self) -> str:
+    _aas_tagger(self).untag_resource_using_names(self._get_param("ResourceARN"), self._get_param("TagKeys") or [])
+    return "{}"
+
+
+_register = aas.ApplicationAutoScalingResponse.register_scalable_target
+
+
+def register_scalable_target(self) -> str:
+    body = _register(self)
+    _tag(self, json.loads(body)["ScalableTargetARN"], self._get_param("Tags"))
+    return body
+
+
+aas.ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+aas.ApplicationAutoScalingResponse.tag_resource = tag_resource
+aas.ApplicationAutoScalingResponse.untag_resource = untag_resource
+aas.ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+
+_bucket_put = s3r.S3Response._bucket_response_put
+
+
+def _bucket_response_put(self, request, bucket_name, querystring):
+    result = _bucket_put(self, request, bucket_name, querystring)
+    if not querystring and self.body:
+        try:
+            tags = (xmltodict.parse(self.body).get("CreateBucketConfiguration") or {}).get("Tags") or {}
+        except Exception:  # noqa: BLE001 - not a CreateBucketConfiguration body
+            tags = {}
+        tag_list = tags.get("Tag") or []
+        if isinstance(tag_list, dict):
+            tag_list = [tag_list]
+        if tag_list:
+            self.backend.put_bucket_tagging(bucket_name, {t["Key"]: t.get("Value") or "" for t in tag_list})
+    return result
+
+
+s3r.S3Response._bucket_response_put = _bucket_response_put
+
+from botocore import xform_name  # noqa: E402
+from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
+from moto.ecs import responses as ecsr  # noqa: E402
+from moto.rds.models import DBCluster  # noqa: E402
+
+_create_service = ecsr.EC2ContainerServiceResponse.create_service
+
+
+def create_service(self):
+    result = _create_service(self)
+    service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+    for key, value in self._get_params().items():
+        attr = xform_name(key)
+        if value is not None and not hasattr(service, attr):
+            setattr(service, attr, value)
+    return result
+
+
+ecsr.EC2ContainerServiceResponse.create_service = create_service
+
+_scaling_info = DBCluster.scaling_configuration_info.fget
+DBCluster.scaling_configuration_info = property(lambda self: _scaling_info(self) if self.scaling_configuration else None)
+
+SecurityGroupRule.description = property(
+    lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+)
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,8 +41,13 @@ interface Measurement {
   readonly peakMiB: number;
 }
 
+/**
+ * The example with `count` services and without its fleet: the fleet is measured on its own, and
+ * 500 services' roles (five each per stage account) are over the IAM roles quota its checks count.
+ */
 function configWithServices(count: number): string {
   const example = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "config", "example.yaml"), "utf8"));
+  delete example.fleet;
   example.services = Array.from({ length: count }, (_, i) => {
     const slug = `svc-${String(i + 1).padStart(4, "0")}`;
     return { slug, gitlabProjectPath: `acme/services/${slug}`, branchRestriction: "protected" };

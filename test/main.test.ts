@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../src/config/loader";
-import { GENERATED_MARKER, formatSummary, mergeShards, optionsFrom, run, synthesize } from "../src/main";
+import { GENERATED_MARKER, PLACEMENT_LOCK, formatSummary, mergeShards, optionsFrom, run, synthesize } from "../src/main";
 import { EXAMPLE_FILE, ROOT } from "./helpers";
 
 function scratch(name: string): string {
@@ -214,6 +214,9 @@ describe("npm run synth", () => {
       "environment-dev",
       "environment-prod",
       "ephemeral",
+      "fleet-dev",
+      "fleet-placement.json",
+      "fleet-prod",
       "onboarding-payments-api",
       "onboarding-status-page",
       "onboarding-webservice-aurora-example",
@@ -223,6 +226,11 @@ describe("npm run synth", () => {
       "service-status-page-prod",
       "service-webservice-aurora-example-dev",
       "state-bootstrap",
+      "tenant-acme-corp-dev",
+      "tenant-acme-corp-prod",
+      "tenant-globex-dev",
+      "tenant-globex-prod",
+      "tenant-initech-dev",
     ]);
     for (const s of summaries) {
       expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", s.name, "cdk.tf.json"))).toBe(true);
@@ -242,14 +250,17 @@ describe("npm run synth", () => {
     const dir = scratch("fresh");
     const generatedDir = path.join(dir, "generated");
     await synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
-    for (const stack of fs.readdirSync(generatedDir)) {
+    // The fleet's placement lock is a file beside the stack folders: committed as a fresh synth writes it.
+    expect(fs.readFileSync(path.join(ROOT, "generated", PLACEMENT_LOCK), "utf8")).toBe(fs.readFileSync(path.join(generatedDir, PLACEMENT_LOCK), "utf8"));
+    const stacks = fs.readdirSync(generatedDir).filter((entry) => entry !== PLACEMENT_LOCK);
+    for (const stack of stacks) {
       const committed = path.join(ROOT, "generated", stack, "main.tf");
       expect(fs.existsSync(committed) ? fs.readFileSync(committed, "utf8") : `missing ${committed}`).toBe(
         fs.readFileSync(path.join(generatedDir, stack, "main.tf"), "utf8"),
       );
     }
     expect(fs.readdirSync(path.join(ROOT, "generated")).sort()).toEqual(fs.readdirSync(generatedDir).sort());
-    for (const stack of fs.readdirSync(generatedDir)) {
+    for (const stack of stacks) {
       expect(fs.readdirSync(path.join(ROOT, "generated", stack)).sort()).toEqual(fs.readdirSync(path.join(generatedDir, stack)).sort());
     }
   });

@@ -64,7 +64,15 @@ describe("the platform config loader", () => {
       "      transitGatewayId: tgw-xyz",
       'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$ (tgw- and 8 to 17 lowercase hexadecimal digits), got "tgw-xyz" (c.yaml:40:25)',
     ],
-    ["  prod:", "  Prod:", 'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)'],
+    [
+      "  prod:",
+      "  Prod:",
+      [
+        'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)',
+        // The fleet runs in prod, which is gone by that name.
+        'fleet.stages.prod must be one of the stages defined in stages (dev, Prod), got "prod" (c.yaml:97:7)',
+      ],
+    ],
     [
       "  - slug: status-page",
       "  - slug: Status_Page",
@@ -92,7 +100,7 @@ describe("the platform config loader", () => {
     ],
     ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId, availabilityZones (c.yaml:33:7)"],
   ])("refuses %j changed to %j with the message %j", (from, to, message) => {
-    expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
+    expect(problemsOf(exampleWithLine(from, to))).toEqual(Array.isArray(message) ? message : [message]);
   });
 
   test.each([
@@ -142,8 +150,8 @@ describe("the platform config loader", () => {
   });
 
   test.each([
-    ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz)"],
-    ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz)"],
+    ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz, accessos)"],
+    ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz, accessos)"],
   ])("refuses the service slug %j, an app tag the platform uses for its own stacks", (slug, message) => {
     // (apps-platform also makes the platform's state bucket and lock table names, refused as such.)
     expect(problemsOf(exampleWithLine("  - slug: status-page", `  - slug: ${slug}`))[0]).toBe(`services[2] (${slug}).slug ${message}, got "${slug}" (c.yaml:70:11)`);
@@ -248,7 +256,10 @@ describe("the platform config loader", () => {
   });
 
   it("names every AWS limit a long slug breaks in one message, counting App Runner's names only for App Runner services", () => {
-    const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers").replace("  prod:", "  production-eu-central:");
+    // Without the fleet, which runs in prod under that name (and would name load balancers too long for the new one).
+    const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers")
+      .replace("  prod:", "  production-eu-central:")
+      .replace(/\n# A tenant fleet[^]*$/, "\n");
     expect(problemsOf(text)).toEqual([
       'services[0] (payments-api).slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
     ]);

@@ -11,13 +11,18 @@ import { configWith, exampleConfig, resourcesOf } from "../helpers";
  * and keeps everything else.
  */
 
-/** The Terraform JSON of every fleet and tenant stack of a config, by stack name. */
-function fleetJson(config: PlatformConfig): Map<string, string> {
+/**
+ * The Terraform JSON of every fleet and tenant stack of a config, by stack name; with `tenantsOnly`
+ * the tenant stacks alone (the fleet stacks are the largest, and two changes below show what they do).
+ */
+function fleetJson(config: PlatformConfig, tenantsOnly = false): Map<string, string> {
   const app = Testing.app();
   const out = new Map<string, string>();
   for (const stage of fleetStages(config.fleet!)) {
-    const fleet = new FleetStack(app, config, stage);
-    out.set(fleet.node.id, Testing.synth(fleet));
+    if (!tenantsOnly) {
+      const fleet = new FleetStack(app, config, stage);
+      out.set(fleet.node.id, Testing.synth(fleet));
+    }
     for (const t of stage.tenants) {
       const tenant = new TenantStack(app, config, stage, t);
       out.set(tenant.node.id, Testing.synth(tenant));
@@ -26,31 +31,33 @@ function fleetJson(config: PlatformConfig): Map<string, string> {
   return out;
 }
 
-const changed = (a: Map<string, string>, b: Map<string, string>) => [...a.keys()].filter((k) => a.get(k) !== b.get(k)).sort();
+/** The stacks of `after` whose JSON differs from `before`'s. */
+const changed = (before: Map<string, string>, after: Map<string, string>) => [...after.keys()].filter((k) => before.get(k) !== after.get(k)).sort();
 
 describe("waves and pause", () => {
   const before = fleetJson(exampleConfig());
 
-  it("promoting the canary wave changes only the canary tenants' stacks", () => {
+  it("promoting the canary wave changes only the canary tenants' stacks, and no fleet stack", () => {
     const after = fleetJson(configWith((raw) => (raw.fleet.waves[0].image = "1.9.0")));
+    expect([...after.keys()]).toHaveLength(7);
     // acme-corp is the only canary tenant, in both stages.
     expect(changed(before, after)).toEqual(["tenant-acme-corp-dev", "tenant-acme-corp-prod"]);
     const task = resourcesOf(JSON.parse(after.get("tenant-acme-corp-prod")!), "aws_ecs_task_definition") as Record<string, any>[];
     for (const t of task) expect(JSON.parse(t.container_definitions)[0].image).toMatch(/:1\.9\.0$/);
   });
 
-  it("promoting the general wave to the canary's image changes only its tenants' stacks", () => {
-    const after = fleetJson(configWith((raw) => (raw.fleet.waves[1].image = raw.fleet.waves[0].image)));
+  it("promoting the general wave to the canary's image changes only its tenants' stacks, in every stage they run in", () => {
+    const after = fleetJson(configWith((raw) => (raw.fleet.waves[1].image = raw.fleet.waves[0].image)), true);
     expect(changed(before, after)).toEqual(["tenant-globex-dev", "tenant-globex-prod", "tenant-initech-dev"]);
   });
 
   it("moving one tenant to another wave changes only that tenant's stacks", () => {
-    const after = fleetJson(configWith((raw) => (raw.fleet.tenants[1].wave = "canary")));
+    const after = fleetJson(configWith((raw) => (raw.fleet.tenants[1].wave = "canary")), true);
     expect(changed(before, after)).toEqual(["tenant-globex-dev", "tenant-globex-prod"]);
   });
 
-  it("pausing a tenant scales its services to zero and changes no other stack", () => {
-    const after = fleetJson(configWith((raw) => (raw.fleet.tenants[0].paused = true)));
+  it("pausing a tenant scales its services to zero and changes no other tenant's stack", () => {
+    const after = fleetJson(configWith((raw) => (raw.fleet.tenants[0].paused = true)), true);
     expect(changed(before, after)).toEqual(["tenant-acme-corp-dev", "tenant-acme-corp-prod"]);
     const json = JSON.parse(after.get("tenant-acme-corp-prod")!);
     const services = resourcesOf(json, "aws_ecs_service") as Record<string, any>[];
@@ -62,8 +69,9 @@ describe("waves and pause", () => {
     expect(data(json)).toEqual(data(JSON.parse(before.get("tenant-acme-corp-prod")!)));
   });
 
-  it("pausing a stage pauses every tenant of that stage and nothing in the other", () => {
+  it("pausing a stage pauses every tenant of that stage and nothing in the other, the control plane included", () => {
     const after = fleetJson(configWith((raw) => (raw.fleet.stages.dev.paused = true)));
+    expect([...after.keys()]).toHaveLength(7);
     expect(changed(before, after)).toEqual(["tenant-acme-corp-dev", "tenant-globex-dev"]);
     // initech is paused already: its stack does not change.
     for (const id of ["acme-corp", "globex", "initech"]) {

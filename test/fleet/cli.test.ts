@@ -379,6 +379,27 @@ describe("npm run fleet -- capacity", () => {
     expect(toMove(stageBlock(out, "prod"))).toEqual(ids.slice(-18).reverse());
   });
 
+  it("names enough tenants, and not twice as many, when the load balancers per Region are near", () => {
+    const dir = scratch("fleet-cli", "250-albs");
+    const ids = tenantIds(250);
+    // 50 rules per load balancer: 49 / 4 = 12 tenants on the first, 50 / 4 = 12 on each other, so
+    // 250 tenants need 21 load balancers; the threshold is 80% of 25 = 20. Each tenant is 1/12 of a
+    // load balancer, so 12 tenants must go (the 25 of a target-groups-only estimate would be twice that).
+    const quotas = { rulesPerLoadBalancer: 50, loadBalancersPerRegion: 25 };
+    const config = writeConfig(dir, "albs.yaml", fleetOf250(undefined, (fleet) => (fleet.quotas = quotas)));
+    const block = stageBlock(cli(["capacity", "--config", config, "--generated", dir]).out, "dev");
+    expect(capacityRows(block).get("load balancers")).toEqual({ used: 21, quota: 25, flag: "above threshold" });
+    expect(toMove(block)).toEqual(ids.slice(-12).reverse());
+    // Once they have moved, 238 tenants fill 20 load balancers: at the threshold, not above it.
+    const moved = writeConfig(dir, "moved.yaml", fleetOf250(undefined, (fleet) => {
+      fleet.quotas = quotas;
+      fleet.tenants = fleet.tenants.slice(0, 238);
+    }));
+    const after = stageBlock(cli(["capacity", "--config", moved, "--generated", dir]).out, "dev");
+    expect(capacityRows(after).get("load balancers")).toEqual({ used: 20, quota: 25, flag: "" });
+    expect(toMove(after)).toEqual([]);
+  });
+
   it("uses the placement lock: a tenant locked on a later load balancer keeps it there", () => {
     const dir = scratch("fleet-cli", "capacity-lock");
     // acme-corp locked alone on the third load balancer: prod needs three, the first holding globex only.

@@ -8,7 +8,8 @@ import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, 
 import { checkSkipsOf, withSkipComments } from "./checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
-import { PlacementLock, parsePlacementLock, placementLockText } from "./fleet/placement";
+import { PLACEMENT_LOCK, readPlacementLock } from "./fleet/lock-file";
+import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { PlatformStack } from "../stacks/platform-stack";
 import { repairHcl } from "./hcl";
@@ -186,23 +187,7 @@ function removeStaleHcl(generatedDir: string, names: Set<string>, warn: (line: s
 const SYNTH_FILES = new Set(["main.tf", GENERATED_MARKER]);
 
 /** The placement lock of a fleet, beside the generated stacks (see src/fleet/placement.ts). */
-export const PLACEMENT_LOCK = "fleet-placement.json";
-
-function readPlacementLock(generatedDir: string): { text?: string; lock?: PlacementLock; product?: string } {
-  let text: string | undefined;
-  try {
-    text = fs.readFileSync(path.join(generatedDir, PLACEMENT_LOCK), "utf8");
-  } catch {
-    return {};
-  }
-  let product: string | undefined;
-  try {
-    product = JSON.parse(text).product;
-  } catch {
-    // not JSON: no lock
-  }
-  return { text, product, lock: product ? parsePlacementLock(text, product) : undefined };
-}
+export { PLACEMENT_LOCK };
 
 /**
  * Refuses a config from which a tenant with protected data has gone (from the fleet, a stage, or

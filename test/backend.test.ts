@@ -77,7 +77,12 @@ describe("the backend factory", () => {
     });
 
     it("has no state-bootstrap stack and no workspace guard, since a named workspace cannot be switched", () => {
-      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|fleet-|tenant-|ephemeral$)/.test(k))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
+      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|ephemeral$|fleet-|tenant-)/.test(k))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
+      // The fleet's stacks, like every other, have a named workspace each and no guard.
+      for (const name of ["fleet-prod", "tenant-globex-prod"]) {
+        expect(cloud.json.get(name)!.terraform.cloud).toMatchObject({ workspaces: { name, project: "apps-platform" } });
+        expect(cloud.json.get(name)!.resource!.terraform_data).toBeUndefined();
+      }
       expect(cloud.json.get("environment-dev")!.resource!.terraform_data).toBeUndefined();
     });
   });

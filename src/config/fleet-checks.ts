@@ -1,7 +1,8 @@
 import { CPU_MEMORY } from "../constructs/service/service-options";
 import { FleetConfig, fleetSchema } from "./fleet-schema";
 import { PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, LimitedName, normaliseDnsName } from "../naming";
-import { fleetStage, tenantsIn } from "../fleet/model";
+import { fleetStage, loadBalancerCapacity, tenantsIn, webServices } from "../fleet/model";
+import { tenantsPerLoadBalancer } from "../fleet/placement";
 import { capacityReport } from "../fleet/capacity";
 
 type Issue = (path: (string | number)[], message: string, input: unknown) => void;
@@ -228,6 +229,17 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
   const parsed = fleetSchema.safeParse(fleet);
   if (!parsed.success || ids.size !== tenants.length || tenants.some((t) => isObject(t) && !waveNames.has(str(t.wave) ?? ""))) return;
   const config: FleetConfig = parsed.data;
+  // A tenant's rules must fit on one load balancer, or no number of load balancers holds it.
+  const capacity = loadBalancerCapacity(config);
+  if (capacity.perTenant > 0 && tenantsPerLoadBalancer(capacity, 1) === 0) {
+    const web = webServices(config.services).map((w) => w.name);
+    issue(
+      ["fleet", "quotas", "rulesPerLoadBalancer"],
+      `must be at least ${capacity.perTenant}: a tenant takes one listener rule per web service (${web.join(", ")}) on the load balancer it is placed on`,
+      config.quotas.rulesPerLoadBalancer,
+    );
+    return;
+  }
   for (const st of fleetStageNames) {
     if (!isObject(stages[st])) continue;
     const report = capacityReport(raw, config, fleetStage(config, st));

@@ -2,10 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { CommandSpec, UsageError, formatHelp, parseArgs } from "../cli/args";
+import { provisioningJsonSchema } from "../fleet/provisioning";
 import { PROJECT_ROOT } from "../paths";
 import { platformConfigSchema } from "./schema";
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, "platform-config.schema.json");
+/** The fleet's tenant provisioning input and output (src/fleet/provisioning.ts), for the automation around it. */
+export const PROVISIONING_SCHEMA_FILE = path.join(PROJECT_ROOT, "docs", "fleet-provisioning.schema.json");
 
 /**
  * The JSON Schema of the config as a user writes it (defaults optional), for editors: config files
@@ -18,12 +21,18 @@ export function platformConfigJsonSchema(): Record<string, unknown> {
 
 export const SCHEMA_COMMAND: CommandSpec = {
   command: "npm run schema --",
-  summary: "Writes the JSON Schema of the platform config to platform-config.schema.json, for editors.",
+  summary:
+    "Writes the JSON Schema of the platform config to platform-config.schema.json, for editors, and that of a fleet tenant's provisioning input and output to docs/fleet-provisioning.schema.json.",
   options: [],
 };
 
 /** `npm run schema`: 0 written or help printed, 2 for any argument (it takes none but --help). */
-export function runSchemaExport(argv: string[], io: { out: (t: string) => void; err: (t: string) => void }, file = SCHEMA_FILE): number {
+export function runSchemaExport(
+  argv: string[],
+  io: { out: (t: string) => void; err: (t: string) => void },
+  file = SCHEMA_FILE,
+  provisioningFile = PROVISIONING_SCHEMA_FILE,
+): number {
   try {
     if (parseArgs(argv, SCHEMA_COMMAND).help) {
       io.out(formatHelp(SCHEMA_COMMAND));
@@ -36,8 +45,13 @@ export function runSchemaExport(argv: string[], io: { out: (t: string) => void; 
     }
     throw err;
   }
-  fs.writeFileSync(file, `${JSON.stringify(platformConfigJsonSchema(), null, 2)}\n`);
-  io.out(`wrote ${path.relative(process.cwd(), file)}\n`);
+  for (const [target, schema] of [
+    [file, platformConfigJsonSchema()],
+    [provisioningFile, provisioningJsonSchema()],
+  ] as const) {
+    fs.writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+    io.out(`wrote ${path.relative(process.cwd(), target)}\n`);
+  }
   return 0;
 }
 

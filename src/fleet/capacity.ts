@@ -1,6 +1,6 @@
 import { FleetConfig } from "../config/fleet-schema";
 import { FleetStage, apexServices, controlPlaneServices, loadBalancerCapacity } from "./model";
-import { TARGET_GROUPS_PER_LOAD_BALANCER } from "./placement";
+import { TARGET_GROUPS_PER_LOAD_BALANCER, tenantsPerLoadBalancer } from "./placement";
 
 /**
  * A fleet stage's use of the quotas that bind in its account, and which tenants should move to an
@@ -86,7 +86,8 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
       quota: q.loadBalancersPerRegion,
       field: "loadBalancersPerRegion",
       remedy: "raise the quota, use routing: router (one rule for every tenant), or move tenants to an account of their own",
-      perTenant: cap.perTenant === 0 ? 0 : 1 / Math.max(1, Math.floor(TARGET_GROUPS_PER_LOAD_BALANCER / cap.perTenant)),
+      // A tenant is a share of the load balancer it is on: one of as many as fit (the rules quota counts too).
+      perTenant: cap.perTenant === 0 ? 0 : 1 / Math.max(1, tenantsPerLoadBalancer(cap, 1)),
       tiers: "all",
     },
     {
@@ -136,14 +137,16 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
     },
   ];
   const threshold = q.moveThreshold;
-  const pressing = rows.filter((r) => r.perTenant > 0 && r.used > r.quota * threshold);
+  // Usage minus fractions of a load balancer is not exact in floating point: 21 - 12 × (1/12) > 20.
+  const under = (used: number, row: CapacityRow) => used <= row.quota * threshold + 1e-9;
+  const pressing = rows.filter((r) => r.perTenant > 0 && !under(r.used, r));
   const moving = new Set<string>();
   for (const row of pressing) {
     const candidates = [...stage.tenants].reverse().filter((t) => row.tiers === "all" || t.tenant.tier === "silo");
     // Tenants already moving count for this row too.
     let used = row.used - candidates.filter((t) => moving.has(t.tenant.id)).length * row.perTenant;
     for (const t of candidates) {
-      if (used <= row.quota * threshold) break;
+      if (under(used, row)) break;
       if (moving.has(t.tenant.id)) continue;
       moving.add(t.tenant.id);
       used -= row.perTenant;

@@ -90,6 +90,10 @@ export function placeStage(tenantIds: readonly string[], capacity: LoadBalancerC
       taken.add(key(p));
     } else moved.push(id);
   }
+  // Load balancers after the first all hold the same number of tenants: none means no tenant fits anywhere.
+  if (tenantIds.some((id) => !places.has(id)) && tenantsPerLoadBalancer(capacity, 1) === 0) {
+    throw new Error(`a tenant needs ${capacity.perTenant} listener rules and target groups on one load balancer, more than one holds (${capacity.rulesPerLoadBalancer} rules, ${TARGET_GROUPS_PER_LOAD_BALANCER} target groups)`);
+  }
   let alb = 0;
   let position = 0;
   for (const id of tenantIds) {

@@ -62,14 +62,23 @@ export const provisioningOutputSchema = z
 export type ProvisioningInput = z.output<typeof provisioningInputSchema>;
 export type ProvisioningOutput = z.output<typeof provisioningOutputSchema>;
 
-/** Both schemas as one JSON Schema document. */
+/** One schema as a definition of the document: its own `$schema` belongs to the document's root only. */
+function definition(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12" }) as Record<string, unknown>;
+  return rest;
+}
+
+/** Both schemas as one JSON Schema document (docs/fleet-provisioning.schema.json, written by `npm run schema`). */
 export function provisioningJsonSchema(): Record<string, unknown> {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://apps-platform.invalid/fleet-provisioning.schema.json",
     title: "apps-platform fleet tenant provisioning",
+    description:
+      "The standard for fleet tenant provisioning: $defs.input is what the tenant registry holds for each tenant (attribute `parameters`), $defs.output the `provisioning` output of the tenant's stack tenant-<id>-<stage>. See docs/fleet.md.",
     $defs: {
-      input: z.toJSONSchema(provisioningInputSchema, { target: "draft-2020-12" }),
-      output: z.toJSONSchema(provisioningOutputSchema, { target: "draft-2020-12" }),
+      input: definition(provisioningInputSchema),
+      output: definition(provisioningOutputSchema),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { BENCH_COMMAND, benchSizes } from "../../bench/synth-bench";
+import { BENCH_COMMAND, benchFleet, benchSizes } from "../../bench/synth-bench";
 import { UsageError, formatHelp, parseArgs } from "../../src/cli/args";
 
 describe("npm run bench on the command line", () => {
@@ -14,5 +14,13 @@ describe("npm run bench on the command line", () => {
     expect(benchSizes("1, 50,500", "--sizes")).toEqual([1, 50, 500]);
     expect(() => benchSizes("1,x", "BENCH_SIZES")).toThrow('BENCH_SIZES must be positive whole numbers separated by commas, e.g. 1,50, got "1,x"');
     expect(() => benchSizes("0", "--sizes")).toThrow(UsageError);
+  });
+
+  it("lists --fleet with its env var and default, and takes a whole number of tenants, 0 for none", () => {
+    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--fleet <tenants> +.*\(env BENCH_FLEET; default 250\)$/m);
+    expect(benchFleet("250", "--fleet")).toBe(250);
+    expect(benchFleet("0", "BENCH_FLEET")).toBe(0);
+    expect(() => benchFleet("-1", "--fleet")).toThrow(UsageError);
+    expect(() => benchFleet("2.5", "BENCH_FLEET")).toThrow('BENCH_FLEET must be a whole number of tenants (0 for no fleet run), e.g. 250, got "2.5"');
   });
 });

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv/dist/2020";
 import YAML from "yaml";
-import { SCHEMA_FILE, platformConfigJsonSchema, runSchemaExport } from "../../src/config/schema-export";
+import { PROVISIONING_SCHEMA_FILE, SCHEMA_FILE, platformConfigJsonSchema, runSchemaExport } from "../../src/config/schema-export";
+import { provisioningJsonSchema } from "../../src/fleet/provisioning";
 import { EXAMPLE_FILE, ROOT } from "../helpers";
 
 describe("the exported JSON Schema", () => {
@@ -12,6 +13,10 @@ describe("the exported JSON Schema", () => {
 
   it("is committed as npm run schema writes it", () => {
     expect(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"))).toEqual(schema);
+  });
+
+  it("has the fleet's provisioning schema committed beside the docs as npm run schema writes it", () => {
+    expect(fs.readFileSync(PROVISIONING_SCHEMA_FILE, "utf8")).toBe(`${JSON.stringify(provisioningJsonSchema(), null, 2)}\n`);
   });
 
   it("accepts the example config, as an editor would", () => {
@@ -29,13 +34,14 @@ describe("the exported JSON Schema", () => {
 });
 
 describe("npm run schema on the command line", () => {
-  function runWith(argv: string[], file: string) {
+  const file = path.join(ROOT, ".tmp", "schema-export-test", "schema.json");
+  const provisioning = path.join(ROOT, ".tmp", "schema-export-test", "provisioning.json");
+  function runWith(argv: string[], target: string) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runSchemaExport(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, file);
+    const code = runSchemaExport(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, target, provisioning);
     return { code, out: out.join(""), err: err.join("") };
   }
-  const file = path.join(ROOT, ".tmp", "schema-export-test", "schema.json");
   beforeEach(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }));
 
   it("answers --help and -h without writing the schema", () => {
@@ -46,6 +52,7 @@ describe("npm run schema on the command line", () => {
       expect(out).toMatch(/^ {2}-h, --help +print this help and exit$/m);
     }
     expect(fs.existsSync(file)).toBe(false);
+    expect(fs.existsSync(provisioning)).toBe(false);
   });
 
   it("refuses any other argument with exit 2, naming it, without writing the schema", () => {
@@ -54,9 +61,10 @@ describe("npm run schema on the command line", () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  it("writes the schema when run without arguments", () => {
+  it("writes both schemas when run without arguments", () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    expect(runWith([], file).code).toBe(0);
+    expect(runWith([], file)).toEqual({ code: 0, out: `wrote ${path.relative(process.cwd(), file)}\nwrote ${path.relative(process.cwd(), provisioning)}\n`, err: "" });
     expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(platformConfigJsonSchema());
+    expect(JSON.parse(fs.readFileSync(provisioning, "utf8"))).toEqual(provisioningJsonSchema());
   });
 });

@@ -77,7 +77,7 @@ describe("the backend factory", () => {
     });
 
     it("has no state-bootstrap stack and no workspace guard, since a named workspace cannot be switched", () => {
-      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|ephemeral$)/.test(k))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
+      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|fleet-|tenant-|ephemeral$)/.test(k))).toEqual(["ci-identity", "environment-dev", "environment-prod"]);
       expect(cloud.json.get("environment-dev")!.resource!.terraform_data).toBeUndefined();
     });
   });

@@ -214,6 +214,9 @@ describe("npm run synth", () => {
       "environment-dev",
       "environment-prod",
       "ephemeral",
+      "fleet-dev",
+      "fleet-placement.json",
+      "fleet-prod",
       "onboarding-payments-api",
       "onboarding-status-page",
       "onboarding-webservice-aurora-example",
@@ -223,6 +226,11 @@ describe("npm run synth", () => {
       "service-status-page-prod",
       "service-webservice-aurora-example-dev",
       "state-bootstrap",
+      "tenant-acme-corp-dev",
+      "tenant-acme-corp-prod",
+      "tenant-globex-dev",
+      "tenant-globex-prod",
+      "tenant-initech-dev",
     ]);
     for (const s of summaries) {
       expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", s.name, "cdk.tf.json"))).toBe(true);
@@ -242,14 +250,17 @@ describe("npm run synth", () => {
     const dir = scratch("fresh");
     const generatedDir = path.join(dir, "generated");
     await synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
-    for (const stack of fs.readdirSync(generatedDir)) {
+    // The stacks' directories, and beside them the fleet's placement lock, which synth rewrites.
+    const stacks = fs.readdirSync(generatedDir).filter((entry) => fs.statSync(path.join(generatedDir, entry)).isDirectory());
+    for (const stack of stacks) {
       const committed = path.join(ROOT, "generated", stack, "main.tf");
       expect(fs.existsSync(committed) ? fs.readFileSync(committed, "utf8") : `missing ${committed}`).toBe(
         fs.readFileSync(path.join(generatedDir, stack, "main.tf"), "utf8"),
       );
     }
+    expect(fs.readFileSync(path.join(ROOT, "generated", "fleet-placement.json"), "utf8")).toBe(fs.readFileSync(path.join(generatedDir, "fleet-placement.json"), "utf8"));
     expect(fs.readdirSync(path.join(ROOT, "generated")).sort()).toEqual(fs.readdirSync(generatedDir).sort());
-    for (const stack of fs.readdirSync(generatedDir)) {
+    for (const stack of stacks) {
       expect(fs.readdirSync(path.join(ROOT, "generated", stack)).sort()).toEqual(fs.readdirSync(path.join(generatedDir, stack)).sort());
     }
   });

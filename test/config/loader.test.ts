@@ -23,6 +23,14 @@ function exampleWithLine(from: string, to: string): string {
   return example.replace(from, to);
 }
 
+/** The example with a stage renamed, in stages and in the fleet's stages that name it. */
+function exampleWithStage(from: string, to: string): string {
+  const text = exampleWithLine(`  ${from}:`, `  ${to}:`);
+  const fleetStage = `\n    ${from}:\n      domain:`;
+  if (!text.includes(fleetStage)) throw new Error(`example.yaml's fleet has no stage ${from}`);
+  return text.replace(fleetStage, `\n    ${to}:\n      domain:`);
+}
+
 describe("the platform config loader", () => {
   it("accepts the example config and fills in the defaults", () => {
     const config = parseConfig(example, "config/example.yaml");
@@ -64,7 +72,6 @@ describe("the platform config loader", () => {
       "      transitGatewayId: tgw-xyz",
       'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$ (tgw- and 8 to 17 lowercase hexadecimal digits), got "tgw-xyz" (c.yaml:40:25)',
     ],
-    ["  prod:", "  Prod:", 'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)'],
     [
       "  - slug: status-page",
       "  - slug: Status_Page",
@@ -93,6 +100,10 @@ describe("the platform config loader", () => {
     ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId, availabilityZones (c.yaml:33:7)"],
   ])("refuses %j changed to %j with the message %j", (from, to, message) => {
     expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
+  });
+
+  it("refuses a stage name with a capital letter, renamed in the fleet's stages too", () => {
+    expect(problemsOf(exampleWithStage("prod", "Prod"))).toEqual(['stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)']);
   });
 
   test.each([
@@ -142,8 +153,8 @@ describe("the platform config loader", () => {
   });
 
   test.each([
-    ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz)"],
-    ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz)"],
+    ["apps-platform", "must not be \"apps-platform\": it is the app tag of the platform's own stacks (state-bootstrap, ci-identity, environment-<stage>), reserved (apps-platform, authz, accessos)"],
+    ["authz", "must not be \"authz\": it is the app tag of the ephemeral stacks (ephemeral.project), reserved (apps-platform, authz, accessos)"],
   ])("refuses the service slug %j, an app tag the platform uses for its own stacks", (slug, message) => {
     // (apps-platform also makes the platform's state bucket and lock table names, refused as such.)
     expect(problemsOf(exampleWithLine("  - slug: status-page", `  - slug: ${slug}`))[0]).toBe(`services[2] (${slug}).slug ${message}, got "${slug}" (c.yaml:70:11)`);
@@ -248,9 +259,11 @@ describe("the platform config loader", () => {
   });
 
   it("names every AWS limit a long slug breaks in one message, counting App Runner's names only for App Runner services", () => {
-    const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers").replace("  prod:", "  production-eu-central:");
+    const text = exampleWithStage("prod", "production-eu-central").replace("  - slug: status-page", "  - slug: status-page-for-customers");
     expect(problemsOf(text)).toEqual([
       'services[0] (payments-api).slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
+      // The fleet runs in the renamed stage too, and its load balancers' names are limited as well.
+      'fleet.product makes in stage production-eu-central the load balancer name "accessos-production-eu-central-99" 33 characters long (AWS allows 32), got "accessos" (c.yaml:90:12)',
     ]);
   });
 

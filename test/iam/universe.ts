@@ -108,7 +108,8 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
         literalStrings(resource, names);
         for (const raw of names) {
           const name = raw.replace(/\$\{terraform\.workspace\}/g, SAMPLE_EPHEMERAL_STAGE);
-          if (name.includes("${") || name.length === 0) continue;
+          // A wildcard (a certificate's `*.<domain>`, a wildcard record) names no one resource.
+          if (name.includes("${") || name.includes("*") || name.length === 0) continue;
           const eph = config.ephemeral && app === config.ephemeral.project;
           const owner = app ?? PLATFORM;
           const kind: OwnerKind = eph ? "ephemeral" : owner === PLATFORM ? "platform" : "tenant";

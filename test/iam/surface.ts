@@ -204,7 +204,8 @@ function fits(t: Template, name: string): boolean {
   if (!name.startsWith("/")) return true;
   return t.names.every((p) => {
     const at = t.arn.indexOf(`\${${p}}`);
-    return t.arn[at - 1] === "/" || /^Log(Group|Stream)Name$/.test(p) || /Path/.test(p);
+    // Secrets Manager names may start with a slash (the fleet's /<product>/<stage>/<tenant>/).
+    return t.arn[at - 1] === "/" || /^Log(Group|Stream)Name$/.test(p) || /Path/.test(p) || p === "SecretId";
   });
 }
 

@@ -55,7 +55,18 @@ const PLATFORM_MADE_SERVICE_NAMES: Record<string, string[]> = {
 const below = (name: string) => (name.endsWith("/") ? `${name}x` : name);
 
 /** IAM role names in ARNs carry their path: `/apps-platform/deploy/<name>`. */
-const ROLE_PATHS = ["apps-platform/ci/", "apps-platform/deploy/", "apps-platform/read/", "apps-platform/execution/", "apps-platform/ecr-access/", "apps-platform/infrastructure/", ""];
+const ROLE_PATHS = [
+  "apps-platform/ci/",
+  "apps-platform/deploy/",
+  "apps-platform/read/",
+  "apps-platform/execution/",
+  "apps-platform/ecr-access/",
+  "apps-platform/infrastructure/",
+  "apps-platform/fleet/task/",
+  "apps-platform/fleet/execution/",
+  "apps-platform/fleet/control-plane/",
+  "",
+];
 
 function literalStrings(value: unknown, into: string[], key = ""): void {
   if (typeof value === "string") {

@@ -446,6 +446,12 @@ async function decide(p: FleetPrincipal, s: FleetSearch, policies: Policy[], c: 
   }
 }
 
+/** One request of a fleet role, decided with its real policies and the resource's policy: for the exact cases of the tests. */
+export function fleetDecision(p: FleetPrincipal, s: FleetSearch, request: Pick<FleetCase, "action" | "resource"> & Partial<FleetCase>): Promise<Decision | "error"> {
+  const c: FleetCase = { context: {}, description: "", attack: "request", target: "", ...request };
+  return decide(p, s, p.role.policies.map((x) => x.policy), c);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The search
 // ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+import { synthPlatform } from "../helpers";
+import { fleetTenantsConfig } from "../fixtures/fleet-configs";
+import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, FleetSearch, fleetDecision, fleetSearch } from "./fleet-surface";
+
+/**
+ * The holes the fleet's surface search found, one exact request each, so that each stays closed
+ * whatever the search becomes. Each failed on the policies as the fleet landed.
+ */
+describe("the fleet holes found by the surface search stay closed", () => {
+  const config = fleetTenantsConfig();
+  const synthesized = synthPlatform(config);
+  const R = "eu-central-1";
+  const DEV = "222222222222";
+  let s: FleetSearch;
+  beforeAll(async () => {
+    s = await fleetSearch(config, synthesized);
+  });
+  const decide = (role: string, action: string, resource: string, context: Record<string, string | string[]> = {}, more: { resourceAccount?: string; resourcePolicy?: typeof FOREIGN_BUCKET_POLICY } = {}) => {
+    const p = s.principals.find((x) => x.role.name === role);
+    if (!p) throw new Error(`no fleet role ${role}`);
+    return fleetDecision(p, s, { action, resource, context, ...more });
+  };
+  const elsewhere = { resourceAccount: FOREIGN_ACCOUNT, resourcePolicy: FOREIGN_BUCKET_POLICY };
+
+  it.each([
+    ["accessos-acme-dev-task", "s3:PutObject", "arn:aws:s3:::acme-accessos-dev-evidence/tenants/acme/report.json", {}],
+    ["accessos-acme-dev-task", "s3:ListBucket", "arn:aws:s3:::acme-accessos-dev-evidence", { "s3:prefix": "tenants/acme/" }],
+    ["accessos-globex-dev-task", "s3:GetObject", "arn:aws:s3:::acme-accessos-globex-dev/report.json", {}],
+    ["accessos-dev-routing-snapshot-publisher", "s3:PutObject", "arn:aws:s3:::acme-accessos-dev-routing/snapshots/current.json", {}],
+    ["accessos-dev-router", "s3:GetObject", "arn:aws:s3:::acme-accessos-dev-routing/snapshots/current.json", {}],
+  ] as [string, string, string, Record<string, string>][])("1. %s %s reaches its own %s only in its own account, not a bucket of that name someone else holds", async (role, action, resource, context) => {
+    expect(await decide(role, action, resource, context)).toBe("Allowed");
+    expect(await decide(role, action, resource, context, elsewhere)).not.toBe("Allowed");
+  });
+});

@@ -30,6 +30,8 @@ export interface FleetTenantScope extends FleetScope {
 const arn = (s: FleetScope, service: string, resource: string) => `arn:${s.partition}:${service}:${s.region}:${s.accountId}:${resource}`;
 const bucketArn = (s: FleetScope, bucket: string) => `arn:${s.partition}:s3:::${bucket}`;
 const via = (s: FleetScope, ...services: string[]) => services.map((v) => `${v}.${s.region}.amazonaws.com`);
+/** S3 ARNs carry no account: a bucket name is the stage account's only while it holds it, so each grant says so. */
+const inStageAccount = (s: FleetScope) => ({ "aws:ResourceAccount": s.accountId });
 
 /** The fleet key, by its alias: its ARN holds a random id the policies cannot know. */
 function fleetKeyCondition(s: FleetScope): Record<string, Record<string, string | string[]>> {
@@ -68,9 +70,9 @@ export function fleetTaskStatements(s: FleetTenantScope): PolicyStatement[] {
       Action: "s3:ListBucket",
       Resource: bucketArn(s, evidence.bucket),
       // Listing is only allowed with a prefix inside the tenant's: a list without one names every key.
-      Condition: { StringLike: { "s3:prefix": `${evidence.prefix}*` } },
+      Condition: { StringLike: { "s3:prefix": `${evidence.prefix}*` }, StringEquals: inStageAccount(s) },
     },
-    { Sid: "UseOwnEvidence", Effect: "Allow", Action: [...EVIDENCE_OBJECT_ACTIONS], Resource: evidence.objects },
+    { Sid: "UseOwnEvidence", Effect: "Allow", Action: [...EVIDENCE_OBJECT_ACTIONS], Resource: evidence.objects, Condition: { StringEquals: inStageAccount(s) } },
     {
       Sid: "EvidenceKeyThroughS3ForOwnObjects",
       Effect: "Allow",
@@ -224,9 +226,9 @@ export function controlPlaneTaskStatements(s: FleetScope, service: string): Poli
         },
       ];
     case "routing-snapshot-publisher":
-      return [readRegistry(s), registryKey(s), { Sid: "PublishRoutingSnapshot", Effect: "Allow", Action: "s3:PutObject", Resource: routingObjects(s) }, routingKey(s, ["kms:GenerateDataKey", "kms:Decrypt"])];
+      return [readRegistry(s), registryKey(s), { Sid: "PublishRoutingSnapshot", Effect: "Allow", Action: "s3:PutObject", Resource: routingObjects(s), Condition: { StringEquals: inStageAccount(s) } }, routingKey(s, ["kms:GenerateDataKey", "kms:Decrypt"])];
     case "router":
-      return [{ Sid: "ReadRoutingSnapshot", Effect: "Allow", Action: "s3:GetObject", Resource: routingObjects(s) }, routingKey(s, ["kms:Decrypt"])];
+      return [{ Sid: "ReadRoutingSnapshot", Effect: "Allow", Action: "s3:GetObject", Resource: routingObjects(s), Condition: { StringEquals: inStageAccount(s) } }, routingKey(s, ["kms:Decrypt"])];
     default:
       return [readRegistry(s), registryKey(s)];
   }

@@ -32,4 +32,20 @@ describe("the fleet holes found by the surface search stay closed", () => {
     expect(await decide(role, action, resource, context)).toBe("Allowed");
     expect(await decide(role, action, resource, context, elsewhere)).not.toBe("Allowed");
   });
+
+  const masterSecret = `arn:aws:secretsmanager:${R}:${DEV}:secret:rds!cluster-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-AbCdEf`;
+  const ofCluster = (name: string) => ({ "aws:ResourceTag/aws:rds:primaryDBClusterArn": `arn:aws:rds:${R}:${DEV}:cluster:${name}` });
+
+  it.each([
+    ["a pool tenant's name, had it a cluster", "accessos-acme-dev"],
+    ["a look-alike of a silo tenant's", "accessos-globex-x-dev"],
+    ["an id that is the stage", "accessos-dev-dev"],
+    ["a cluster made outside the platform", "accessos-reporting-dev"],
+  ])("2. the tenant registry cannot read the master secret of %s (%s), which <product>-*-<stage> matched", async (_, cluster) => {
+    expect(await decide("accessos-dev-tenant-registry", "secretsmanager:GetSecretValue", masterSecret, ofCluster(cluster))).not.toBe("Allowed");
+  });
+
+  it.each(["accessos-dev-pool", "accessos-globex-dev", "accessos-globex-prod-dev", "accessos-initech-dev"])("2. the tenant registry reads the master secret of the stage's pool or silo cluster %s", async (cluster) => {
+    expect(await decide("accessos-dev-tenant-registry", "secretsmanager:GetSecretValue", masterSecret, ofCluster(cluster))).toBe("Allowed");
+  });
 });

@@ -192,31 +192,36 @@ function routingKey(s: FleetScope, actions: string[]): PolicyStatement {
   };
 }
 
+/** Cluster ARNs per statement of the registry's master-secret grant, so that each statement fits a managed policy. */
+export const MASTER_SECRET_CLUSTERS_PER_STATEMENT = 40;
+
 /**
  * The task role of a control-plane service, by what the seed gives it to do: the registry provisions
  * tenants (it reads the registry and the databases' master secrets, to create each tenant's user and
  * schema), licensing reads the registry, the publisher turns the registry into the routing snapshot,
  * the router reads the snapshot. An unknown control-plane service gets the registry's read access.
+ * `siloTenants` are the ids of the stage's silo tenants, whose clusters the registry provisions.
  */
-export function controlPlaneTaskStatements(s: FleetScope, service: string): PolicyStatement[] {
+export function controlPlaneTaskStatements(s: FleetScope, service: string, siloTenants: readonly string[]): PolicyStatement[] {
   const n = fleetNames(s.organisation, s.product, s.stage);
   switch (service) {
-    case "tenant-registry":
+    case "tenant-registry": {
+      // RDS tags the secrets it manages with their cluster: the pool's and the stage's silo tenants', each
+      // by name. A pattern (<product>-*-<stage>) would also match any cluster someone names that way.
+      const clusters = [n.poolCluster.name, ...[...siloTenants].sort().map((id) => fleetTenantNames(s.organisation, s.product, id, s.stage).siloCluster.name)].map((c) => arn(s, "rds", `cluster:${c}`));
+      const chunks = [...Array(Math.ceil(clusters.length / MASTER_SECRET_CLUSTERS_PER_STATEMENT)).keys()].map((i) => clusters.slice(i * MASTER_SECRET_CLUSTERS_PER_STATEMENT, (i + 1) * MASTER_SECRET_CLUSTERS_PER_STATEMENT));
       return [
         readRegistry(s),
         registryKey(s),
-        {
-          Sid: "ReadDatabaseMasterSecrets",
-          Effect: "Allow",
-          Action: "secretsmanager:GetSecretValue",
-          Resource: arn(s, "secretsmanager", "secret:rds!cluster-*"),
-          // RDS tags the secrets it manages with their cluster: the pool's and the silo tenants' only.
-          Condition: {
-            StringLike: {
-              "aws:ResourceTag/aws:rds:primaryDBClusterArn": [arn(s, "rds", `cluster:${n.poolCluster.name}`), arn(s, "rds", `cluster:${s.product}-*-${s.stage}`)],
-            },
-          },
-        },
+        ...chunks.map(
+          (chunk, i): PolicyStatement => ({
+            Sid: `ReadDatabaseMasterSecrets${chunks.length > 1 ? i + 1 : ""}`,
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: arn(s, "secretsmanager", "secret:rds!cluster-*"),
+            Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": chunk } },
+          }),
+        ),
         {
           Sid: "DecryptDatabaseMasterSecrets",
           Effect: "Allow",
@@ -225,6 +230,7 @@ export function controlPlaneTaskStatements(s: FleetScope, service: string): Poli
           Condition: { ...fleetKeyCondition(s), StringEquals: { "kms:ViaService": via(s, "secretsmanager") } },
         },
       ];
+    }
     case "routing-snapshot-publisher":
       return [readRegistry(s), registryKey(s), { Sid: "PublishRoutingSnapshot", Effect: "Allow", Action: "s3:PutObject", Resource: routingObjects(s), Condition: { StringEquals: inStageAccount(s) } }, routingKey(s, ["kms:GenerateDataKey", "kms:Decrypt"])];
     case "router":

@@ -1,3 +1,5 @@
+import { ATTACHED_POLICY_LIMIT, chunkStatements } from "../../src/constructs/iam/policy-role";
+import { controlPlaneTaskStatements } from "../../src/policy/fleet";
 import { synthPlatform } from "../helpers";
 import { fleetTenantsConfig } from "../fixtures/fleet-configs";
 import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, FleetSearch, fleetDecision, fleetSearch } from "./fleet-surface";
@@ -47,5 +49,14 @@ describe("the fleet holes found by the surface search stay closed", () => {
 
   it.each(["accessos-dev-pool", "accessos-globex-dev", "accessos-globex-prod-dev", "accessos-initech-dev"])("2. the tenant registry reads the master secret of the stage's pool or silo cluster %s", async (cluster) => {
     expect(await decide("accessos-dev-tenant-registry", "secretsmanager:GetSecretValue", masterSecret, ofCluster(cluster))).toBe("Allowed");
+  });
+
+  it("2. names every silo cluster of a stage, in statements that fit the registry role's managed policies for 400 silo tenants", () => {
+    const ids = Array.from({ length: 400 }, (_, i) => `tenant-with-a-long-id-${String(i).padStart(4, "0")}`);
+    const statements = controlPlaneTaskStatements({ partition: "aws", region: R, accountId: DEV, organisation: "acme", product: "accessos", stage: "dev" }, "tenant-registry", ids);
+    const named = statements.filter((st) => st.Sid?.startsWith("ReadDatabaseMasterSecrets")).flatMap((st) => (st.Condition as Record<string, Record<string, string[]>>).StringEquals["aws:ResourceTag/aws:rds:primaryDBClusterArn"]);
+    expect(named).toHaveLength(401);
+    expect(new Set(named).size).toBe(401);
+    expect(chunkStatements(statements).length).toBeLessThanOrEqual(ATTACHED_POLICY_LIMIT);
   });
 });

@@ -59,4 +59,27 @@ describe("the fleet holes found by the surface search stay closed", () => {
     expect(new Set(named).size).toBe(401);
     expect(chunkStatements(statements).length).toBeLessThanOrEqual(ATTACHED_POLICY_LIMIT);
   });
+
+  const fleetKey = `arn:aws:kms:${R}:${DEV}:key/0a1b2c3d4e5f6a7b`;
+  const throughService = (service: string, context: Record<string, string>) => ({ "kms:ResourceAliases": ["alias/apps-platform/dev/fleet/accessos"], "kms:ViaService": `${service}.${R}.amazonaws.com`, ...context });
+
+  it.each([
+    ["acme's secret", `arn:aws:secretsmanager:${R}:${DEV}:secret:/accessos/dev/acme/oauth-client-secret-AbCdEf`],
+    ["globex's secret", `arn:aws:secretsmanager:${R}:${DEV}:secret:/accessos/dev/globex/oauth-client-secret-AbCdEf`],
+    ["a platform service's secret", `arn:aws:secretsmanager:${R}:${DEV}:secret:apps-platform/services/dev/payments-api/x-AbCdEf`],
+  ])("3. the tenant registry decrypts through Secrets Manager the master secrets only, not %s", async (_, secret) => {
+    const decrypt = (arn: string) => decide("accessos-dev-tenant-registry", "kms:Decrypt", fleetKey, throughService("secretsmanager", { "kms:EncryptionContext:SecretARN": arn }));
+    expect(await decrypt(secret)).not.toBe("Allowed");
+    expect(await decrypt(masterSecret)).toBe("Allowed");
+  });
+
+  it.each([
+    ["accessos-dev-tenant-registry", "accessos-prod-tenants"],
+    ["accessos-dev-licensing", "acme-payments-api-tflock"],
+    ["accessos-dev-routing-snapshot-publisher", "accessos-dev-tenants-x"],
+  ])("4. %s decrypts through DynamoDB the registry only, not the table %s", async (role, table) => {
+    const decrypt = (name: string) => decide(role, "kms:Decrypt", fleetKey, throughService("dynamodb", { "kms:EncryptionContext:aws:dynamodb:tableName": name, "kms:EncryptionContext:aws:dynamodb:subscriberId": DEV }));
+    expect(await decrypt(table)).not.toBe("Allowed");
+    expect(await decrypt("accessos-dev-tenants")).toBe("Allowed");
+  });
 });

@@ -167,7 +167,11 @@ function registryKey(s: FleetScope): PolicyStatement {
     Effect: "Allow",
     Action: ["kms:Decrypt"],
     Resource: anyKey(s),
-    Condition: { ...fleetKeyCondition(s), StringEquals: { "kms:ViaService": via(s, "dynamodb") } },
+    Condition: {
+      ...fleetKeyCondition(s),
+      // DynamoDB names the table in the encryption context: the key opens the registry only.
+      StringEquals: { "kms:ViaService": via(s, "dynamodb"), "kms:EncryptionContext:aws:dynamodb:tableName": fleetNames(s.organisation, s.product, s.stage).registryTable.name },
+    },
   };
 }
 
@@ -227,7 +231,12 @@ export function controlPlaneTaskStatements(s: FleetScope, service: string, siloT
           Effect: "Allow",
           Action: "kms:Decrypt",
           Resource: anyKey(s),
-          Condition: { ...fleetKeyCondition(s), StringEquals: { "kms:ViaService": via(s, "secretsmanager") } },
+          Condition: {
+            ...fleetKeyCondition(s),
+            StringEquals: { "kms:ViaService": via(s, "secretsmanager") },
+            // The master secrets only, not the tenants' secrets the same key encrypts.
+            ArnLike: { "kms:EncryptionContext:SecretARN": arn(s, "secretsmanager", "secret:rds!cluster-*") },
+          },
         },
       ];
     }

@@ -1,6 +1,14 @@
 import { CPU_MEMORY } from "../constructs/service/service-options";
 import { FleetConfig, fleetSchema } from "./fleet-schema";
-import { PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, LimitedName, normaliseDnsName } from "../naming";
+import {
+  PLATFORM,
+  controlPlaneNames,
+  fleetNames,
+  fleetTenantNames,
+  fleetTenantServiceNames,
+  LimitedName,
+  normaliseDnsName,
+} from "../naming";
 import { fleetStage, tenantsIn } from "../fleet/model";
 import { capacityReport } from "../fleet/capacity";
 
@@ -128,6 +136,21 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       }
     }
     if (withPath > 9) issue(["fleet", key], `has ${withPath} web services with a path; a tenant's rules take a block of 10 priorities, so at most 9 have a path`, withPath);
+  }
+
+  // Repositories: the fleet makes them and its tenants run their images, so they are the product's.
+  if (product !== undefined) {
+    const outside = (spec: unknown) => (isObject(spec) && typeof spec.repository === "string" && !spec.repository.startsWith(`${product}/`) ? spec.repository : undefined);
+    const refuse = (path: (string | number)[], repository: string) =>
+      issue(path, `must be under "${product}/", the product's namespace: the fleet makes its repositories and its tenants run their images`, repository);
+    for (const key of ["services", "controlPlane"] as const) {
+      for (const [name, spec] of Object.entries(serviceSet(key) ?? {})) {
+        const repository = outside(spec);
+        if (repository !== undefined) refuse(["fleet", key, name, "repository"], repository);
+      }
+    }
+    const router = outside(fleet.router);
+    if (router !== undefined) refuse(["fleet", "router", "repository"], router);
   }
 
   // Secrets.

@@ -29,11 +29,11 @@ describe("the fleet's config refuses names that are another's", () => {
     ["a repository made outside the platform", "legacy-images"],
     ["a look-alike of the product's namespace", "accessos-tools/integrations-service"],
   ])("refuses a tenant service's image from %s (%s): the fleet makes the repository and every tenant runs what it holds", (_, repository) => {
-    expect(problems((raw) => (raw.fleet.services = { "integrations-service": service({ repository }) }))).toEqual([
-      `fleet.services.integrations-service.repository must be under "accessos/", the product's namespace: the fleet makes its repositories and its tenants run their images, got "${repository}"`,
-      // The example's secret names a service the replaced set no longer has.
-      'fleet.secrets[0].services[1] must be one of the tenant services (integrations-service), got "iam-service"',
-    ]);
+    const out = problems((raw) => {
+      raw.fleet.services = { "integrations-service": service({ repository }) };
+      raw.fleet.secrets = [];
+    });
+    expect(out).toEqual([`fleet.services.integrations-service.repository must be under "accessos/", the product's namespace: the fleet makes its repositories and its tenants run their images, got "${repository}"`]);
   });
 
   it("refuses a control-plane service's or the router's image from outside the product's namespace", () => {

@@ -6,7 +6,7 @@ import { Synthesized } from "../helpers";
 import { Decision, evaluate, extendIamDataWithEncryptionContextKeys } from "./simulator";
 import { AllowIndex, applicable, arnsFor, asList, fill, indexAllows, template } from "./surface";
 import { Policy, SynthesizedRole, rolesOf } from "./synthesized-policies";
-import { FLEET_OWNER, FleetThing, FleetUniverse, controlPlaneOwner, fleetUniverse, tenantOwner } from "./fleet-universe";
+import { FLEET_OWNER, FleetThing, FleetUniverse, controlPlaneOwner, fleetUniverse, lookAlikeIds, tenantOwner } from "./fleet-universe";
 import { ResourcePolicies, resourcePolicies } from "./universe";
 
 /**
@@ -72,7 +72,7 @@ export interface FleetSurfaceResult {
   readonly failures: FleetFailure[];
   /** Allowed actions for which no request on the role's own resources is allowed: the role cannot do its job. */
   readonly missingBaselines: string[];
-  /** Every owner some candidate named. */
+  /** Every owner some candidate named, as `<owner>|<stage>` (the stage empty where the name is no one stage's). */
   readonly targets: ReadonlySet<string>;
 }
 
@@ -234,6 +234,8 @@ function sharedByDesign(p: FleetPrincipal, u: FleetUniverse, fx: Facts, action: 
 interface Target {
   readonly arn: string;
   readonly owner: string;
+  /** The stage the name is of, where it is one stage's. */
+  readonly stage?: string;
   readonly what: string;
   readonly context?: Record<string, string | string[]>;
 }
@@ -260,14 +262,14 @@ function objectTargets(p: FleetPrincipal, u: FleetUniverse): Target[] {
     if (!BUCKET_NAME.test(t.name) || !fitsType(t, "s3", "bucket") || isOwn(p, t)) continue;
     // The tenant's own prefix in any bucket but its own stage's pool bucket.
     const ownPrefix = id && t.name !== ownPool ? [`tenants/${id}/x`] : [];
-    for (const key of ["x", "snapshots/x", ...ownPrefix]) out.push({ arn: `arn:aws:s3:::${t.name}/${key}`, owner: t.owner, what: `key ${key} in ${whose(t)}` });
+    for (const key of ["x", "snapshots/x", ...ownPrefix]) out.push({ arn: `arn:aws:s3:::${t.name}/${key}`, owner: t.owner, stage: t.stage, what: `key ${key} in ${whose(t)}` });
   }
   for (const stage of Object.keys(u.config.stages)) {
     const pool = fleetNames(u.config.organisation, u.fleet.product, stage).evidenceBucket.name;
     const routing = fleetNames(u.config.organisation, u.fleet.product, stage).routingBucket.name;
     for (const other of u.tenantIds) {
       if (other === id && stage === p.stage) continue;
-      out.push({ arn: `arn:aws:s3:::${pool}/tenants/${other}/x`, owner: tenantOwner(other), what: `${other}'s prefix in the ${stage} pool bucket` });
+      out.push({ arn: `arn:aws:s3:::${pool}/tenants/${other}/x`, owner: tenantOwner(other), stage, what: `${other}'s prefix in the ${stage} pool bucket` });
     }
     const own = id ?? "acme";
     for (const key of [`tenants/${own}`, `tenants/${own}x/x`, `tenants/${own}-x/x`, `Tenants/${own}/x`, `tenants//${own}/x`, `${own}/x`, "tenants/", "tenants/x", "tenants", "x"]) {
@@ -316,9 +318,9 @@ async function targetsFor(p: FleetPrincipal, u: FleetUniverse, service: string, 
     if (isOwn(p, thing) || !fitsType(thing, service, type)) continue;
     for (const account of accountsFor(p, u, thing)) {
       for (const arn of arnsFor(t, thing, u.region, account)) {
-        out.push({ arn, owner: thing.owner, what: whose(thing) });
+        out.push({ arn, owner: thing.owner, stage: thing.stage, what: whose(thing) });
         // Secrets Manager ends each secret's ARN with six random characters.
-        if (service === "secretsmanager") out.push({ arn: `${arn}${SECRET_SUFFIX}`, owner: thing.owner, what: whose(thing) });
+        if (service === "secretsmanager") out.push({ arn: `${arn}${SECRET_SUFFIX}`, owner: thing.owner, stage: thing.stage, what: whose(thing) });
       }
     }
   }
@@ -505,7 +507,7 @@ export async function searchFleetSurface(p: FleetPrincipal, s: FleetSearch, opti
       for (const target of await targetsFor(p, u, service, rt.name)) {
         if (done()) break;
         candidates++;
-        targets.add(target.owner);
+        targets.add(`${target.owner}|${target.stage ?? ""}`);
         if (patterns.some((re) => re.test(target.arn))) {
           const { c, allowed } = await build(target);
           await check(c, allowed);
@@ -526,7 +528,7 @@ export async function searchFleetSurface(p: FleetPrincipal, s: FleetSearch, opti
       for (const c of requestCases(p, u, fx, action, base)) {
         if (done()) break;
         candidates++;
-        targets.add(c.target);
+        targets.add(`${c.target}|`);
         await check({ ...c, context: await applicable(action, c.resource, base.typeKey, c.context) }, false);
       }
     }
@@ -545,7 +547,7 @@ function foreignS3Arns(p: FleetPrincipal, u: FleetUniverse): { arn: string; owne
   const own = p.tenant?.id ?? "acme";
   for (const stage of Object.keys(u.config.stages)) {
     const f = fleetNames(u.config.organisation, u.fleet.product, stage);
-    for (const id of u.tenantIds) {
+    for (const id of requestIds(p, u)) {
       const n = fleetTenantNames(u.config.organisation, u.fleet.product, id, stage);
       const mine = id === p.tenant?.id && stage === p.stage;
       if (!mine) out.push({ arn: `arn:aws:s3:::${f.evidenceBucket.name}/tenants/${id}/x`, owner: tenantOwner(id), what: `${id}'s object in the ${stage} pool bucket` });
@@ -567,7 +569,7 @@ function foreignSecretArns(p: FleetPrincipal, u: FleetUniverse): { arn: string; 
   const out: { arn: string; owner: string; what: string }[] = [];
   for (const stage of Object.keys(u.config.stages)) {
     const account = u.accounts.get(stage)!;
-    for (const id of u.tenantIds) {
+    for (const id of requestIds(p, u)) {
       if (id === p.tenant?.id && stage === p.stage) continue;
       const prefix = fleetTenantNames(u.config.organisation, u.fleet.product, id, stage).secretPrefix.name;
       for (const name of [...u.fleet.secrets.map((x) => x.name), "x"]) out.push({ arn: `arn:aws:secretsmanager:${u.region}:${account}:secret:${prefix}${name}${SECRET_SUFFIX}`, owner: tenantOwner(id), what: `${id}'s ${stage} secret ${name}` });
@@ -590,11 +592,22 @@ function foreignTables(u: FleetUniverse, fx: Facts): { name: string; owner: stri
   return [...names].map(([name, owner]) => ({ name, owner }));
 }
 
-/** Every name that could be an Aurora cluster's identifier, with its owner: whose master secret the tag would name. */
+/**
+ * Every cluster identifier the platform assigns or synthesizes (every tenant id's silo cluster in every
+ * stage, pool or silo, the pool clusters, the platform's services' clusters), the names of the fleet's
+ * look-alikes and those made outside the platform: whose master secret the tag would name.
+ */
 function clusterNames(u: FleetUniverse): { name: string; owner: string; what: string }[] {
   const out = new Map<string, { name: string; owner: string; what: string }>();
-  for (const t of u.things) if (CLUSTER_IDENTIFIER.test(t.name) && !t.name.endsWith("-") && !t.name.includes("--")) out.set(`${t.name}|${t.stage ?? ""}`, { name: t.name, owner: t.owner, what: whose(t) });
+  const isCluster = (t: FleetThing) => t.types?.some((x) => x.startsWith("rds:")) || /Cluster|look-alike|outside/.test(t.source);
+  for (const t of u.things) if (isCluster(t) && CLUSTER_IDENTIFIER.test(t.name) && !t.name.endsWith("-")) out.set(`${t.name}|${t.stage ?? ""}`, { name: t.name, owner: t.owner, what: whose(t) });
   return [...out.values()];
+}
+
+/** The tenant ids a request-side key is set to: the config's, and the look-alikes of the role's own id. */
+function requestIds(p: FleetPrincipal, u: FleetUniverse): string[] {
+  const config = u.fleet.tenants.map((t) => t.id);
+  return p.tenant ? [...config, ...lookAlikeIds([p.tenant.id]).filter((id) => !config.includes(id))] : config;
 }
 
 function requestCases(p: FleetPrincipal, u: FleetUniverse, fx: Facts, action: string, base: Baseline): FleetCase[] {
@@ -612,7 +625,7 @@ function requestCases(p: FleetPrincipal, u: FleetUniverse, fx: Facts, action: st
   if (a === "s3:listbucket" && base.context["s3:prefix"] !== undefined) {
     const own = String(base.context["s3:prefix"]);
     const id = own.split("/")[1];
-    for (const other of u.tenantIds.filter((x) => x !== id)) variant(tenantOwner(other), `listing ${other}'s prefix`, { "s3:prefix": `tenants/${other}/` });
+    for (const other of requestIds(p, u).filter((x) => x !== id)) variant(tenantOwner(other), `listing ${other}'s prefix`, { "s3:prefix": `tenants/${other}/` });
     for (const prefix of [`tenants/${id}`, `tenants/${id}x`, "tenants/", "tenants", "", "/", `Tenants/${id}/`, `/tenants/${id}/`, "*"]) variant(FLEET_OWNER, `listing with the prefix ${JSON.stringify(prefix)}`, { "s3:prefix": prefix });
     variant(FLEET_OWNER, "listing without a prefix (every key)", {}, ["s3:prefix"]);
   }

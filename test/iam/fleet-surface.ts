@@ -428,7 +428,8 @@ function resourcePolicyOf(s: FleetSearch, c: FleetCase, options: FleetSurfaceOpt
   return undefined;
 }
 
-async function decide(p: FleetPrincipal, s: FleetSearch, policies: Policy[], c: FleetCase, options: FleetSurfaceOptions = {}): Promise<Decision | "error"> {
+/** A case decided with the given identity policies and the options' resource policies. */
+export async function decide(p: FleetPrincipal, s: FleetSearch, policies: Policy[], c: FleetCase, options: FleetSurfaceOptions = {}): Promise<Decision | "error"> {
   try {
     const found = resourcePolicyOf(s, c, options);
     const resourcePolicy = found && options.dropResourceDenies ? { ...found, Statement: found.Statement.filter((st) => st.Effect !== "Deny") } : found;
@@ -482,6 +483,19 @@ export async function searchFleetSurface(p: FleetPrincipal, s: FleetSearch, opti
   };
   const actions = index.actions.filter((a) => !options.actions || options.actions.has(a.toLowerCase()));
 
+  // The request side first: one key of an allowed request changed (the cheaper half, and where most
+  // weakened conditions show first).
+  for (const action of actions) {
+    for (const base of baselines.get(action.toLowerCase()) ?? []) {
+      for (const c of requestCases(p, u, fx, action, base)) {
+        if (done()) break;
+        candidates++;
+        targets.add(`${c.target}|`);
+        await check({ ...c, context: await applicable(action, c.resource, base.typeKey, c.context) }, false);
+      }
+    }
+  }
+
   for (const action of actions) {
     if (done()) break;
     const [service, name] = action.split(":");
@@ -522,16 +536,6 @@ export async function searchFleetSurface(p: FleetPrincipal, s: FleetSearch, opti
   for (const { c, allowed } of done() ? [] : reservoir) {
     sampled++;
     await check(c, allowed);
-  }
-  for (const action of actions) {
-    for (const base of baselines.get(action.toLowerCase()) ?? []) {
-      for (const c of requestCases(p, u, fx, action, base)) {
-        if (done()) break;
-        candidates++;
-        targets.add(`${c.target}|`);
-        await check({ ...c, context: await applicable(action, c.resource, base.typeKey, c.context) }, false);
-      }
-    }
   }
   const missingBaselines = realIndex.actions.filter((a) => !baselines.has(a.toLowerCase()) && a !== "ecr:GetAuthorizationToken");
   return { principal: p, candidates, evaluated, pruned, sampled, failures, missingBaselines, targets };

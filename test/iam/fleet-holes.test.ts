@@ -83,3 +83,27 @@ describe("the fleet holes found by the surface search stay closed", () => {
     expect(await decrypt("accessos-dev-tenants")).toBe("Allowed");
   });
 });
+
+/**
+ * What IAM cannot express in the fleet, pinned as it is so that docs/isolation.md ("Tenant fleets")
+ * stays true: if one of these changes, the residual it documents has changed too.
+ */
+describe("the fleet's residuals, as documented", () => {
+  const config = fleetTenantsConfig();
+  const synthesized = synthPlatform(config);
+  let s: FleetSearch;
+  beforeAll(async () => {
+    s = await fleetSearch(config, synthesized);
+  });
+  const task = (id: string) => s.principals.find((p) => p.role.name === `accessos-${id}-dev-task`)!;
+  const connect = (id: string, cluster: string, user: string) => fleetDecision(task(id), s, { action: "rds-db:connect", resource: `arn:aws:rds-db:eu-central-1:222222222222:dbuser:${cluster}/${user}` });
+
+  it("names the database user only: a tenant's own user is granted on every cluster of the stage account, whose resource id IAM cannot know before it exists", async () => {
+    for (const cluster of ["cluster-POOL0000000000000000000000", "cluster-GLOBEXSILO000000000000000", "cluster-PAYMENTSAPI0000000000000"]) {
+      expect(await connect("acme", cluster, "tenant_acme")).toBe("Allowed");
+      expect(await connect("globex", cluster, "tenant_globex")).toBe("Allowed");
+    }
+    // Never as another's user or the master user, on any cluster.
+    for (const user of ["tenant_acme_corp", "tenant_globex", "app", "postgres"]) expect(await connect("acme", "cluster-POOL0000000000000000000000", user)).not.toBe("Allowed");
+  });
+});

@@ -76,4 +76,12 @@ describe("the fleet's config refuses names that are another's", () => {
     });
     expect(out).toEqual(['fleet.tenants[0].id makes in stage dev the ECS service name "control-plane-licensing", which the control plane\'s licensing has too, got "control-plane"']);
   });
+
+  it.each([
+    ["accessos-billing", 'names its resources in stage dev "accessos-billing-dev…", inside the fleet\'s name space "accessos-…" (fleet.product)'],
+    ["accessos-x-prod", 'names its resources in stage dev "accessos-x-prod-dev…", inside the fleet\'s name space "accessos-…" (fleet.product)'],
+  ])("refuses the service slug %j, whose names would be the fleet's (a tenant's silo cluster, its roles)", (slug, message) => {
+    const out = problems((raw) => (raw.services[2].slug = slug));
+    expect(out).toEqual([`services[2] (${slug}).slug ${message}, got "${slug}"`]);
+  });
 });

@@ -188,7 +188,11 @@ export class FleetStack extends PlatformStack {
         roleName: n.taskRole.name,
         path: IAM_PATHS.fleetControlPlane,
         trust: [serviceAssumesRole("ecs-tasks.amazonaws.com", stageConfig.accountId)],
-        statements: controlPlaneTaskStatements(s, name),
+        statements: controlPlaneTaskStatements(
+          s,
+          name,
+          fleetStage.tenants.filter((t) => t.tenant.tier === "silo").map((t) => t.tenant.id),
+        ),
       });
       const web = apex.get(name);
       const isRouter = fleet.routing === "router" && name === "router";

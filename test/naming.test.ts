@@ -3,6 +3,8 @@ import { subnetLayout, cidrsOverlap } from "../src/network/cidr";
 import {
   SLUG_PATTERN,
   STAGE_PATTERN,
+  TENANT_ID_PATTERN,
+  fleetTenantNames,
   normaliseDnsName,
   overLimit,
   serviceDnsNames,
@@ -87,5 +89,35 @@ describe("naming", () => {
         });
       }),
     );
+  });
+
+  describe("fleet tenants", () => {
+    const id = fc
+      .stringMatching(/^[a-z][a-z0-9]{0,6}(?:-[a-z0-9]{1,6}){0,4}$/)
+      .filter((s) => TENANT_ID_PATTERN.test(s));
+    const names = (x: string, st: string) => fleetTenantNames("acme", "accessos", x, st);
+
+    it("gives two ids two database users: hyphens become underscores, which no id holds", () => {
+      fc.assert(
+        fc.property(id, id, stage, (a, b, st) => {
+          fc.pre(a !== b);
+          expect(names(a, st).databaseUser.name).not.toBe(names(b, st).databaseUser.name);
+        }),
+      );
+      // The platform's clusters are made with the master user `app`; no tenant's user is it, or PostgreSQL's own.
+      for (const x of ["app", "postgres", "rdsadmin"]) expect(names("acme", "dev").databaseUser.name).not.toBe(x);
+    });
+
+    it("keeps every prefix of a tenant out of every other tenant's, an id that is another's prefix (acme, acme-corp) included", () => {
+      fc.assert(
+        fc.property(id, id, stage, (a, b, st) => {
+          fc.pre(a !== b);
+          const x = names(a, st);
+          const y = names(b, st);
+          for (const field of ["evidencePrefix", "secretPrefix", "logGroupPrefix"] as const) expect(`${y[field].name}x`.startsWith(x[field].name)).toBe(false);
+        }),
+      );
+      expect("tenants/acme-corp/x".startsWith(names("acme", "dev").evidencePrefix.name)).toBe(false);
+    });
   });
 });

@@ -1,6 +1,16 @@
 import { CPU_MEMORY } from "../constructs/service/service-options";
 import { FleetConfig, fleetSchema } from "./fleet-schema";
-import { PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, LimitedName, normaliseDnsName } from "../naming";
+import {
+  PLATFORM,
+  controlPlaneNames,
+  controlPlaneTargetGroupName,
+  fleetNames,
+  fleetTargetGroupName,
+  fleetTenantNames,
+  fleetTenantServiceNames,
+  LimitedName,
+  normaliseDnsName,
+} from "../naming";
 import { fleetStage, loadBalancerCapacity, tenantsIn, webServices } from "../fleet/model";
 import { tenantsPerLoadBalancer } from "../fleet/placement";
 import { capacityReport } from "../fleet/capacity";
@@ -104,10 +114,6 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       }
       if (key === "controlPlane" && name === "router") issue(["fleet", key, name], "must not be named router: set fleet.routing: router and configure it in fleet.router", name);
       if (!isObject(spec)) continue;
-      const repository = str(spec.repository);
-      if (repository && (repository === PLATFORM || repository.startsWith(`${PLATFORM}/`))) {
-        issue(["fleet", key, name, "repository"], `must not be under ${PLATFORM}/, where the platform's services keep their images`, repository);
-      }
       const cpu = spec.cpu ?? 256;
       const memory = spec.memory ?? 512;
       const allowed = CPU_MEMORY.ecsExpress[cpu as number];
@@ -133,6 +139,21 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       }
     }
     if (withPath > 9) issue(["fleet", key], `has ${withPath} web services with a path; a tenant's rules take a block of 10 priorities, so at most 9 have a path`, withPath);
+  }
+
+  // Repositories: the fleet makes them and its tenants run their images, so they are the product's.
+  if (product !== undefined) {
+    const outside = (spec: unknown) => (isObject(spec) && typeof spec.repository === "string" && !spec.repository.startsWith(`${product}/`) ? spec.repository : undefined);
+    const refuse = (path: (string | number)[], repository: string) =>
+      issue(path, `must be under "${product}/", the product's namespace: the fleet makes its repositories and its tenants run their images`, repository);
+    for (const key of ["services", "controlPlane"] as const) {
+      for (const [name, spec] of Object.entries(serviceSet(key) ?? {})) {
+        const repository = outside(spec);
+        if (repository !== undefined) refuse(["fleet", key, name, "repository"], repository);
+      }
+    }
+    const router = outside(fleet.router);
+    if (router !== undefined) refuse(["fleet", "router", "repository"], router);
   }
 
   // Secrets.
@@ -215,6 +236,67 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       issue(["fleet", "tenants", i, "id"], `makes ${unique.map((n) => `the ${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`).join("; ")}`, id);
     }
   });
+
+  // Names AWS keeps unique (an account's roles, the cluster's services, the namespace's names, the
+  // VPC's security groups, a Region's target groups, every account's buckets): no two of the fleet's
+  // may meet, whatever the ids and service names. acme's service billing-worker and acme-billing's
+  // worker would both be the ECS service and discovery name acme-billing-worker.
+  if (product !== undefined) {
+    const router = fleet.routing === "router";
+    const controlPlane = [...Object.keys(serviceSet("controlPlane") ?? {}), ...(router ? ["router"] : [])];
+    const web = Object.entries(tenantServices).filter(([, spec]) => isObject(spec) && spec.port !== undefined).map(([name]) => name);
+    const taken = new Map<string, string>();
+    // The first owner of a name keeps it; a later one is told whose it is. Buckets are global, the rest per stage account.
+    const claim = (stage: string, kind: string, name: string, owner: string): string | undefined => {
+      const key = `${kind === "S3 bucket name" ? "" : stage}|${kind}|${name}`;
+      const first = taken.get(key);
+      if (first === undefined) taken.set(key, owner);
+      return first !== undefined && first !== owner ? first : undefined;
+    };
+    for (const st of fleetStageNames) {
+      const f = fleetNames(organisation, product, st);
+      claim(st, "IAM role name", f.controlPlaneExecutionRole.name, "the control plane's execution role");
+      claim(st, "Aurora cluster identifier", f.poolCluster.name, "the pool database");
+      for (const n of [f.loadBalancerSecurityGroup, f.controlPlaneSecurityGroup, f.poolClientsSecurityGroup, f.poolDatabaseSecurityGroup]) claim(st, "security group name", n.name, `the fleet's ${n.what}`);
+      for (const n of [f.evidenceBucket, f.routingBucket, f.accessLogBucket]) claim(st, "S3 bucket name", n.name, `the fleet's ${n.what} in stage ${st}`);
+      for (const svc of controlPlane) {
+        const n = controlPlaneNames(product, st, svc);
+        const owner = `the control plane's ${svc}`;
+        claim(st, "IAM role name", n.taskRole.name, owner);
+        claim(st, "ECS service name", n.ecsService.name, owner);
+        claim(st, "task definition family", n.taskFamily.name, owner);
+        claim(st, "log group name", n.logGroup.name, owner);
+        claim(st, "target group name", controlPlaneTargetGroupName(product, st, svc), owner);
+      }
+    }
+    tenants.forEach((t: unknown, i: number) => {
+      const id = isObject(t) ? str(t.id) : undefined;
+      if (id === undefined || !/^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/.test(id) || ids.get(id) !== i) return;
+      const silo = isObject(t) && t.tier === "silo";
+      const own = isObject(t) && Array.isArray(t.stages) ? t.stages.filter((x): x is string => typeof x === "string" && fleetStageNames.includes(x)) : fleetStageNames;
+      const owner = `fleet.tenants[${i}] (${id})`;
+      const met: string[] = [];
+      for (const st of own) {
+        const n = fleetTenantNames(organisation, product, id, st);
+        const names: [string, string][] = [
+          ["IAM role name", n.taskRole.name],
+          ["IAM role name", n.executionRole.name],
+          ["security group name", n.securityGroup.name],
+          ...(silo ? ([["Aurora cluster identifier", n.siloCluster.name], ["security group name", n.siloDatabaseSecurityGroup.name], ["S3 bucket name", n.siloBucket.name]] as [string, string][]) : []),
+        ];
+        for (const svc of Object.keys(tenantServices)) {
+          const sn = fleetTenantServiceNames(product, id, st, svc);
+          names.push(["ECS service name", sn.ecsService.name], ["task definition family", sn.taskFamily.name], ["log group name", sn.logGroup.name]);
+          if (web.includes(svc)) names.push(router ? ["service discovery name", sn.discoveryService.name] : ["target group name", fleetTargetGroupName(product, id, st, svc)]);
+        }
+        for (const [kind, name] of names) {
+          const other = claim(st, kind, name, owner);
+          if (other) met.push(`in stage ${st} the ${kind} "${name}", which ${other} has too`);
+        }
+      }
+      if (met.length > 0) issue(["fleet", "tenants", i, "id"], `makes ${met.join("; ")}`, id);
+    });
+  }
 
   // The fleet's own names, per stage and control-plane service.
   if (product !== undefined) {

@@ -30,6 +30,8 @@ export interface FleetTenantScope extends FleetScope {
 const arn = (s: FleetScope, service: string, resource: string) => `arn:${s.partition}:${service}:${s.region}:${s.accountId}:${resource}`;
 const bucketArn = (s: FleetScope, bucket: string) => `arn:${s.partition}:s3:::${bucket}`;
 const via = (s: FleetScope, ...services: string[]) => services.map((v) => `${v}.${s.region}.amazonaws.com`);
+/** S3 ARNs carry no account: a bucket name is the stage account's only while it holds it, so each grant says so. */
+const inStageAccount = (s: FleetScope) => ({ "aws:ResourceAccount": s.accountId });
 
 /** The fleet key, by its alias: its ARN holds a random id the policies cannot know. */
 function fleetKeyCondition(s: FleetScope): Record<string, Record<string, string | string[]>> {
@@ -68,9 +70,9 @@ export function fleetTaskStatements(s: FleetTenantScope): PolicyStatement[] {
       Action: "s3:ListBucket",
       Resource: bucketArn(s, evidence.bucket),
       // Listing is only allowed with a prefix inside the tenant's: a list without one names every key.
-      Condition: { StringLike: { "s3:prefix": `${evidence.prefix}*` } },
+      Condition: { StringLike: { "s3:prefix": `${evidence.prefix}*` }, StringEquals: inStageAccount(s) },
     },
-    { Sid: "UseOwnEvidence", Effect: "Allow", Action: [...EVIDENCE_OBJECT_ACTIONS], Resource: evidence.objects },
+    { Sid: "UseOwnEvidence", Effect: "Allow", Action: [...EVIDENCE_OBJECT_ACTIONS], Resource: evidence.objects, Condition: { StringEquals: inStageAccount(s) } },
     {
       Sid: "EvidenceKeyThroughS3ForOwnObjects",
       Effect: "Allow",
@@ -165,7 +167,11 @@ function registryKey(s: FleetScope): PolicyStatement {
     Effect: "Allow",
     Action: ["kms:Decrypt"],
     Resource: anyKey(s),
-    Condition: { ...fleetKeyCondition(s), StringEquals: { "kms:ViaService": via(s, "dynamodb") } },
+    Condition: {
+      ...fleetKeyCondition(s),
+      // DynamoDB names the table in the encryption context: the key opens the registry only.
+      StringEquals: { "kms:ViaService": via(s, "dynamodb"), "kms:EncryptionContext:aws:dynamodb:tableName": fleetNames(s.organisation, s.product, s.stage).registryTable.name },
+    },
   };
 }
 
@@ -190,43 +196,54 @@ function routingKey(s: FleetScope, actions: string[]): PolicyStatement {
   };
 }
 
+/** Cluster ARNs per statement of the registry's master-secret grant, so that each statement fits a managed policy. */
+export const MASTER_SECRET_CLUSTERS_PER_STATEMENT = 40;
+
 /**
  * The task role of a control-plane service, by what the seed gives it to do: the registry provisions
  * tenants (it reads the registry and the databases' master secrets, to create each tenant's user and
  * schema), licensing reads the registry, the publisher turns the registry into the routing snapshot,
  * the router reads the snapshot. An unknown control-plane service gets the registry's read access.
+ * `siloTenants` are the ids of the stage's silo tenants, whose clusters the registry provisions.
  */
-export function controlPlaneTaskStatements(s: FleetScope, service: string): PolicyStatement[] {
+export function controlPlaneTaskStatements(s: FleetScope, service: string, siloTenants: readonly string[]): PolicyStatement[] {
   const n = fleetNames(s.organisation, s.product, s.stage);
   switch (service) {
-    case "tenant-registry":
+    case "tenant-registry": {
+      // RDS tags the secrets it manages with their cluster: the pool's and the stage's silo tenants', each
+      // by name. A pattern (<product>-*-<stage>) would also match any cluster someone names that way.
+      const clusters = [n.poolCluster.name, ...[...siloTenants].sort().map((id) => fleetTenantNames(s.organisation, s.product, id, s.stage).siloCluster.name)].map((c) => arn(s, "rds", `cluster:${c}`));
+      const chunks = [...Array(Math.ceil(clusters.length / MASTER_SECRET_CLUSTERS_PER_STATEMENT)).keys()].map((i) => clusters.slice(i * MASTER_SECRET_CLUSTERS_PER_STATEMENT, (i + 1) * MASTER_SECRET_CLUSTERS_PER_STATEMENT));
       return [
         readRegistry(s),
         registryKey(s),
-        {
-          Sid: "ReadDatabaseMasterSecrets",
-          Effect: "Allow",
-          Action: "secretsmanager:GetSecretValue",
-          Resource: arn(s, "secretsmanager", "secret:rds!cluster-*"),
-          // RDS tags the secrets it manages with their cluster: the pool's and the silo tenants' only.
-          Condition: {
-            StringLike: {
-              "aws:ResourceTag/aws:rds:primaryDBClusterArn": [arn(s, "rds", `cluster:${n.poolCluster.name}`), arn(s, "rds", `cluster:${s.product}-*-${s.stage}`)],
-            },
-          },
-        },
+        ...chunks.map(
+          (chunk, i): PolicyStatement => ({
+            Sid: `ReadDatabaseMasterSecrets${chunks.length > 1 ? i + 1 : ""}`,
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: arn(s, "secretsmanager", "secret:rds!cluster-*"),
+            Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": chunk } },
+          }),
+        ),
         {
           Sid: "DecryptDatabaseMasterSecrets",
           Effect: "Allow",
           Action: "kms:Decrypt",
           Resource: anyKey(s),
-          Condition: { ...fleetKeyCondition(s), StringEquals: { "kms:ViaService": via(s, "secretsmanager") } },
+          Condition: {
+            ...fleetKeyCondition(s),
+            StringEquals: { "kms:ViaService": via(s, "secretsmanager") },
+            // The master secrets only, not the tenants' secrets the same key encrypts.
+            ArnLike: { "kms:EncryptionContext:SecretARN": arn(s, "secretsmanager", "secret:rds!cluster-*") },
+          },
         },
       ];
+    }
     case "routing-snapshot-publisher":
-      return [readRegistry(s), registryKey(s), { Sid: "PublishRoutingSnapshot", Effect: "Allow", Action: "s3:PutObject", Resource: routingObjects(s) }, routingKey(s, ["kms:GenerateDataKey", "kms:Decrypt"])];
+      return [readRegistry(s), registryKey(s), { Sid: "PublishRoutingSnapshot", Effect: "Allow", Action: "s3:PutObject", Resource: routingObjects(s), Condition: { StringEquals: inStageAccount(s) } }, routingKey(s, ["kms:GenerateDataKey", "kms:Decrypt"])];
     case "router":
-      return [{ Sid: "ReadRoutingSnapshot", Effect: "Allow", Action: "s3:GetObject", Resource: routingObjects(s) }, routingKey(s, ["kms:Decrypt"])];
+      return [{ Sid: "ReadRoutingSnapshot", Effect: "Allow", Action: "s3:GetObject", Resource: routingObjects(s), Condition: { StringEquals: inStageAccount(s) } }, routingKey(s, ["kms:Decrypt"])];
     default:
       return [readRegistry(s), registryKey(s)];
   }

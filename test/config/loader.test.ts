@@ -1,17 +1,34 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { parseConfig } from "../../src/config/loader";
-import { EXAMPLE_FILE, ROOT, configProblems } from "../helpers";
+import { ConfigError, parseConfig } from "../../src/config/loader";
+import { EXAMPLE_FILE, ROOT } from "../helpers";
 
 const example = fs.readFileSync(EXAMPLE_FILE, "utf8");
 
-const problemsOf = configProblems;
+/** The problems a config text produces, formatted as the CLI prints them. */
+function problemsOf(text: string, file = "c.yaml"): string[] {
+  try {
+    parseConfig(text, file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split("\n").slice(1).map((l) => l.trim());
+    throw err;
+  }
+  return [];
+}
 
 /** The example with one line replaced, so each case changes exactly one thing. */
 function exampleWithLine(from: string, to: string): string {
   if (!example.includes(from)) throw new Error(`example.yaml has no line ${from}`);
   return example.replace(from, to);
+}
+
+/** The example with a stage renamed, in stages and in the fleet's stages that name it. */
+function exampleWithStage(from: string, to: string): string {
+  const text = exampleWithLine(`  ${from}:`, `  ${to}:`);
+  const fleetStage = `\n    ${from}:\n      domain:`;
+  if (!text.includes(fleetStage)) throw new Error(`example.yaml's fleet has no stage ${from}`);
+  return text.replace(fleetStage, `\n    ${to}:\n      domain:`);
 }
 
 describe("the platform config loader", () => {
@@ -56,15 +73,6 @@ describe("the platform config loader", () => {
       'stages.prod.network.transitGatewayId must match ^tgw-[0-9a-f]{8,17}$ (tgw- and 8 to 17 lowercase hexadecimal digits), got "tgw-xyz" (c.yaml:40:25)',
     ],
     [
-      "  prod:",
-      "  Prod:",
-      [
-        'stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)',
-        // The fleet still names the stage by its old name, and is told so in the same run.
-        'fleet.stages.prod must be one of the stages defined in stages (dev, Prod), got "prod" (c.yaml:97:7)',
-      ],
-    ],
-    [
       "  - slug: status-page",
       "  - slug: Status_Page",
       'services[2] (Status_Page).slug must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$ (lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters), got "Status_Page" (c.yaml:70:11)',
@@ -91,7 +99,11 @@ describe("the platform config loader", () => {
     ],
     ["  natMode: single", "  natMode: single\n      colour: blue", "stages.dev.network.colour is not a known field; allowed here: cidr, azCount, natMode, transitGatewayId, availabilityZones (c.yaml:33:7)"],
   ])("refuses %j changed to %j with the message %j", (from, to, message) => {
-    expect(problemsOf(exampleWithLine(from, to))).toEqual(Array.isArray(message) ? message : [message]);
+    expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
+  });
+
+  it("refuses a stage name with a capital letter, renamed in the fleet's stages too", () => {
+    expect(problemsOf(exampleWithStage("prod", "Prod"))).toEqual(['stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)']);
   });
 
   test.each([
@@ -247,12 +259,11 @@ describe("the platform config loader", () => {
   });
 
   it("names every AWS limit a long slug breaks in one message, counting App Runner's names only for App Runner services", () => {
-    // Without the fleet, which runs in prod under that name (and would name load balancers too long for the new one).
-    const text = exampleWithLine("  - slug: status-page", "  - slug: status-page-for-customers")
-      .replace("  prod:", "  production-eu-central:")
-      .replace(/\n# A tenant fleet[^]*$/, "\n");
+    const text = exampleWithStage("prod", "production-eu-central").replace("  - slug: status-page", "  - slug: status-page-for-customers");
     expect(problemsOf(text)).toEqual([
       'services[0] (payments-api).slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
+      // The fleet runs in the renamed stage too, and its load balancers' names are limited as well.
+      'fleet.product makes in stage production-eu-central the load balancer name "accessos-production-eu-central-99" 33 characters long (AWS allows 32), got "accessos" (c.yaml:90:12)',
     ]);
   });
 

@@ -96,7 +96,7 @@ describe("the fleet section of the config", () => {
     [
       "an image repository in the platform's services' space",
       (f) => (f.services = { a: { port: 8080, repository: "apps-platform/payments-api/prod" } }),
-      /^fleet\.services\.a\.repository must not be under apps-platform\/, where the platform's services keep their images/,
+      /^fleet\.services\.a\.repository must be under "accessos\/", the product's namespace/,
     ],
     ["a control-plane service named router", (f) => (f.controlPlane = { router: { port: 8080 } }), /^fleet\.controlPlane\.router must not be named router/],
     ["an unknown tier", (f) => (f.tenants[0].tier = "dedicated"), /^fleet\.tenants\[0\]\.tier must be one of "pool" or "silo"|^fleet\.tenants\[0\]\.tier .*pool.*silo/],

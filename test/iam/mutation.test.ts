@@ -1,5 +1,5 @@
 import { exampleConfig, synthPlatform } from "../helpers";
-import { Mutant, mutants } from "./mutation";
+import { Mutant, isTypeWide, mutants } from "./mutation";
 import { runMutations } from "./mutation-run";
 
 /**
@@ -38,5 +38,12 @@ describe("the surface search notices every weakened statement", () => {
       "p A: Resource widened to *",
       "p D: the Deny removed",
     ]);
+  });
+
+  it("widens a Resource that only ends like a whole type: a log group's streams, a bucket's objects", () => {
+    for (const wide of ["*", "arn:aws:kms:eu-central-1:222222222222:key/*", "arn:aws:route53:::hostedzone/*", "arn:aws:s3:::*/*"]) expect([wide, isTypeWide(wide)]).toEqual([wide, true]);
+    for (const narrow of ["arn:aws:logs:eu-central-1:222222222222:log-group:/accessos/dev/tenants/acme/*:log-stream:*", "arn:aws:s3:::acme-accessos-globex-dev/*", "arn:aws:ecr:eu-central-1:222222222222:repository/accessos/x"]) {
+      expect([narrow, isTypeWide(narrow)]).toEqual([narrow, false]);
+    }
   });
 });

@@ -13,9 +13,18 @@ export interface Mutant {
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
-/** A Resource that already names every resource of its types (`arn:…:key/*`, `*`) cannot be widened. */
-function isTypeWide(resource: string): boolean {
-  return resource === "*" || /:[a-z0-9-]+[/:]\*$/i.test(resource) || /:::[a-z-]+\/\*$/i.test(resource);
+/**
+ * A Resource that already names every resource of its types (`arn:…:key/*`, `arn:…:::hostedzone/*`,
+ * `*`) cannot be widened. One that only ends like it does (a log group's streams, `…:log-group:/x/*:log-stream:*`;
+ * a bucket's objects, `arn:…:s3:::bucket/*`) names some resources only, and is widened like any other.
+ */
+export function isTypeWide(resource: string): boolean {
+  if (resource === "*") return true;
+  const arn = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:(.*)$/.exec(resource);
+  if (!arn) return false;
+  const [, service, rest] = arn;
+  if (service === "s3") return rest === "*" || rest === "*/*";
+  return /^[a-z0-9-]+[/:]\*$/i.test(rest);
 }
 
 /**

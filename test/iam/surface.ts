@@ -119,7 +119,7 @@ export function tenantPrincipals(config: PlatformConfig, synthesized: Synthesize
 // Policies as the prefilter reads them
 // ---------------------------------------------------------------------------------------------------
 
-const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
+export const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
 
 function globToRegExp(glob: string): RegExp {
   // Case-insensitive and across segments: at least as permissive as IAM's own matching, so a
@@ -128,13 +128,13 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, "i");
 }
 
-interface AllowIndex {
+export interface AllowIndex {
   /** Lower-case action → Resource patterns of the Allow statements that grant it. */
   readonly patterns: Map<string, RegExp[]>;
   readonly actions: string[];
 }
 
-async function indexAllows(policies: Policy[]): Promise<AllowIndex> {
+export async function indexAllows(policies: Policy[]): Promise<AllowIndex> {
   const patterns = new Map<string, RegExp[]>();
   const actions = new Set<string>();
   for (const policy of policies) {
@@ -162,7 +162,7 @@ const ID_PLACEHOLDER = /(Id|Version|RevisionNumber|Token|Label|Endpoint|Identifi
 const isIdPlaceholder = (p: string) => ID_PLACEHOLDER.test(p) && p !== "SecretId";
 const HEX_ID = "0a1b2c3d4e5f6a7b";
 
-interface Template {
+export interface Template {
   readonly service: string;
   readonly type: string;
   readonly arn: string;
@@ -170,7 +170,7 @@ interface Template {
 }
 
 const templateCache = new Map<string, Template>();
-async function template(service: string, type: string): Promise<Template> {
+export async function template(service: string, type: string): Promise<Template> {
   const key = `${service}:${type}`;
   let t = templateCache.get(key);
   if (!t) {
@@ -192,7 +192,7 @@ function fit(arn: string, placeholder: string, name: string): string {
   return arn.replace(`\${${placeholder}}`, value);
 }
 
-function fill(t: Template, values: Record<string, string>, region: string, accountId: string): string {
+export function fill(t: Template, values: Record<string, string>, region: string, accountId: string): string {
   let arn = t.arn.replace("${Partition}", "aws").replace("${Region}", region).replace("${Account}", accountId);
   for (const [p, v] of Object.entries(values)) arn = fit(arn, p, v);
   return arn.replace(/\$\{[A-Za-z0-9]+\}/g, (m) => (/RevisionNumber|Version/.test(m) ? "1" : HEX_ID));
@@ -204,21 +204,22 @@ function fits(t: Template, name: string): boolean {
   if (!name.startsWith("/")) return true;
   return t.names.every((p) => {
     const at = t.arn.indexOf(`\${${p}}`);
-    return t.arn[at - 1] === "/" || /^Log(Group|Stream)Name$/.test(p) || /Path/.test(p);
+    // Secrets Manager names may start with a slash (the fleet's /<product>/<stage>/<tenant>/).
+    return t.arn[at - 1] === "/" || /^Log(Group|Stream)Name$/.test(p) || /Path/.test(p) || p === "SecretId";
   });
 }
 
 const arnCache = new Map<string, string[]>();
 
 /** The ARNs a name could be of a resource type: every name placeholder filled, and parents varied. */
-function arnsFor(t: Template, thing: NamedThing, region: string, accountId: string): string[] {
+export function arnsFor(t: Template, thing: Pick<NamedThing, "name">, region: string, accountId: string): string[] {
   const key = `${t.service}:${t.type}|${thing.name}|${region}|${accountId}`;
   let arns = arnCache.get(key);
   if (!arns) arnCache.set(key, (arns = makeArns(t, thing, region, accountId)));
   return arns;
 }
 
-function makeArns(t: Template, thing: NamedThing, region: string, accountId: string): string[] {
+function makeArns(t: Template, thing: Pick<NamedThing, "name">, region: string, accountId: string): string[] {
   if (t.names.length === 0 || !fits(t, thing.name)) return [];
   const names = t.service === "iam" || t.service === "sts" ? roleNameVariants(thing.name) : [thing.name];
   const arns = new Set<string>();
@@ -321,7 +322,7 @@ async function allowedKeys(action: string, resource: string, typeKey: string): P
 }
 
 /** The context keys of `context` that IAM supplies for this request; the others are dropped. */
-async function applicable(action: string, resource: string, typeKey: string, context: Record<string, string | string[]>): Promise<Record<string, string | string[]>> {
+export async function applicable(action: string, resource: string, typeKey: string, context: Record<string, string | string[]>): Promise<Record<string, string | string[]>> {
   const keys = await allowedKeys(action, resource, typeKey);
   return Object.fromEntries(Object.entries(context).filter(([k]) => keys.some((t) => templateMatches(t, k))));
 }

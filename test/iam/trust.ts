@@ -77,3 +77,37 @@ export async function runCases(config: PlatformConfig, cases: IsolationCase[]): 
   }
   return results;
 }
+
+/** Service principals that are not ECS tasks: none may assume a fleet role. */
+const NOT_ECS_TASKS = ["ecs.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "apprunner.amazonaws.com", "tasks.apprunner.amazonaws.com", "build.apprunner.amazonaws.com", "codebuild.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com", "batch.amazonaws.com", "pods.eks.amazonaws.com", "ecs-tasks.amazonaws.com.cn"];
+/** An account no stage of the platform has. */
+const STRANGER = "999999999999";
+
+/**
+ * The trust cases of every fleet role (each tenant's task and execution roles, the control plane's):
+ * ECS tasks of the role's own account only; ECS tasks for another account, a confused deputy without
+ * the account, other services, and IAM principals of the account (another tenant's role, the
+ * platform's, the account itself, each with every sts:AssumeRole its own policy could give) denied.
+ */
+export function fleetTrustCases(config: PlatformConfig, synthesized: Synthesized): IsolationCase[] {
+  const fleet = config.fleet;
+  if (!fleet) return [];
+  const cases: IsolationCase[] = [];
+  const roles = [...synthesized.json].filter(([stack]) => stack.startsWith("fleet-") || stack.startsWith("tenant-")).flatMap(([stack, json]) => rolesOf(stack, json));
+  const wide = { Version: "2012-10-17", Statement: [{ Sid: "AssumeAnything", Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] };
+  for (const role of roles) {
+    const assume = (principal: string, context: Record<string, string>, expect: Expectation, description: string, identityPolicies: Request["identityPolicies"] = []) =>
+      cases.push({ category: "fleet trust", description: `${role.name}: ${description}`, expect, request: { principal, action: "sts:AssumeRole", resource: role.arn, resourceAccount: role.accountId, context, identityPolicies, resourcePolicy: role.trust } });
+    assume("ecs-tasks.amazonaws.com", { "aws:SourceAccount": role.accountId }, "allow", "ECS tasks of its own account");
+    for (const other of [...new Set([...Object.values(config.stages).map((s) => s.accountId), config.deploymentAccount.accountId, STRANGER])].filter((a) => a !== role.accountId)) {
+      assume("ecs-tasks.amazonaws.com", { "aws:SourceAccount": other }, "deny", `ECS tasks for account ${other}`);
+    }
+    assume("ecs-tasks.amazonaws.com", {}, "deny", "ECS tasks that name no account (a confused deputy)");
+    for (const service of NOT_ECS_TASKS) assume(service, { "aws:SourceAccount": role.accountId }, "deny", `${service} for its own account`);
+    const neighbours = roles.filter((r) => r.accountId === role.accountId && r.arn !== role.arn).slice(0, 3);
+    const platform = [...synthesized.json].flatMap(([stack, json]) => rolesOf(stack, json)).filter((r) => r.accountId === role.accountId && r.arn.includes(":role/apps-platform/deploy/")).slice(0, 1);
+    for (const r of [...neighbours, ...platform]) assume(r.arn, {}, "deny", `the role ${r.name} of its account, whatever its own policy allows`, [wide]);
+    assume(`arn:aws:iam::${role.accountId}:root`, {}, "deny", "its account itself", [wide]);
+  }
+  return cases;
+}

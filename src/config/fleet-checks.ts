@@ -328,7 +328,9 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
     for (const row of report.rows.filter((r) => r.used > r.quota)) {
       issue(
         ["fleet", "tenants"],
-        `stage ${st} needs ${row.used} ${row.what} for ${tenantsIn(config, st).length} tenants, over the quota of ${row.quota}${row.field ? ` (fleet.quotas.${row.field})` : ""}: ${row.remedy}`,
+        `stage ${st} needs ${row.used} ${row.what} for ${tenantsIn(config, st).length} tenants` +
+          (row.platform ? ` (${row.used - row.platform} for the fleet, ${row.platform} for the platform's services and stacks in the same account)` : "") +
+          `, over the quota of ${row.quota}${row.field ? ` (fleet.quotas.${row.field})` : ""}: ${row.remedy}`,
         row.used,
       );
     }

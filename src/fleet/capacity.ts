@@ -19,6 +19,8 @@ export interface CapacityRow {
   readonly perTenant: number;
   /** Which tenants add to it: every tenant, or silo tenants only. */
   readonly tiers: "all" | "silo";
+  /** Of `used`, what the platform's own services and stacks in the account take. @default 0 */
+  readonly platform?: number;
 }
 
 export interface CapacityReport {
@@ -93,6 +95,7 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
     {
       what: "IAM roles",
       used: tenants * 2 + cp + 1 + usage.roles,
+      platform: usage.roles,
       quota: q.rolesPerAccount,
       field: "rolesPerAccount",
       remedy: "raise the quota (at most 5,000) or move tenants to an account of their own",
@@ -102,6 +105,7 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
     {
       what: "Aurora DB clusters",
       used: silo + 1 + usage.databases,
+      platform: usage.databases,
       quota: q.dbClustersPerRegion,
       field: "dbClustersPerRegion",
       remedy: "raise the quota, move silo tenants to the pool tier, or move them to an account of their own",
@@ -111,6 +115,7 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
     {
       what: "DB instances",
       used: silo + 1 + usage.databases,
+      platform: usage.databases,
       quota: q.dbInstancesPerRegion,
       field: "dbInstancesPerRegion",
       remedy: "raise the quota, move silo tenants to the pool tier, or move them to an account of their own",
@@ -120,6 +125,7 @@ export function capacityReport(raw: Record<string, unknown>, fleet: FleetConfig,
     {
       what: "Secrets Manager secrets",
       used: tenants * fleet.secrets.length + silo + 1 + usage.secrets,
+      platform: usage.secrets,
       quota: q.secretsPerRegion,
       field: "secretsPerRegion",
       remedy: "raise the quota or move tenants to an account of their own",

@@ -134,7 +134,7 @@ describe("the fleet section of the config", () => {
       expect.arrayContaining([
         expect.stringMatching(/^fleet\.tenants stage prod needs 3 load balancers for 60 tenants, over the quota of 2 \(fleet\.quotas\.loadBalancersPerRegion\)/),
         // 6 silo clusters, the pool's, and payments-api's own database.
-        expect.stringMatching(/^fleet\.tenants stage prod needs 8 Aurora DB clusters for 60 tenants, over the quota of 5 \(fleet\.quotas\.dbClustersPerRegion\)/),
+        expect.stringMatching(/^fleet\.tenants stage prod needs 8 Aurora DB clusters for 60 tenants \(7 for the fleet, 1 for the platform's services and stacks in the same account\), over the quota of 5 \(fleet\.quotas\.dbClustersPerRegion\)/),
       ]),
     );
     expect(problems.filter((p) => p.startsWith("fleet.tenants stage dev"))).toEqual([]);

@@ -10,7 +10,8 @@ usage: npm run test:e2e
 
 Real Terraform on generated/: builds or finds Terraform and the providers (into .cache/ and
 .terraform-providers/), validates every generated stack, plans and applies against an AWS emulator on
-127.0.0.1, proves the S3 backend's locking and the ephemeral lifecycle, and scans the HCL with checkov.
+127.0.0.1 (the tenant fleet: applied, paused, its data's destroy refused), proves the S3 backend's
+locking and the ephemeral lifecycle, and scans the HCL with checkov.
 Takes no options.
 
 options:
@@ -40,6 +41,8 @@ step "emulator"
 # shellcheck source=scripts/moto.sh
 source "$ROOT/scripts/moto.sh"
 bash "$ROOT/scripts/e2e-emulator.sh"
+step "tenant fleet"
+bash "$ROOT/scripts/e2e-fleet.sh"
 step "S3 backend"
 bash "$ROOT/scripts/e2e-backend.sh"
 step "ephemeral lifecycle"

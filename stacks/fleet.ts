@@ -194,6 +194,8 @@ export class FleetStack extends PlatformStack {
           fleetStage.tenants.filter((t) => t.tenant.tier === "silo").map((t) => t.tenant.id),
         ),
       });
+      // First phase: the repositories exist, the services wait until there is an image to run.
+      if (!fleet.controlPlaneImage) continue;
       const web = apex.get(name);
       const isRouter = fleet.routing === "router" && name === "router";
       new FargateService(this, `control-plane-${name}`, {
@@ -242,8 +244,8 @@ export class FleetStack extends PlatformStack {
     }
     const alias = (id: string, name: string) =>
       new Route53Record(this, id, { zoneId: env.value("zoneId"), name, type: "A", alias: { name: first.lb.dnsName, zoneId: first.lb.zoneId, evaluateTargetHealth: true } });
-    if (apex.size > 0) alias("apex-record", fleetStage.domain);
-    if (fleet.routing === "router") alias("wildcard-record", `*.${fleetStage.domain}`);
+    if (fleet.controlPlaneImage && apex.size > 0) alias("apex-record", fleetStage.domain);
+    if (fleet.controlPlaneImage && fleet.routing === "router") alias("wildcard-record", `*.${fleetStage.domain}`);
 
     // The fleet contract the tenant stacks read.
     const values: Record<FleetContractEntry, string> = {

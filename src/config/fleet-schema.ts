@@ -132,7 +132,11 @@ export const fleetSchema = z
         "routing-snapshot-publisher": defaultService(),
       })
       .describe("The shared control-plane services (default: tenant registry, licensing, routing-snapshot publisher; a router is added with routing: router)."),
-    controlPlaneImage: z.string().regex(IMAGE_TAG, { error: "must be an image tag" }).describe("The image tag the control plane runs."),
+    controlPlaneImage: z
+      .string()
+      .regex(IMAGE_TAG, { error: "must be an image tag" })
+      .optional()
+      .describe("The image tag the control plane runs. Leave it out for a stage's first apply: the repositories exist, the control plane waits for its images."),
     router: fleetService.optional().describe("The router service of routing: router (default: port 8080, 512 CPU units, 2 tasks)."),
     secrets: z.array(fleetSecret).default([]),
     waves: z.array(wave).min(1, { error: "must list at least one wave" }).describe("Rollout waves, in promotion order."),

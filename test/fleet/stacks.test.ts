@@ -212,3 +212,15 @@ describe("routing: router", () => {
     for (const r of ingress) expect(r.referenced_security_group_id).toMatch(/control-plane-security-group-id/);
   });
 });
+
+describe("a fleet's first phase", () => {
+  it("makes the repositories and the ingress but starts no control-plane service until controlPlaneImage is set", () => {
+    const first = synthPlatform(configWith((raw) => delete raw.fleet.controlPlaneImage)).json.get("fleet-prod")!;
+    expect(all(first, "aws_ecs_service")).toEqual([]);
+    expect(all(first, "aws_ecr_repository")).toHaveLength(8);
+    expect(all(first, "aws_lb")).toHaveLength(1);
+    expect(all(first, "aws_route53_record").filter((r) => !String(r.name).startsWith("${"))).toEqual([]);
+    // The roles exist already, so the second phase adds services only.
+    expect(all(first, "aws_iam_role").map((r) => r.name).sort()).toEqual(all(stack("fleet-prod"), "aws_iam_role").map((r) => r.name).sort());
+  });
+});

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # terraform init + validate on every generated stack, with the providers from the project's mirror and
 # the backend disabled, and on the service stacks of test/fixtures/service-matrix.yaml (every compute
-# target with and without database and custom domain). Fails on any error and on any warning not
+# target with and without database and custom domain), and on the fleet's stacks with routing: router. Fails on any error and on any warning not
 # listed in EXPECTED_WARNINGS.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
@@ -13,8 +13,18 @@ MATRIX="$E2E/matrix"
 rm -rf "$MATRIX"
 node "$ROOT/dist/src/main.js" --config "$ROOT/test/fixtures/service-matrix.yaml" --out "$MATRIX/cdktf.out" --generated "$MATRIX/generated" >/dev/null
 
+# The fleet with the other routing (router: Cloud Map, one wildcard rule) validates too.
+ROUTER="$E2E/router"
+rm -rf "$ROUTER"; mkdir -p "$ROUTER"
+node -e '
+const fs = require("fs"), YAML = require(process.argv[1] + "/node_modules/yaml");
+const raw = YAML.parse(fs.readFileSync(process.argv[1] + "/config/example.yaml", "utf8"));
+raw.fleet.routing = "router";
+fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$ROUTER/platform.yaml"
+node "$ROOT/dist/src/main.js" --config "$ROUTER/platform.yaml" --out "$ROUTER/cdktf.out" --generated "$ROUTER/generated" >/dev/null
+
 total_errors=0; total_warnings=0; count=0
-for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/; do
+for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/; do
   stack="$(basename "$dir")"
   work="$E2E/validate/$stack"
   copy_stack "$dir" "$work"
@@ -39,4 +49,4 @@ PY
 done
 [ "$total_errors" = 0 ] && [ "$total_warnings" = 0 ] || fail "terraform validate: $total_errors errors, $total_warnings unexpected warnings"
 [ "$PROVIDER_AWS_VERSION" = "$PROVIDER_AWS_WANTED" ] || printf 'NOTE validated with hashicorp/aws %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_AWS_VERSION" "$PROVIDER_AWS_WANTED"
-pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, the rest from the service matrix): 0 errors, 0 warnings"
+pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, the rest from the service matrix and the router-routed fleet): 0 errors, 0 warnings"

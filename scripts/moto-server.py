@@ -11,6 +11,8 @@
 4. RDS returns an empty ScalingConfigurationInfo for every cluster, which a Serverless v2 cluster
    would plan to add; it is left out unless one was given.
 5. EC2 loses the description of a security group rule that references another group.
+6. PutBucketLogging fails with an internal error when the target bucket's policy has a statement
+   with `"Principal": "*"` (a TLS-only Deny): moto reads every principal as a map.
 
 Same arguments as moto_server (-H 127.0.0.1 -p PORT). scripts/moto.sh starts it.
 """
@@ -109,6 +111,28 @@ DBCluster.scaling_configuration_info = property(lambda self: _scaling_info(self)
 SecurityGroupRule.description = property(
     lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
 )
+
+from moto.s3.models import FakeBucket  # noqa: E402
+
+_log_policy = FakeBucket._log_permissions_enabled_policy
+
+
+def _log_permissions_enabled_policy(target_bucket, target_prefix):
+    policy = target_bucket.policy
+    if not policy:
+        return False
+    document = json.loads(policy.decode())
+    # Only statements whose principal is a map can name the logging service.
+    kept = [st for st in document.get("Statement", []) if isinstance(st.get("Principal"), dict)]
+    original = target_bucket.policy
+    try:
+        target_bucket.policy = json.dumps({**document, "Statement": kept}).encode()
+        return _log_policy(target_bucket, target_prefix)
+    finally:
+        target_bucket.policy = original
+
+
+FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
 
 if __name__ == "__main__":
     sys.exit(main())

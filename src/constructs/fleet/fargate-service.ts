@@ -202,8 +202,9 @@ export class FargateService extends Construct {
     const discovery = props.discovery
       ? new ServiceDiscoveryService(this, "discovery", {
           name: props.discovery.name,
+          // No custom health check: its only argument is deprecated (an empty block would replace the
+          // service on every plan); ECS deregisters a task's address as the task stops.
           dnsConfig: { namespaceId: props.discovery.namespaceId, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
-          healthCheckCustomConfig: { failureThreshold: 1 },
           forceDestroy: true,
         })
       : undefined;

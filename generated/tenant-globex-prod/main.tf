@@ -142,7 +142,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks-from-ingress-8080" {
   description = "Port 8080 from the shared load balancers"
   from_port = 8080
   ip_protocol = "tcp"
-  referenced_security_group_id = "${data.aws_ssm_parameter.fleet-contract_load-balancer-security-group-id_DD0D3866.value}"
+  referenced_security_group_id = "${data.aws_ssm_parameter.fleet-contract_load-balancer-security-group-id_DD0D3866.insecure_value}"
   security_group_id = "${aws_security_group.tasks-sg.id}"
   tags = {
     platform = "apps-platform"
@@ -205,7 +205,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "evidence_encrypti
   rule {
     bucket_key_enabled = true
     apply_server_side_encryption_by_default {
-      kms_master_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+      kms_master_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
       sse_algorithm = "aws:kms"
     }
   }
@@ -336,9 +336,9 @@ resource "aws_rds_cluster" "database_cluster_FAF2FB92" {
   engine_version = "16.6"
   final_snapshot_identifier = "accessos-globex-prod-final"
   iam_database_authentication_enabled = true
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   manage_master_user_password = true
-  master_user_secret_kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  master_user_secret_kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   master_username = "app"
   skip_final_snapshot = false
   storage_encrypted = true
@@ -369,7 +369,7 @@ resource "aws_rds_cluster_instance" "database_instance_D7FC2283" {
   identifier = "accessos-globex-prod-1"
   instance_class = "db.serverless"
   performance_insights_enabled = true
-  performance_insights_kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  performance_insights_kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   tags = {
     platform = "apps-platform"
     app = "accessos"
@@ -381,7 +381,7 @@ resource "aws_rds_cluster_instance" "database_instance_D7FC2283" {
 resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
   # checkov:skip=CKV2_AWS_57: a credential issued by a third party to the tenant, put in and rotated out of band; no rotation function can renew it
   description = "accessos globex prod: OAUTH_CLIENT_SECRET"
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/globex/oauth-client-secret"
   recovery_window_in_days = 30
   tags = {
@@ -396,7 +396,7 @@ resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
   }
 }
 resource "aws_cloudwatch_log_group" "integrations-service_logs_FA1FFC94" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/tenants/globex/integrations-service"
   retention_in_days = 365
   tags = {
@@ -516,7 +516,7 @@ resource "aws_lb_target_group" "integrations-service_target-group_E7178DE1" {
   }
 }
 resource "aws_lb_listener_rule" "integrations-service_rule_D5F48B21" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 110
   tags = {
     platform = "apps-platform"
@@ -554,7 +554,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-5xx_CD6713FC"
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.integrations-service_target-group_E7178DE1.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -583,7 +583,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-unhealthy_1D8
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.integrations-service_target-group_E7178DE1.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -679,7 +679,7 @@ resource "aws_appautoscaling_policy" "integrations-service_scaling-cpu_7BDB52DF"
   }
 }
 resource "aws_cloudwatch_log_group" "discovery-service_logs_52A7B98E" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/tenants/globex/discovery-service"
   retention_in_days = 365
   tags = {
@@ -799,7 +799,7 @@ resource "aws_lb_target_group" "discovery-service_target-group_1AFB3DF9" {
   }
 }
 resource "aws_lb_listener_rule" "discovery-service_rule_6041D2ED" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 111
   tags = {
     platform = "apps-platform"
@@ -837,7 +837,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-5xx_1CC357C4" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.discovery-service_target-group_1AFB3DF9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -866,7 +866,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-unhealthy_2A642D
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.discovery-service_target-group_1AFB3DF9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -962,7 +962,7 @@ resource "aws_appautoscaling_policy" "discovery-service_scaling-cpu_3CD4E5C5" {
   }
 }
 resource "aws_cloudwatch_log_group" "discovery-worker_logs_0E5ABEE9" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/tenants/globex/discovery-worker"
   retention_in_days = 365
   tags = {
@@ -1117,7 +1117,7 @@ resource "aws_appautoscaling_policy" "discovery-worker_scaling-cpu_9F3CD1DB" {
   }
 }
 resource "aws_cloudwatch_log_group" "audit-service_logs_C5825DC1" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/tenants/globex/audit-service"
   retention_in_days = 365
   tags = {
@@ -1237,7 +1237,7 @@ resource "aws_lb_target_group" "audit-service_target-group_0874EBC9" {
   }
 }
 resource "aws_lb_listener_rule" "audit-service_rule_D346C02F" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 112
   tags = {
     platform = "apps-platform"
@@ -1275,7 +1275,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-5xx_C1332250" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.audit-service_target-group_0874EBC9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -1304,7 +1304,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-unhealthy_4A5209CE" 
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.audit-service_target-group_0874EBC9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -1400,7 +1400,7 @@ resource "aws_appautoscaling_policy" "audit-service_scaling-cpu_D546B797" {
   }
 }
 resource "aws_cloudwatch_log_group" "iam-service_logs_E27140E9" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/prod/tenants/globex/iam-service"
   retention_in_days = 365
   tags = {
@@ -1520,7 +1520,7 @@ resource "aws_lb_target_group" "iam-service_target-group_34763467" {
   }
 }
 resource "aws_lb_listener_rule" "iam-service_rule_EA053E1F" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 119
   tags = {
     platform = "apps-platform"
@@ -1550,7 +1550,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-5xx_3EDEA6E5" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.iam-service_target-group_34763467.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -1579,7 +1579,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-unhealthy_0CC1BB49" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.iam-service_target-group_34763467.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -1680,8 +1680,8 @@ resource "aws_route53_record" "host-record" {
   zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
   alias {
     evaluate_target_health = true
-    name = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-dns-name_7684E6AA.value}"
-    zone_id = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-zone-id_4FA1D755.value}"
+    name = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-dns-name_7684E6AA.insecure_value}"
+    zone_id = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-zone-id_4FA1D755.insecure_value}"
   }
 }
 resource "aws_dynamodb_table_item" "registry-item" {

@@ -148,7 +148,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks-from-ingress-8080" {
   description = "Port 8080 from the shared load balancers"
   from_port = 8080
   ip_protocol = "tcp"
-  referenced_security_group_id = "${data.aws_ssm_parameter.fleet-contract_load-balancer-security-group-id_DD0D3866.value}"
+  referenced_security_group_id = "${data.aws_ssm_parameter.fleet-contract_load-balancer-security-group-id_DD0D3866.insecure_value}"
   security_group_id = "${aws_security_group.tasks-sg.id}"
   tags = {
     platform = "apps-platform"
@@ -177,7 +177,7 @@ resource "aws_vpc_security_group_egress_rule" "tasks-https" {
 resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
   # checkov:skip=CKV2_AWS_57: a credential issued by a third party to the tenant, put in and rotated out of band; no rotation function can renew it
   description = "accessos initech dev: OAUTH_CLIENT_SECRET"
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/initech/oauth-client-secret"
   recovery_window_in_days = 7
   tags = {
@@ -192,7 +192,7 @@ resource "aws_secretsmanager_secret" "secret-oauth-client-secret" {
   }
 }
 resource "aws_cloudwatch_log_group" "integrations-service_logs_FA1FFC94" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/tenants/initech/integrations-service"
   retention_in_days = 365
   tags = {
@@ -204,7 +204,7 @@ resource "aws_cloudwatch_log_group" "integrations-service_logs_FA1FFC94" {
   }
 }
 resource "aws_ecs_task_definition" "integrations-service_task_BFC026A4" {
-  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/integrations-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[{\"name\":\"OAUTH_CLIENT_SECRET\",\"valueFrom\":\"${aws_secretsmanager_secret.secret-oauth-client-secret.arn}\"}],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/integrations-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
+  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/integrations-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[{\"name\":\"OAUTH_CLIENT_SECRET\",\"valueFrom\":\"${aws_secretsmanager_secret.secret-oauth-client-secret.arn}\"}],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/integrations-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
   cpu = "256"
   execution_role_arn = "${aws_iam_role.execution-role_4702A0F0.arn}"
   family = "accessos-initech-dev-integrations-service"
@@ -312,7 +312,7 @@ resource "aws_lb_target_group" "integrations-service_target-group_E7178DE1" {
   }
 }
 resource "aws_lb_listener_rule" "integrations-service_rule_D5F48B21" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 120
   tags = {
     platform = "apps-platform"
@@ -350,7 +350,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-5xx_CD6713FC"
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.integrations-service_target-group_E7178DE1.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -379,7 +379,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-unhealthy_1D8
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.integrations-service_target-group_E7178DE1.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -438,7 +438,7 @@ resource "aws_ecs_service" "integrations-service_475F88D6" {
     assign_public_ip = false
     security_groups = [
       "${aws_security_group.tasks-sg.id}",
-      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.value}"
+      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.insecure_value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -476,7 +476,7 @@ resource "aws_appautoscaling_policy" "integrations-service_scaling-cpu_7BDB52DF"
   }
 }
 resource "aws_cloudwatch_log_group" "discovery-service_logs_52A7B98E" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/tenants/initech/discovery-service"
   retention_in_days = 365
   tags = {
@@ -488,7 +488,7 @@ resource "aws_cloudwatch_log_group" "discovery-service_logs_52A7B98E" {
   }
 }
 resource "aws_ecs_task_definition" "discovery-service_task_3E4A68F9" {
-  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/discovery-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/discovery-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
+  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/discovery-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/discovery-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
   cpu = "256"
   execution_role_arn = "${aws_iam_role.execution-role_4702A0F0.arn}"
   family = "accessos-initech-dev-discovery-service"
@@ -596,7 +596,7 @@ resource "aws_lb_target_group" "discovery-service_target-group_1AFB3DF9" {
   }
 }
 resource "aws_lb_listener_rule" "discovery-service_rule_6041D2ED" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 121
   tags = {
     platform = "apps-platform"
@@ -634,7 +634,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-5xx_1CC357C4" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.discovery-service_target-group_1AFB3DF9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -663,7 +663,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-unhealthy_2A642D
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.discovery-service_target-group_1AFB3DF9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -722,7 +722,7 @@ resource "aws_ecs_service" "discovery-service_D822316C" {
     assign_public_ip = false
     security_groups = [
       "${aws_security_group.tasks-sg.id}",
-      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.value}"
+      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.insecure_value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -760,7 +760,7 @@ resource "aws_appautoscaling_policy" "discovery-service_scaling-cpu_3CD4E5C5" {
   }
 }
 resource "aws_cloudwatch_log_group" "discovery-worker_logs_0E5ABEE9" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/tenants/initech/discovery-worker"
   retention_in_days = 365
   tags = {
@@ -772,7 +772,7 @@ resource "aws_cloudwatch_log_group" "discovery-worker_logs_0E5ABEE9" {
   }
 }
 resource "aws_ecs_task_definition" "discovery-worker_task_FF57103A" {
-  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/discovery-worker:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/discovery-worker\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
+  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/discovery-worker:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/discovery-worker\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
   cpu = "256"
   execution_role_arn = "${aws_iam_role.execution-role_4702A0F0.arn}"
   family = "accessos-initech-dev-discovery-worker"
@@ -878,7 +878,7 @@ resource "aws_ecs_service" "discovery-worker_service_CDFA7AD0" {
     assign_public_ip = false
     security_groups = [
       "${aws_security_group.tasks-sg.id}",
-      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.value}"
+      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.insecure_value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -916,7 +916,7 @@ resource "aws_appautoscaling_policy" "discovery-worker_scaling-cpu_9F3CD1DB" {
   }
 }
 resource "aws_cloudwatch_log_group" "audit-service_logs_C5825DC1" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/tenants/initech/audit-service"
   retention_in_days = 365
   tags = {
@@ -928,7 +928,7 @@ resource "aws_cloudwatch_log_group" "audit-service_logs_C5825DC1" {
   }
 }
 resource "aws_ecs_task_definition" "audit-service_task_A3D19F22" {
-  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/audit-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/audit-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
+  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/audit-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/audit-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
   cpu = "256"
   execution_role_arn = "${aws_iam_role.execution-role_4702A0F0.arn}"
   family = "accessos-initech-dev-audit-service"
@@ -1036,7 +1036,7 @@ resource "aws_lb_target_group" "audit-service_target-group_0874EBC9" {
   }
 }
 resource "aws_lb_listener_rule" "audit-service_rule_D346C02F" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 122
   tags = {
     platform = "apps-platform"
@@ -1074,7 +1074,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-5xx_C1332250" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.audit-service_target-group_0874EBC9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -1103,7 +1103,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-unhealthy_4A5209CE" 
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.audit-service_target-group_0874EBC9.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -1162,7 +1162,7 @@ resource "aws_ecs_service" "audit-service_8974E347" {
     assign_public_ip = false
     security_groups = [
       "${aws_security_group.tasks-sg.id}",
-      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.value}"
+      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.insecure_value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -1200,7 +1200,7 @@ resource "aws_appautoscaling_policy" "audit-service_scaling-cpu_D546B797" {
   }
 }
 resource "aws_cloudwatch_log_group" "iam-service_logs_E27140E9" {
-  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.value}"
+  kms_key_id = "${data.aws_ssm_parameter.fleet-contract_key-arn_820825EA.insecure_value}"
   name = "/accessos/dev/tenants/initech/iam-service"
   retention_in_days = 365
   tags = {
@@ -1212,7 +1212,7 @@ resource "aws_cloudwatch_log_group" "iam-service_logs_E27140E9" {
   }
 }
 resource "aws_ecs_task_definition" "iam-service_task_41D947A6" {
-  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/iam-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[{\"name\":\"OAUTH_CLIENT_SECRET\",\"valueFrom\":\"${aws_secretsmanager_secret.secret-oauth-client-secret.arn}\"}],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/iam-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
+  container_definitions = "[{\"name\":\"app\",\"image\":\"222222222222.dkr.ecr.eu-central-1.amazonaws.com/accessos/iam-service:1.7.3\",\"essential\":true,\"readonlyRootFilesystem\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}],\"environment\":[{\"name\":\"DB_HOST\",\"value\":\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\"},{\"name\":\"DB_NAME\",\"value\":\"postgres\"},{\"name\":\"DB_PORT\",\"value\":\"5432\"},{\"name\":\"DB_USER\",\"value\":\"tenant_initech\"},{\"name\":\"EVIDENCE_BUCKET\",\"value\":\"acme-accessos-dev-evidence\"},{\"name\":\"EVIDENCE_PREFIX\",\"value\":\"tenants/initech/\"},{\"name\":\"PRODUCT\",\"value\":\"accessos\"},{\"name\":\"STAGE\",\"value\":\"dev\"},{\"name\":\"TENANT_ID\",\"value\":\"initech\"},{\"name\":\"TENANT_TIER\",\"value\":\"pool\"}],\"secrets\":[{\"name\":\"OAUTH_CLIENT_SECRET\",\"valueFrom\":\"${aws_secretsmanager_secret.secret-oauth-client-secret.arn}\"}],\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"/accessos/dev/tenants/initech/iam-service\",\"awslogs-region\":\"eu-central-1\",\"awslogs-stream-prefix\":\"app\"}}}]"
   cpu = "256"
   execution_role_arn = "${aws_iam_role.execution-role_4702A0F0.arn}"
   family = "accessos-initech-dev-iam-service"
@@ -1320,7 +1320,7 @@ resource "aws_lb_target_group" "iam-service_target-group_34763467" {
   }
 }
 resource "aws_lb_listener_rule" "iam-service_rule_EA053E1F" {
-  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.value}"
+  listener_arn = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-listener-arn_48FABA2E.insecure_value}"
   priority = 129
   tags = {
     platform = "apps-platform"
@@ -1350,7 +1350,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-5xx_3EDEA6E5" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.iam-service_target-group_34763467.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 1
   metric_name = "HTTPCode_Target_5XX_Count"
@@ -1379,7 +1379,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-unhealthy_0CC1BB49" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     TargetGroup = "${aws_lb_target_group.iam-service_target-group_34763467.arn_suffix}"
-    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.value}"
+    LoadBalancer = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-arn-suffix_FB36A646.insecure_value}"
   }
   evaluation_periods = 5
   metric_name = "UnHealthyHostCount"
@@ -1438,7 +1438,7 @@ resource "aws_ecs_service" "iam-service_F27CF436" {
     assign_public_ip = false
     security_groups = [
       "${aws_security_group.tasks-sg.id}",
-      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.value}"
+      "${data.aws_ssm_parameter.fleet-contract_pool-clients-security-group-id_B25D39C0.insecure_value}"
     ]
     subnets = "${split(",", data.aws_ssm_parameter.contract_private-subnet-ids_67797E82.value)}"
   }
@@ -1481,13 +1481,13 @@ resource "aws_route53_record" "host-record" {
   zone_id = "${data.aws_ssm_parameter.contract_zone-id_A11E8256.value}"
   alias {
     evaluate_target_health = true
-    name = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-dns-name_7684E6AA.value}"
-    zone_id = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-zone-id_4FA1D755.value}"
+    name = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-dns-name_7684E6AA.insecure_value}"
+    zone_id = "${data.aws_ssm_parameter.fleet-contract_load-balancers-1-zone-id_4FA1D755.insecure_value}"
   }
 }
 resource "aws_dynamodb_table_item" "registry-item" {
   hash_key = "tenantId"
-  item = "{\"tenantId\":{\"S\":\"initech\"},\"tier\":{\"S\":\"pool\"},\"wave\":{\"S\":\"general\"},\"paused\":{\"BOOL\":true},\"parameters\":{\"S\":\"{\\\"schemaVersion\\\":1,\\\"tenantId\\\":\\\"initech\\\",\\\"product\\\":\\\"accessos\\\",\\\"stage\\\":\\\"dev\\\",\\\"tier\\\":\\\"pool\\\",\\\"wave\\\":\\\"general\\\",\\\"image\\\":\\\"1.7.3\\\",\\\"paused\\\":true,\\\"allowDestroy\\\":true,\\\"host\\\":\\\"initech.accessos.dev.apps.acme.example\\\",\\\"services\\\":[\\\"integrations-service\\\",\\\"discovery-service\\\",\\\"discovery-worker\\\",\\\"audit-service\\\",\\\"iam-service\\\"],\\\"storage\\\":{\\\"bucket\\\":\\\"acme-accessos-dev-evidence\\\",\\\"prefix\\\":\\\"tenants/initech/\\\"},\\\"database\\\":{\\\"host\\\":\\\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}\\\",\\\"port\\\":5432,\\\"name\\\":\\\"postgres\\\",\\\"user\\\":\\\"tenant_initech\\\",\\\"schema\\\":\\\"tenant_initech\\\",\\\"authentication\\\":\\\"iam\\\"},\\\"secretsPath\\\":\\\"/accessos/dev/initech/\\\"}\"}}"
+  item = "{\"tenantId\":{\"S\":\"initech\"},\"tier\":{\"S\":\"pool\"},\"wave\":{\"S\":\"general\"},\"paused\":{\"BOOL\":true},\"parameters\":{\"S\":\"{\\\"schemaVersion\\\":1,\\\"tenantId\\\":\\\"initech\\\",\\\"product\\\":\\\"accessos\\\",\\\"stage\\\":\\\"dev\\\",\\\"tier\\\":\\\"pool\\\",\\\"wave\\\":\\\"general\\\",\\\"image\\\":\\\"1.7.3\\\",\\\"paused\\\":true,\\\"allowDestroy\\\":true,\\\"host\\\":\\\"initech.accessos.dev.apps.acme.example\\\",\\\"services\\\":[\\\"integrations-service\\\",\\\"discovery-service\\\",\\\"discovery-worker\\\",\\\"audit-service\\\",\\\"iam-service\\\"],\\\"storage\\\":{\\\"bucket\\\":\\\"acme-accessos-dev-evidence\\\",\\\"prefix\\\":\\\"tenants/initech/\\\"},\\\"database\\\":{\\\"host\\\":\\\"${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}\\\",\\\"port\\\":5432,\\\"name\\\":\\\"postgres\\\",\\\"user\\\":\\\"tenant_initech\\\",\\\"schema\\\":\\\"tenant_initech\\\",\\\"authentication\\\":\\\"iam\\\"},\\\"secretsPath\\\":\\\"/accessos/dev/initech/\\\"}\"}}"
   table_name = "accessos-dev-tenants"
 }
 
@@ -1509,7 +1509,7 @@ output "provisioning" {
       prefix = "tenants/initech/"
     }
     database = {
-      host = "${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.value}"
+      host = "${data.aws_ssm_parameter.fleet-contract_pool-database-endpoint_EC1A4955.insecure_value}"
       port = 5432
       name = "postgres"
       user = "tenant_initech"

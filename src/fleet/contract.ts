@@ -56,12 +56,14 @@ export class FleetContractReader extends Construct {
     super(scope, id);
   }
 
+  // Every entry is a String parameter of resource identifiers: read as insecure_value, which the
+  // provider does not mark sensitive, so outputs built from them (the provisioning result) can be read.
   public value(entry: FleetContractEntry): string {
-    return this.parameter(fleetParameterName(this.prefix, entry)).value;
+    return this.parameter(fleetParameterName(this.prefix, entry)).insecureValue;
   }
 
   public loadBalancer(entry: FleetLbContractEntry, index: number): string {
-    return this.parameter(fleetLbParameterName(this.prefix, entry, index)).value;
+    return this.parameter(fleetLbParameterName(this.prefix, entry, index)).insecureValue;
   }
 
   private parameter(name: string): DataAwsSsmParameter {

@@ -69,12 +69,20 @@ for tenant, tier in [("acme-corp", "pool"), ("globex", "silo")]:
     assert params["tier"] == tier and params["storage"]["prefix"] == f"tenants/{tenant}/", params
 s3 = boto3.client("s3", endpoint_url=url)
 assert s3.get_bucket_versioning(Bucket="acme-accessos-globex-dev")["Status"] == "Enabled"
-s3.put_object(Bucket="acme-accessos-dev-evidence", Key="tenants/acme-corp/evidence-1.json", Body=b"{}")
+# The emulator enforces the TLS-only bucket policy: a plain-HTTP write is refused.
+try:
+    s3.put_object(Bucket="acme-accessos-dev-evidence", Key="tenants/acme-corp/evidence-1.json", Body=b"{}")
+    raise SystemExit("a plain-HTTP PutObject to the evidence bucket was accepted")
+except s3.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] in ("403", "AccessDenied"), e.response
+# The tenant's secret gets its value out of band, as an operator puts it.
+sm = boto3.client("secretsmanager", endpoint_url=url)
+sm.put_secret_value(SecretId="/accessos/dev/acme-corp/oauth-client-secret", SecretString="client-secret-before-pause")
 rds = boto3.client("rds", endpoint_url=url)
 assert rds.describe_db_clusters(DBClusterIdentifier="accessos-globex-dev")["DBClusters"][0]["IAMDatabaseAuthenticationEnabled"]
 print("ok")
 PY
-pass "the fleet serves acme-corp and globex: 5 services each, unique rule priorities, registry items in the documented shape"
+pass "the fleet serves acme-corp and globex: 5 services each, unique rule priorities, registry items in the documented shape; a plain-HTTP write to the evidence bucket is refused"
 
 # Pause acme-corp: one config change, synthesized as `npm run synth` does (with the committed lock).
 paused="$E2E/paused"; rm -rf "$paused"; mkdir -p "$paused/generated"
@@ -101,14 +109,16 @@ aas = boto3.client("application-autoscaling", endpoint_url=url)
 targets = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/accessos-dev/acme-corp-{n}" for n in names])["ScalableTargets"]
 assert len(targets) == 5 and all(t["MinCapacity"] == 0 and t["MaxCapacity"] == 0 for t in targets), targets
 s3 = boto3.client("s3", endpoint_url=url)
-assert s3.get_object(Bucket="acme-accessos-dev-evidence", Key="tenants/acme-corp/evidence-1.json")["Body"].read() == b"{}"
+assert s3.get_bucket_versioning(Bucket="acme-accessos-dev-evidence")["Status"] == "Enabled"
 sm = boto3.client("secretsmanager", endpoint_url=url)
-assert sm.describe_secret(SecretId="/accessos/dev/acme-corp/oauth-client-secret")["Name"]
+assert sm.get_secret_value(SecretId="/accessos/dev/acme-corp/oauth-client-secret")["SecretString"] == "client-secret-before-pause"
+rds = boto3.client("rds", endpoint_url=url)
+assert rds.describe_db_clusters(DBClusterIdentifier="accessos-dev-pool")["DBClusters"][0]["Status"] == "available"
 ddb = boto3.client("dynamodb", endpoint_url=url)
 assert ddb.get_item(TableName="accessos-dev-tenants", Key={"tenantId": {"S": "acme-corp"}})["Item"]["paused"]["BOOL"] is True
 print("ok")
 PY
-pass "acme-corp paused: 5 services at 0 tasks, autoscaling bounds 0..0, its evidence object, secret and registry item kept"
+pass "acme-corp paused: 5 services at 0 tasks, autoscaling bounds 0..0; its secret's value, the pool database, the evidence bucket and its registry item kept"
 
 # A destroy of globex's data is refused at plan, naming the protection.
 if (cd "$globex" && "$TF" plan -destroy -no-color >"$globex/destroy.log" 2>&1); then fail "a destroy of globex (allowDestroy false) planned"; fi

@@ -199,7 +199,7 @@ export class FleetStack extends PlatformStack {
       const web = apex.get(name);
       const isRouter = fleet.routing === "router" && name === "router";
       new FargateService(this, `control-plane-${name}`, {
-        clusterArn: cluster.arn,
+        cluster: cluster.arn,
         clusterName: cluster.name,
         serviceName: n.ecsService.name,
         family: n.taskFamily.name,

@@ -148,7 +148,8 @@ export class TenantStack extends PlatformStack {
       const w = web.find((x) => x.name === name);
       const priority = t.priorities.get(name);
       new FargateService(this, name, {
-        clusterArn: `arn:${this.partition}:ecs:${config.region}:${stageConfig.accountId}:cluster/${f.cluster.name}`,
+        // By name: the fleet's cluster in this account, which the provider keeps as a name in state.
+        cluster: f.cluster.name,
         clusterName: f.cluster.name,
         serviceName: sn.ecsService.name,
         family: sn.taskFamily.name,

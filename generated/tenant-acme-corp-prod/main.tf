@@ -400,7 +400,7 @@ resource "aws_cloudwatch_metric_alarm" "integrations-service_alarm-unhealthy_1D8
   treat_missing_data = "notBreaching"
 }
 resource "aws_ecs_service" "integrations-service_475F88D6" {
-  cluster = "arn:aws:ecs:eu-central-1:333333333333:cluster/accessos-prod"
+  cluster = "accessos-prod"
   deployment_maximum_percent = 200
   deployment_minimum_healthy_percent = 100
   desired_count = 1
@@ -684,7 +684,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-service_alarm-unhealthy_2A642D
   treat_missing_data = "notBreaching"
 }
 resource "aws_ecs_service" "discovery-service_D822316C" {
-  cluster = "arn:aws:ecs:eu-central-1:333333333333:cluster/accessos-prod"
+  cluster = "accessos-prod"
   deployment_maximum_percent = 200
   deployment_minimum_healthy_percent = 100
   desired_count = 1
@@ -853,7 +853,7 @@ resource "aws_cloudwatch_metric_alarm" "discovery-worker_alarm-memory_D6246FA6" 
   treat_missing_data = "notBreaching"
 }
 resource "aws_ecs_service" "discovery-worker_service_CDFA7AD0" {
-  cluster = "arn:aws:ecs:eu-central-1:333333333333:cluster/accessos-prod"
+  cluster = "accessos-prod"
   deployment_maximum_percent = 200
   deployment_minimum_healthy_percent = 100
   desired_count = 1
@@ -1124,7 +1124,7 @@ resource "aws_cloudwatch_metric_alarm" "audit-service_alarm-unhealthy_4A5209CE" 
   treat_missing_data = "notBreaching"
 }
 resource "aws_ecs_service" "audit-service_8974E347" {
-  cluster = "arn:aws:ecs:eu-central-1:333333333333:cluster/accessos-prod"
+  cluster = "accessos-prod"
   deployment_maximum_percent = 200
   deployment_minimum_healthy_percent = 100
   desired_count = 1
@@ -1400,7 +1400,7 @@ resource "aws_cloudwatch_metric_alarm" "iam-service_alarm-unhealthy_0CC1BB49" {
   treat_missing_data = "notBreaching"
 }
 resource "aws_ecs_service" "iam-service_F27CF436" {
-  cluster = "arn:aws:ecs:eu-central-1:333333333333:cluster/accessos-prod"
+  cluster = "accessos-prod"
   deployment_maximum_percent = 200
   deployment_minimum_healthy_percent = 100
   desired_count = 1

@@ -30,7 +30,8 @@ export interface FargateServiceRouting {
 }
 
 export interface FargateServiceProps {
-  readonly clusterArn: string;
+  /** The cluster, by ARN (a reference in the same stack) or by name (ECS looks it up in the stack's account and Region). */
+  readonly cluster: string;
   readonly clusterName: string;
   readonly serviceName: string;
   readonly family: string;
@@ -211,7 +212,7 @@ export class FargateService extends Construct {
 
     this.service = new EcsService(this, "service", {
       name: props.serviceName,
-      cluster: props.clusterArn,
+      cluster: props.cluster,
       taskDefinition: this.taskDefinition.arn,
       launchType: "FARGATE",
       platformVersion: "LATEST",

@@ -1,6 +1,6 @@
 import { IAM_PATHS, PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, roleArn } from "../naming";
 import { PolicyStatement } from "./document";
-import { KEY_USAGE_ACTIONS } from "./key-policies";
+import { KEY_USAGE_ACTIONS, logsServiceUsesKey } from "./key-policies";
 import { keyAdministeredByAccount } from "./statements";
 
 /**
@@ -125,20 +125,25 @@ function writeLogs(s: FleetScope, prefix: string): PolicyStatement[] {
   ];
 }
 
+/** kms:Decrypt of the fleet key through Secrets Manager, for the secrets whose ARNs match `secrets` only. */
+function decryptSecrets(s: FleetScope, sid: string, secrets: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: "kms:Decrypt",
+    Resource: anyKey(s),
+    Condition: {
+      ...fleetKeyCondition(s),
+      StringEquals: { "kms:ViaService": via(s, "secretsmanager") },
+      ArnLike: { "kms:EncryptionContext:SecretARN": secrets },
+    },
+  };
+}
+
 function readSecrets(s: FleetScope, prefix: string): PolicyStatement[] {
   return [
     { Sid: "ReadOwnSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn(s, "secretsmanager", `secret:${prefix}*`) },
-    {
-      Sid: "DecryptOwnSecrets",
-      Effect: "Allow",
-      Action: "kms:Decrypt",
-      Resource: anyKey(s),
-      Condition: {
-        ...fleetKeyCondition(s),
-        StringEquals: { "kms:ViaService": via(s, "secretsmanager") },
-        ArnLike: { "kms:EncryptionContext:SecretARN": arn(s, "secretsmanager", `secret:${prefix}*`) },
-      },
-    },
+    decryptSecrets(s, "DecryptOwnSecrets", arn(s, "secretsmanager", `secret:${prefix}*`)),
   ];
 }
 
@@ -226,18 +231,8 @@ export function controlPlaneTaskStatements(s: FleetScope, service: string, siloT
             Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": chunk } },
           }),
         ),
-        {
-          Sid: "DecryptDatabaseMasterSecrets",
-          Effect: "Allow",
-          Action: "kms:Decrypt",
-          Resource: anyKey(s),
-          Condition: {
-            ...fleetKeyCondition(s),
-            StringEquals: { "kms:ViaService": via(s, "secretsmanager") },
-            // The master secrets only, not the tenants' secrets the same key encrypts.
-            ArnLike: { "kms:EncryptionContext:SecretARN": arn(s, "secretsmanager", "secret:rds!cluster-*") },
-          },
-        },
+        // The master secrets only, not the tenants' secrets the same key encrypts.
+        decryptSecrets(s, "DecryptDatabaseMasterSecrets", arn(s, "secretsmanager", "secret:rds!cluster-*")),
       ];
     }
     case "routing-snapshot-publisher":
@@ -273,14 +268,7 @@ export function fleetKeyPolicy(s: FleetScope): PolicyStatement[] {
         StringNotEquals: { "kms:ViaService": via(s, "s3", "secretsmanager", "dynamodb") },
       },
     },
-    {
-      Sid: "CloudWatchLogsEncryptsFleetLogGroups",
-      Effect: "Allow",
-      Principal: { Service: `logs.${s.region}.amazonaws.com` },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
-      Resource: "*",
-      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn(s, "logs", `log-group:/${s.product}/${s.stage}/*`) } },
-    },
+    logsServiceUsesKey("CloudWatchLogsEncryptsFleetLogGroups", s.region, arn(s, "logs", `log-group:/${s.product}/${s.stage}/*`)),
     {
       Sid: "CloudWatchPublishesAlarmsToTheEncryptedTopic",
       Effect: "Allow",

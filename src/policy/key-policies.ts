@@ -44,19 +44,20 @@ export function platformKeyPolicy(ctx: KeyPolicyContext): PolicyStatement[] {
         StringNotEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` },
       },
     },
-    {
-      Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
-      Effect: "Allow",
-      Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
-      Resource: "*",
-      Condition: {
-        ArnLike: {
-          "kms:EncryptionContext:aws:logs:arn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/apps-platform/*`,
-        },
-      },
-    },
+    logsServiceUsesKey("CloudWatchLogsEncryptsPlatformLogGroups", ctx.region, `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/apps-platform/*`),
   ];
+}
+
+/** The key-policy statement that lets CloudWatch Logs encrypt the log groups whose ARNs match `logGroups`. */
+export function logsServiceUsesKey(sid: string, region: string, logGroups: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+    Resource: "*",
+    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroups } },
+  };
 }
 
 /** A state key: the account administers it, and only IAM-authorised principals use it. */

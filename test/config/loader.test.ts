@@ -1,21 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { ConfigError, parseConfig } from "../../src/config/loader";
-import { EXAMPLE_FILE, ROOT } from "../helpers";
+import { parseConfig } from "../../src/config/loader";
+import { EXAMPLE_FILE, ROOT, configProblems } from "../helpers";
 
 const example = fs.readFileSync(EXAMPLE_FILE, "utf8");
 
-/** The problems a config text produces, formatted as the CLI prints them. */
-function problemsOf(text: string, file = "c.yaml"): string[] {
-  try {
-    parseConfig(text, file);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split("\n").slice(1).map((l) => l.trim());
-    throw err;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 /** The example with one line replaced, so each case changes exactly one thing. */
 function exampleWithLine(from: string, to: string): string {

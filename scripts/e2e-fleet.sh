@@ -115,7 +115,9 @@ assert sm.get_secret_value(SecretId="/accessos/dev/acme-corp/oauth-client-secret
 rds = boto3.client("rds", endpoint_url=url)
 assert rds.describe_db_clusters(DBClusterIdentifier="accessos-dev-pool")["DBClusters"][0]["Status"] == "available"
 ddb = boto3.client("dynamodb", endpoint_url=url)
-assert ddb.get_item(TableName="accessos-dev-tenants", Key={"tenantId": {"S": "acme-corp"}})["Item"]["paused"]["BOOL"] is True
+import json
+item = ddb.get_item(TableName="accessos-dev-tenants", Key={"tenantId": {"S": "acme-corp"}})["Item"]
+assert json.loads(item["parameters"]["S"])["paused"] is True, item
 print("ok")
 PY
 pass "acme-corp paused: 5 services at 0 tasks, autoscaling bounds 0..0; its secret's value, the pool database, the evidence bucket and its registry item kept"

@@ -125,7 +125,11 @@ pass "acme-corp paused: 5 services at 0 tasks, autoscaling bounds 0..0; its secr
 # A destroy of globex's data is refused at plan, naming the protection.
 if (cd "$globex" && "$TF" plan -destroy -no-color >"$globex/destroy.log" 2>&1); then fail "a destroy of globex (allowDestroy false) planned"; fi
 grep -q "Instance cannot be destroyed" "$globex/destroy.log" && grep -q "lifecycle.prevent_destroy" "$globex/destroy.log" || { tail -30 "$globex/destroy.log" >&2; fail "the destroy failed for another reason"; }
-protected="$(grep -oE 'Resource [a-z0-9_]+\.[^ ]+ has lifecycle.prevent_destroy' "$globex/destroy.log" | awk '{print $2}' | sed 's/\..*//' | sort -u | tr '\n' ' ')"
+# Terraform wraps its messages: read them as one line. Each kind of the tenant's data must be refused.
+protected="$(tr '\n' ' ' < "$globex/destroy.log" | grep -oE 'Resource aws_[a-z0-9_]+\.[^ ]+ has +lifecycle\.prevent_destroy' | awk '{print $2}' | sed 's/\..*//' | sort -u | tr '\n' ' ')"
+for kind in aws_s3_bucket aws_rds_cluster aws_secretsmanager_secret; do
+  case " $protected " in *" $kind "*) ;; *) fail "a destroy of globex is not refused for its $kind (refused: $protected)" ;; esac
+done
 pass "a destroy of tenant-globex-dev is refused at plan: prevent_destroy on ${protected}"
 
 # And a config that drops globex is refused before anything is written.

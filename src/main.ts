@@ -8,7 +8,7 @@ import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, 
 import { checkSkipsOf, withSkipComments } from "./checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
-import { PLACEMENT_LOCK, readPlacementLock } from "./fleet/lock-file";
+import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
 import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { PlatformStack } from "../stacks/platform-stack";
@@ -226,7 +226,7 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSum
   // the synth time with hundreds of stacks and checks nothing the tests do not.
   const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
   const lock = readPlacementLock(options.generatedDir).lock;
-  const stacks = buildPlatform(app, config, options.shard, lock && lock.product === config.fleet?.product ? lock : undefined);
+  const stacks = buildPlatform(app, config, options.shard, lockOfProduct(lock, config.fleet?.product));
   app.synth();
   for (const stack of stacks) {
     writeHcl(stack, options.generatedDir, options.configFile);
@@ -306,7 +306,7 @@ function writePlacementLock(config: PlatformConfig, previous: PlacementLock | un
     return;
   }
   const fleet = config.fleet;
-  const stages = fleetStages(fleet, previous?.product === fleet.product ? previous : undefined);
+  const stages = fleetStages(fleet, lockOfProduct(previous, fleet.product));
   const allow = new Map(fleet.tenants.map((t) => [t.id, t.allowDestroy]));
   writeOwnFile(
     file,

@@ -22,7 +22,7 @@ import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { POSTGRES_PORT } from "../src/constructs/onboarding/tenant-network";
 import { AuroraDatabase } from "../src/constructs/service/aurora-database";
 import { EcrRepository } from "../src/constructs/service/ecr-repository";
-import { FLEET_CONTRACT, FleetContractEntry, fleetLbParameterName, fleetParameterName, publishFleetValue } from "../src/fleet/contract";
+import { FLEET_CONTRACT, FLEET_LB_CONTRACT, FleetContractEntry, FleetLbContractEntry, fleetLbParameterName, fleetParameterName, publishFleetValue } from "../src/fleet/contract";
 import { FleetStage, apexServices, controlPlaneServices } from "../src/fleet/model";
 import { IAM_PATHS, controlPlaneNames, fleetLoadBalancerName, controlPlaneTargetGroupName, fleetNames, stackNames } from "../src/naming";
 import { FleetScope, controlPlaneExecutionStatements, controlPlaneTaskStatements, fleetKeyPolicy } from "../src/policy/fleet";
@@ -261,10 +261,10 @@ export class FleetStack extends PlatformStack {
       publishFleetValue(this, fleetParameterName(names.parameterPrefix.name, entry), value, FLEET_CONTRACT[entry]);
     }
     ingress.loadBalancers.forEach((lb, i) => {
-      publishFleetValue(this, fleetLbParameterName(names.parameterPrefix.name, "listenerArn", i), lb.https.arn, "The HTTPS listener's ARN.");
-      publishFleetValue(this, fleetLbParameterName(names.parameterPrefix.name, "arnSuffix", i), lb.lb.arnSuffix, "The load balancer's ARN suffix.");
-      publishFleetValue(this, fleetLbParameterName(names.parameterPrefix.name, "dnsName", i), lb.lb.dnsName, "The load balancer's DNS name.");
-      publishFleetValue(this, fleetLbParameterName(names.parameterPrefix.name, "zoneId", i), lb.lb.zoneId, "The load balancer's hosted zone id.");
+      const values: Record<FleetLbContractEntry, string> = { listenerArn: lb.https.arn, arnSuffix: lb.lb.arnSuffix, dnsName: lb.lb.dnsName, zoneId: lb.lb.zoneId };
+      for (const [entry, value] of Object.entries(values) as [FleetLbContractEntry, string][]) {
+        publishFleetValue(this, fleetLbParameterName(names.parameterPrefix.name, entry, i), value, FLEET_LB_CONTRACT[entry]);
+      }
     });
 
     new TerraformOutput(this, "cluster_name", { value: cluster.name, description: "The fleet's ECS cluster." });

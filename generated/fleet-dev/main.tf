@@ -1679,7 +1679,7 @@ resource "aws_ssm_parameter" "contract-load-balancers-1-listener-arn" {
 }
 resource "aws_ssm_parameter" "contract-load-balancers-1-arn-suffix" {
   # checkov:skip=CKV2_AWS_34: resource identifiers, not secrets; SecureString would make every reader need the fleet key
-  description = "The load balancer's ARN suffix."
+  description = "The load balancer's ARN suffix, for CloudWatch dimensions."
   name = "/apps-platform/dev/fleet/accessos/load-balancers/1/arn-suffix"
   tags = {
     platform = "apps-platform"
@@ -1705,7 +1705,7 @@ resource "aws_ssm_parameter" "contract-load-balancers-1-dns-name" {
 }
 resource "aws_ssm_parameter" "contract-load-balancers-1-zone-id" {
   # checkov:skip=CKV2_AWS_34: resource identifiers, not secrets; SecureString would make every reader need the fleet key
-  description = "The load balancer's hosted zone id."
+  description = "The load balancer's hosted zone id, for alias records."
   name = "/apps-platform/dev/fleet/accessos/load-balancers/1/zone-id"
   tags = {
     platform = "apps-platform"

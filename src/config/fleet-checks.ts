@@ -1,4 +1,5 @@
 import { CPU_MEMORY } from "../constructs/service/service-options";
+import { isObject, str } from "./raw";
 import { FleetConfig, fleetSchema } from "./fleet-schema";
 import {
   PLATFORM,
@@ -17,8 +18,6 @@ import { capacityReport } from "../fleet/capacity";
 
 type Issue = (path: (string | number)[], message: string, input: unknown) => void;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** Environment variables the platform sets in every tenant container. */
 export const FLEET_RESERVED_ENVIRONMENT = ["TENANT_ID", "TENANT_TIER", "PRODUCT", "STAGE", "EVIDENCE_BUCKET", "EVIDENCE_PREFIX", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"] as const;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isObject, str } from "./raw";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
 import { serviceOptionProblems } from "../constructs/service/service-options";
 import { fleetSchema } from "./fleet-schema";
@@ -255,8 +256,6 @@ export interface CrossFieldIssue {
   readonly input: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
  * Checks that span fields: stage names, CIDRs against the AZ count, unique slugs and repositories,

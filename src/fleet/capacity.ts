@@ -1,4 +1,5 @@
 import { FleetConfig } from "../config/fleet-schema";
+import { isObject } from "../config/raw";
 import { FleetStage, apexServices, controlPlaneServices, loadBalancerCapacity } from "./model";
 import { TARGET_GROUPS_PER_LOAD_BALANCER, tenantsPerLoadBalancer } from "./placement";
 
@@ -32,7 +33,6 @@ export interface CapacityReport {
   readonly tenantsToMove: readonly string[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Roles, databases and secrets of the platform's services in a stage's account, from the raw config. */
 export function platformUsage(raw: Record<string, unknown>, stage: string): { roles: number; databases: number; secrets: number } {

@@ -6,7 +6,7 @@ import { PlatformConfig } from "../config/schema";
 import { fleetLoadBalancerName, stackNames } from "../naming";
 import { PROJECT_ROOT } from "../paths";
 import { capacityReport, formatCapacity } from "./capacity";
-import { PLACEMENT_LOCK, readPlacementLock } from "./lock-file";
+import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./lock-file";
 import { FleetStage, apexServices, fleetStage, loadBalancerCapacity, webServices } from "./model";
 import { PlacementLock, tenantsPerLoadBalancer } from "./placement";
 
@@ -242,7 +242,7 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, io: FleetIo): number
     const lockFile = shownPath(path.join(generatedDir, PLACEMENT_LOCK));
     if (file.text !== undefined && !file.lock) io.err(`ignored ${lockFile}: it is not a placement lock (JSON with version 1, product and stages)\n`);
     else if (file.lock && file.lock.product !== fleet.product) io.err(`ignored ${lockFile}: it is the placement lock of ${file.lock.product}, not of ${fleet.product}\n`);
-    const lock = file.lock && file.lock.product === fleet.product ? file.lock : undefined;
+    const lock = lockOfProduct(file.lock, fleet.product);
     const ctx: Context = { config, fleet, lock, lockShown: lock ? lockFile : null, stages: stage ? [stage] : fleetStageNames };
 
     switch (cmd.name) {

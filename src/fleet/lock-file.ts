@@ -38,3 +38,8 @@ export function readPlacementLock(generatedDir: string): LockFile {
   }
   return { text, product, lock: product ? parsePlacementLock(text, product) : undefined };
 }
+
+/** The lock if it is the given fleet's: a lock of another product (a renamed fleet) places nobody. */
+export function lockOfProduct(lock: PlacementLock | undefined, product: string | undefined): PlacementLock | undefined {
+  return lock && product !== undefined && lock.product === product ? lock : undefined;
+}

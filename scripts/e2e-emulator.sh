@@ -21,19 +21,7 @@ run "$work" plan "$TF" plan
 pass "state-bootstrap plan: $(grep -o 'Plan: .*' "$work/plan.log")"
 
 work="$(workdir environment-dev)"
-run "$work" init "$TF" init -backend-config="$BACKEND_OVERRIDES"
-(cd "$work" && "$TF" workspace select -or-create dev -no-color >/dev/null)
-run "$work" plan "$TF" plan -out=plan.out
-pass "environment-dev plan: $(grep -o 'Plan: .*' "$work/plan.log")"
-run "$work" apply "$TF" apply -auto-approve plan.out
-pass "environment-dev applied: $(grep -o 'Apply complete! .*' "$work/apply.log")"
-replan=0; (cd "$work" && "$TF" plan -detailed-exitcode -no-color >"$work/replan.log" 2>&1) || replan=$?
-case "$replan" in
-  0) pass "environment-dev plans no changes after its apply" ;;
-  2) printf 'NOTE environment-dev plans changes after its apply on the emulator: %s\n' "$(grep -o 'Plan: .*' "$work/replan.log")"
-     grep -E '^  # .* (will|must) ' "$work/replan.log" | sed 's/^/NOTE   /' ;;
-  *) tail -40 "$work/replan.log" >&2; fail "plan after apply" ;;
-esac
+apply_stack environment-dev "$work"
 
 # Preconditions are not checked when Terraform plans a destroy; the providers' workspace-bound region
 # is. Put dev's state into workspace prod (as a service stack's prod state would be, since its key is

@@ -17,24 +17,6 @@ without_alarms() {
   grep -oE '^resource "aws_cloudwatch_metric_alarm" "[^"]+"' "$work/main.tf" | sed 's/$/ {\n  count = 0\n}/' > "$work/emulator_alarms_override.tf" || true
 }
 
-# Plans and applies a stack in workspace dev, then checks that a second plan is empty.
-apply_stack() {
-  local stack="$1" work="$2"
-  run "$work" init "$TF" init -backend-config="$BACKEND_OVERRIDES"
-  (cd "$work" && "$TF" workspace select -or-create dev -no-color >/dev/null)
-  run "$work" plan "$TF" plan -out=plan.out
-  pass "$stack plan: $(grep -o 'Plan: .*' "$work/plan.log")"
-  run "$work" apply "$TF" apply -auto-approve plan.out
-  pass "$stack applied: $(grep -o 'Apply complete! .*' "$work/apply.log")"
-  local replan=0; (cd "$work" && "$TF" plan -detailed-exitcode -no-color >"$work/replan.log" 2>&1) || replan=$?
-  case "$replan" in
-    0) pass "$stack plans no changes after its apply" ;;
-    2) printf 'NOTE %s plans changes after its apply on the emulator: %s\n' "$stack" "$(grep -o 'Plan: .*' "$work/replan.log")"
-       grep -E '^  # .* (will|must) ' "$work/replan.log" | sed 's/^/NOTE   /' ;;
-    *) tail -40 "$work/replan.log" >&2; fail "$stack plan after apply" ;;
-  esac
-}
-
 BACKEND_OVERRIDES="$E2E/emulator.s3.tfbackend"
 write_backend_overrides "$BACKEND_OVERRIDES"
 
@@ -87,11 +69,7 @@ pass "the fleet serves acme-corp and globex: 5 services each, unique rule priori
 # Pause acme-corp: one config change, synthesized as `npm run synth` does (with the committed lock).
 paused="$E2E/paused"; rm -rf "$paused"; mkdir -p "$paused/generated"
 cp "$ROOT/generated/fleet-placement.json" "$paused/generated/"
-node -e '
-const fs = require("fs"), YAML = require(process.argv[1] + "/node_modules/yaml");
-const raw = YAML.parse(fs.readFileSync(process.argv[1] + "/config/example.yaml", "utf8"));
-raw.fleet.tenants.find((t) => t.id === "acme-corp").paused = true;
-fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$paused/platform.yaml"
+config_variant "$paused/platform.yaml" 'raw.fleet.tenants.find((t) => t.id === "acme-corp").paused = true;'
 node "$ROOT/dist/src/main.js" --config "$paused/platform.yaml" --out "$paused/cdktf.out" --generated "$paused/generated" >/dev/null
 copy_stack "$paused/generated/tenant-acme-corp-dev" "$paused/copy" && cp "$paused/copy/main.tf" "$acme/main.tf"
 run "$acme" pause-plan "$TF" plan -out=pause.out
@@ -134,11 +112,7 @@ pass "a destroy of tenant-globex-dev is refused at plan: prevent_destroy on ${pr
 
 # And a config that drops globex is refused before anything is written.
 dropped="$E2E/dropped"; rm -rf "$dropped"; mkdir -p "$dropped/generated"; cp "$ROOT/generated/fleet-placement.json" "$dropped/generated/"
-node -e '
-const fs = require("fs"), YAML = require(process.argv[1] + "/node_modules/yaml");
-const raw = YAML.parse(fs.readFileSync(process.argv[1] + "/config/example.yaml", "utf8"));
-raw.fleet.tenants = raw.fleet.tenants.filter((t) => t.id !== "globex");
-fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$dropped/platform.yaml"
+config_variant "$dropped/platform.yaml" 'raw.fleet.tenants = raw.fleet.tenants.filter((t) => t.id !== "globex");'
 code=0; node "$ROOT/dist/src/main.js" --config "$dropped/platform.yaml" --out "$dropped/cdktf.out" --generated "$dropped/generated" >"$dropped/synth.log" 2>&1 || code=$?
 [ "$code" = 2 ] && grep -q "has lost tenant globex in stage dev" "$dropped/synth.log" || { cat "$dropped/synth.log" >&2; fail "dropping globex was not refused"; }
 [ ! -e "$dropped/generated/fleet-dev" ] || fail "synth wrote stacks from a refused config"

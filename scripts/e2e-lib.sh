@@ -78,3 +78,31 @@ workdir() {
 }
 
 run() { local work="$1" label="$2"; shift 2; (cd "$work" && "$@" -no-color >"$work/$label.log" 2>&1) || { tail -40 "$work/$label.log" >&2; fail "$label in $work"; }; }
+
+# Plans and applies a stack in workspace dev (backend settings in $BACKEND_OVERRIDES), then checks
+# that a second plan is empty; what the emulator reports differently is printed as NOTE lines.
+apply_stack() {
+  local stack="$1" work="$2"
+  run "$work" init "$TF" init -backend-config="$BACKEND_OVERRIDES"
+  (cd "$work" && "$TF" workspace select -or-create dev -no-color >/dev/null)
+  run "$work" plan "$TF" plan -out=plan.out
+  pass "$stack plan: $(grep -o 'Plan: .*' "$work/plan.log")"
+  run "$work" apply "$TF" apply -auto-approve plan.out
+  pass "$stack applied: $(grep -o 'Apply complete! .*' "$work/apply.log")"
+  local replan=0; (cd "$work" && "$TF" plan -detailed-exitcode -no-color >"$work/replan.log" 2>&1) || replan=$?
+  case "$replan" in
+    0) pass "$stack plans no changes after its apply" ;;
+    2) printf 'NOTE %s plans changes after its apply on the emulator: %s\n' "$stack" "$(grep -o 'Plan: .*' "$work/replan.log")"
+       grep -E '^  # .* (will|must) ' "$work/replan.log" | sed 's/^/NOTE   /' ;;
+    *) tail -40 "$work/replan.log" >&2; fail "$stack plan after apply" ;;
+  esac
+}
+
+# Writes a copy of the example config changed by a JavaScript statement on `raw` (its parsed YAML).
+config_variant() {
+  node -e '
+const fs = require("fs"), YAML = require(process.argv[1] + "/node_modules/yaml");
+const raw = YAML.parse(fs.readFileSync(process.argv[1] + "/config/example.yaml", "utf8"));
+new Function("raw", process.argv[3])(raw);
+fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$1" "$2"
+}

@@ -16,11 +16,7 @@ node "$ROOT/dist/src/main.js" --config "$ROOT/test/fixtures/service-matrix.yaml"
 # The fleet with the other routing (router: Cloud Map, one wildcard rule) validates too.
 ROUTER="$E2E/router"
 rm -rf "$ROUTER"; mkdir -p "$ROUTER"
-node -e '
-const fs = require("fs"), YAML = require(process.argv[1] + "/node_modules/yaml");
-const raw = YAML.parse(fs.readFileSync(process.argv[1] + "/config/example.yaml", "utf8"));
-raw.fleet.routing = "router";
-fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$ROUTER/platform.yaml"
+config_variant "$ROUTER/platform.yaml" 'raw.fleet.routing = "router";'
 node "$ROOT/dist/src/main.js" --config "$ROUTER/platform.yaml" --out "$ROUTER/cdktf.out" --generated "$ROUTER/generated" >/dev/null
 
 total_errors=0; total_warnings=0; count=0

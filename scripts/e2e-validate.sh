@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # terraform init + validate on every generated stack, with the providers from the project's mirror and
 # the backend disabled, and on the service stacks of test/fixtures/service-matrix.yaml (every compute
-# target with and without database and custom domain), and on the fleet's stacks with routing: router. Fails on any error and on any warning not
-# listed in EXPECTED_WARNINGS.
+# target with and without database and custom domain), on the fleet's stacks with routing: router, and
+# on every stack of config/example-cloud.yaml (the example platform in HCP Terraform, tfc stack
+# included), synthesized into a temporary folder. Fails on any error and on any warning not listed in
+# EXPECTED_WARNINGS.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 
@@ -19,10 +21,17 @@ rm -rf "$ROUTER"; mkdir -p "$ROUTER"
 config_variant "$ROUTER/platform.yaml" 'raw.fleet.routing = "router";'
 node "$ROOT/dist/src/main.js" --config "$ROUTER/platform.yaml" --out "$ROUTER/cdktf.out" --generated "$ROUTER/generated" >/dev/null
 
-total_errors=0; total_warnings=0; count=0
-for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/; do
+# The example platform with backend.kind: cloud: every stack, the tfc stack (tfe provider) among them.
+CLOUD="$E2E/cloud"
+rm -rf "$CLOUD"
+node "$ROOT/dist/src/main.js" --config "$ROOT/config/example-cloud.yaml" --out "$CLOUD/cdktf.out" --generated "$CLOUD/generated" >/dev/null
+[ -f "$CLOUD/generated/tfc/main.tf" ] || fail "config/example-cloud.yaml synthesized no tfc stack"
+
+total_errors=0; total_warnings=0; count=0; cloud_count=0
+for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/ "$CLOUD"/generated/*/; do
   stack="$(basename "$dir")"
   work="$E2E/validate/$stack"
+  case "$dir" in "$CLOUD"/*) work="$E2E/validate/cloud-$stack"; cloud_count=$((cloud_count + 1)) ;; esac
   copy_stack "$dir" "$work"
   (cd "$work" && "$TF" init -backend=false -no-color >init.log 2>&1) || { cat "$work/init.log" >&2; fail "init $stack"; }
   (cd "$work" && "$TF" validate -json -no-color >validate.json) || true
@@ -45,4 +54,5 @@ PY
 done
 [ "$total_errors" = 0 ] && [ "$total_warnings" = 0 ] || fail "terraform validate: $total_errors errors, $total_warnings unexpected warnings"
 [ "$PROVIDER_AWS_VERSION" = "$PROVIDER_AWS_WANTED" ] || printf 'NOTE validated with hashicorp/aws %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_AWS_VERSION" "$PROVIDER_AWS_WANTED"
-pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, the rest from the service matrix and the router-routed fleet): 0 errors, 0 warnings"
+[ "$PROVIDER_TFE_VERSION" = "$PROVIDER_TFE_WANTED" ] || printf 'NOTE validated with hashicorp/tfe %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_TFE_VERSION" "$PROVIDER_TFE_WANTED"
+pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, $cloud_count of config/example-cloud.yaml, the rest from the service matrix and the router-routed fleet): 0 errors, 0 warnings"

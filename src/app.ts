@@ -13,6 +13,8 @@ import { FleetStack } from "../stacks/fleet";
 import { TenantStack } from "../stacks/tenant";
 import { fleetStages } from "./fleet/model";
 import { PlacementLock } from "./fleet/placement";
+import { TfcStack } from "../stacks/tfc";
+import { TFC_STACK } from "./tfc/names";
 
 /**
  * Every stack of a platform config, in the order they are first applied. Pure: it only adds
@@ -45,6 +47,8 @@ function stackFactories(config: PlatformConfig, placementLock?: PlacementLock): 
   const fleet = config.fleet ? fleetStages(config.fleet, placementLock) : [];
   return [
     ...(config.backend.kind === "s3" ? [f(stackNames.stateBootstrap(), (scope) => new StateBootstrapStack(scope, config))] : []),
+    // In HCP Terraform, the workspaces and the runs' AWS identities exist before any stack runs there.
+    ...(config.backend.kind === "cloud" ? [f(TFC_STACK, (scope) => new TfcStack(scope, config))] : []),
     f(stackNames.ciIdentity(), (scope) => new CiIdentityStack(scope, config)),
     ...Object.keys(config.stages).map((stage) => f(stackNames.environment(stage), (scope) => new EnvironmentStack(scope, config, stage))),
     ...config.services.map((service) => f(stackNames.onboarding(service.slug), (scope) => new OnboardingStack(scope, config, service))),

@@ -30,6 +30,19 @@ export interface BackendDescription {
   readonly workspace: string;
 }
 
+/** CDKTF 0.21 leaves a cloud workspace's `project` out of the HCL it renders (the JSON has it). */
+const projectAttribute = (project: string | undefined) => (project ? { project: { value: project, type: "simple", storageClassType: "string" } } : {});
+class ProjectNamedCloudWorkspace extends NamedCloudWorkspace {
+  public toHclTerraform(): any {
+    return { ...super.toHclTerraform(), ...projectAttribute(this.project) };
+  }
+}
+class ProjectTaggedCloudWorkspaces extends TaggedCloudWorkspaces {
+  public toHclTerraform(): any {
+    return { ...super.toHclTerraform(), ...projectAttribute(this.project) };
+  }
+}
+
 /** Workspaces of the S3 backend live under `<prefix>/<workspace>/<key>`. */
 export const WORKSPACE_KEY_PREFIX = "env";
 
@@ -55,8 +68,8 @@ export function configureBackend(
     // (hashicorp/terraform#22802), so a guard on it would fail every remote run.
     // A template planned once per stage selects among the workspaces tagged with its name.
     const workspaces = location.workspacePattern
-      ? new TaggedCloudWorkspaces([location.stackName], backend.project)
-      : new NamedCloudWorkspace(location.stackName, backend.project);
+      ? new ProjectTaggedCloudWorkspaces([location.stackName], backend.project)
+      : new ProjectNamedCloudWorkspace(location.stackName, backend.project);
     new CloudBackend(stack, { hostname: backend.hostname, organization: backend.organization, workspaces });
     return { kind: "cloud", location: `tfc:${backend.organization}/${location.stackName}`, workspace: location.workspacePattern ? "<stage>" : location.stackName };
   }

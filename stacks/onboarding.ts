@@ -11,6 +11,7 @@ import { TenantRoles } from "../src/constructs/onboarding/tenant-roles";
 import { IAM_PATHS, serviceNames, serviceStageNames, stackNames } from "../src/naming";
 import { CiScope, ciRoleArns, ciRoleStatements, ciTrustStatements, onboardedStages, serviceStateBucketStatements } from "../src/policy/ci";
 import { TenantScope } from "../src/policy/tenant";
+import { tfcRunTrust } from "../src/policy/tfc";
 
 /**
  * Everything a service needs before its first deployment, from one entry in `services:`. One stack
@@ -73,6 +74,7 @@ export class OnboardingStack extends PlatformStack {
         ciApplyRoleArn: arns.apply,
         ciPlanRoleArn: arns.plan,
         ciRoles: [plan.role, apply.role],
+        runTrust: serviceRunTrust(config, this.partition, service, tenant),
       });
       // The service's network identity in the stage, made here so that its deploy role never makes one.
       const stageNames = serviceStageNames(slug, tenant.stage);
@@ -98,4 +100,16 @@ export class OnboardingStack extends PlatformStack {
     new TerraformOutput(this, "ci_plan_role_arn", { value: plan.role.arn });
     new TerraformOutput(this, "ci_apply_role_arn", { value: apply.role.arn });
   }
+}
+
+/**
+ * In HCP Terraform, the service stack's workspace runs its plans as the read role and its applies as
+ * the deploy role, directly: the trust of each accepts that one phase of that one workspace.
+ */
+function serviceRunTrust(config: PlatformConfig, partition: string, service: ServiceConfig, tenant: TenantScope) {
+  const backend = config.backend;
+  if (backend.kind !== "cloud" || !service.web) return undefined;
+  const scope = { partition, accountId: tenant.accountId, hostname: backend.hostname, organization: backend.organization, project: backend.project };
+  const workspace = stackNames.service(service.slug, tenant.stage);
+  return { deploy: tfcRunTrust(scope, workspace, "apply"), read: tfcRunTrust(scope, workspace, "plan") };
 }

@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
-import { Aspects, IAspect, TerraformStack } from "cdktf";
+import { Aspects, IAspect, TerraformStack, TerraformVariable } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../src/backend";
 import { PlatformConfig } from "../src/config/schema";
 import { partitionOf } from "../src/config/regions";
 import { MandatoryTagsAspect, mandatoryTags } from "../src/tagging";
+import { credentialTag } from "../src/tfc/workspaces";
 
 export interface PlatformStackProps {
   readonly config: PlatformConfig;
@@ -25,6 +26,12 @@ export interface PlatformStackProps {
   readonly workspacePattern?: string;
   /** The env tag, when it is not the stage. @default the stage, or "global" */
   readonly envTag?: string;
+  /**
+   * With the cloud backend: the stack is run where `terraform` is started (a workspace with local
+   * execution), with the operator's credentials, rather than remotely with dynamic credentials.
+   * @default false
+   */
+  readonly runsLocally?: boolean;
 }
 
 /** Points every AWS provider's region through the workspace check (see workspaceBoundRegion). */
@@ -35,6 +42,32 @@ class WorkspaceBoundProviders implements IAspect {
   ) {}
   visit(node: IConstruct): void {
     if (node instanceof AwsProvider) node.region = workspaceBoundRegion(this.location, this.region);
+  }
+}
+
+/** The variable HCP Terraform sets to the credentials of each tagged dynamic-credentials configuration. */
+export const DYNAMIC_CREDENTIALS_VARIABLE = "tfc_aws_dynamic_credentials";
+
+/**
+ * Gives every AWS provider the run's dynamic credentials as they are: the role of the run's phase in
+ * the provider's account, with no role assumed on top of it. A plan and an apply of one run use the
+ * same configuration, so a role chained to here would be reached from both phases; only the phase's
+ * own credential tells them apart. The default provider takes the default configuration from the run's
+ * environment; a provider with an alias takes the configuration tagged with it
+ * (`TFC_AWS_PLAN_ROLE_ARN_<TAG>`, see src/tfc/workspaces.ts) through `tfc_aws_dynamic_credentials`.
+ */
+class DynamicCredentialProviders implements IAspect {
+  private variable?: TerraformVariable;
+  constructor(private readonly stack: TerraformStack) {}
+  visit(node: IConstruct): void {
+    if (!(node instanceof AwsProvider)) return;
+    node.resetAssumeRole();
+    if (!node.alias) return;
+    this.variable ??= new TerraformVariable(this.stack, DYNAMIC_CREDENTIALS_VARIABLE, {
+      type: "object({ default = object({ shared_config_file = string }), aliases = map(object({ shared_config_file = string })) })",
+      description: "Set by HCP Terraform in each run: the shared config file of each dynamic AWS credentials configuration.",
+    });
+    node.sharedConfigFiles = [`\${var.${DYNAMIC_CREDENTIALS_VARIABLE}.aliases[${JSON.stringify(credentialTag(node.alias))}].shared_config_file}`];
   }
 }
 
@@ -65,6 +98,8 @@ export class PlatformStack extends TerraformStack {
     // wrong one; a named Terraform Cloud workspace cannot be switched.
     if (props.localState || props.config.backend.kind === "s3") {
       Aspects.of(this).add(new WorkspaceBoundProviders(location, props.config.region));
+    } else if (!props.runsLocally) {
+      Aspects.of(this).add(new DynamicCredentialProviders(this));
     }
   }
 }

@@ -34,17 +34,21 @@ export class ServiceStack extends PlatformStack {
       zoneName: stageConfig.zoneName,
     };
     const roles = tenantRoleArns(tenant);
-    // Apply pipelines use the deploy role; merge-request plans pass the read role here.
-    const role = new TerraformVariable(this, "platform_role_arn", {
-      type: "string",
-      default: roles.deploy,
-      description: `The role to work in the platform account with: ${roles.deploy} to apply, ${roles.read} to plan.`,
-    });
+    // Apply pipelines use the deploy role; merge-request plans pass the read role here. In HCP
+    // Terraform the run's phase credential is the read or the deploy role itself (stacks/platform-stack.ts).
+    const role =
+      config.backend.kind === "cloud"
+        ? undefined
+        : new TerraformVariable(this, "platform_role_arn", {
+            type: "string",
+            default: roles.deploy,
+            description: `The role to work in the platform account with: ${roles.deploy} to apply, ${roles.read} to plan.`,
+          });
     new AccountProvider(this, "platform-account", {
       region: config.region,
       partition: this.partition,
       accountId: stageConfig.accountId,
-      roleArn: role.stringValue,
+      roleArn: role?.stringValue ?? roles.deploy,
       sessionName: `${service.slug}-${stage}`,
     });
 

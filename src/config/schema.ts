@@ -4,6 +4,7 @@ import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
 import { serviceOptionProblems } from "../constructs/service/service-options";
 import { fleetSchema } from "./fleet-schema";
 import { fleetChecks } from "./fleet-checks";
+import { tfcRoleNames, tfcWorkspaceNamesOf } from "../tfc/names";
 import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "../network/cidr";
 import {
   ACCOUNT_ALIAS_PATTERN,
@@ -90,14 +91,44 @@ const s3Backend = z
   })
   .describe("State in S3 with KMS encryption and locking.");
 
+/** HCP Terraform's names: organizations and projects (letters, digits, '_', '-'; projects also inner spaces). */
+export const TFC_ORGANIZATION_PATTERN = /^[A-Za-z0-9_-]{3,40}$/;
+export const TFC_PROJECT_PATTERN = /^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$/;
+export const TFC_OAUTH_TOKEN_ID_PATTERN = /^ot-[A-Za-z0-9]{16}$/;
+export const TFC_GITHUB_APP_INSTALLATION_ID_PATTERN = /^ghain-[A-Za-z0-9]{16}$/;
+/** A VCS repository as HCP Terraform names it: `<owner or group>/<repository>`, GitLab subgroups included. */
+export const TFC_VCS_IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
+
+const cloudVcs = z
+  .strictObject({
+    identifier: pattern(TFC_VCS_IDENTIFIER_PATTERN, "The platform repository, as HCP Terraform names it: owner/repo (GitHub) or group/project (GitLab)."),
+    branch: z
+      .string()
+      .regex(BRANCH_NAME_PATTERN, { error: mustMatch(BRANCH_NAME_PATTERN) })
+      .default("main")
+      .describe("The branch whose commits start runs in the workspaces."),
+    oauthTokenId: pattern(TFC_OAUTH_TOKEN_ID_PATTERN, "The OAuth token of the VCS provider connection (ot-…). Only one of oauthTokenId or githubAppInstallationId can be given.").optional(),
+    githubAppInstallationId: pattern(
+      TFC_GITHUB_APP_INSTALLATION_ID_PATTERN,
+      "The HCP Terraform GitHub App installation (ghain-…). Only one of oauthTokenId or githubAppInstallationId can be given.",
+    ).optional(),
+  })
+  .describe("The repository the workspaces take their configuration from (generated/<stack> of it). Without it the workspaces are CLI-driven: runs start from `terraform plan` in a checkout.");
+
 const cloudBackend = z
   .strictObject({
     kind: z.literal("cloud"),
-    organization: z.string().regex(/^[A-Za-z0-9_-]{3,40}$/, { error: mustMatch(/^[A-Za-z0-9_-]{3,40}$/, "3 to 40 letters, digits, '_' and '-'") }),
-    project: z.string().min(1).max(40).describe("The Terraform Cloud project that holds the workspaces."),
-    hostname: z.string().default("app.terraform.io"),
+    organization: pattern(TFC_ORGANIZATION_PATTERN, "The HCP Terraform organization."),
+    project: pattern(TFC_PROJECT_PATTERN, "The HCP Terraform project that holds the workspaces (it must exist; the tfc stack's own workspace is in it too)."),
+    hostname: z
+      .string()
+      .regex(ZONE_NAME_PATTERN, { error: mustMatch(ZONE_NAME_PATTERN, "a lowercase host name such as app.terraform.io") })
+      .default("app.terraform.io")
+      .describe("The HCP Terraform (or Terraform Enterprise) host: the issuer of the runs' workload identity tokens, and the name of their OIDC provider in AWS."),
+    vcs: cloudVcs.optional(),
+    autoApply: z.boolean().default(false).describe("Apply a run's plan without confirmation. Off: someone confirms each apply in HCP Terraform."),
   })
-  .describe("State and runs in Terraform Cloud, one workspace per stack and stage.");
+  .describe("State and runs in HCP Terraform (Terraform Cloud), one workspace per stack, made by the tfc stack.");
 
 export const BRANCH_RESTRICTIONS = ["any", "protected"] as const;
 export const COMPUTE_TARGETS = ["appRunner", "ecsExpress"] as const;
@@ -437,6 +468,21 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   });
 
   fleetChecks(raw, issue);
+
+  if (backendRaw.kind === "cloud" && isObject(backendRaw.vcs)) {
+    const vcs = backendRaw.vcs;
+    const given = ["oauthTokenId", "githubAppInstallationId"].filter((k) => vcs[k] !== undefined);
+    if (given.length !== 1) {
+      issue(["backend", "vcs"], given.length === 0 ? "needs one of `oauthTokenId` or `githubAppInstallationId`: how HCP Terraform reaches the repository" : "Only one of `oauthTokenId` or `githubAppInstallationId` can be given.", undefined);
+    }
+  }
+  if (backendRaw.kind === "cloud") {
+    // Each workspace gets IAM roles named after it (see src/tfc/workspaces.ts).
+    for (const { path: at, name, given } of tfcWorkspaceNamesOf(raw)) {
+      const long = tfcRoleNames(name).filter((n) => n.name.length > n.limit);
+      if (long.length > 0) issue(at, `makes the workspace "${name}" with the ${long.map((n) => `${n.what} "${n.name}" ${n.name.length} characters long (AWS allows ${n.limit})`).join(" and the ")}`, given);
+    }
+  }
 
   const eph = isObject(raw.ephemeral) ? raw.ephemeral : undefined;
   if (eph && eph.project === PLATFORM) {

@@ -11,6 +11,7 @@ import {
   readRoleStatements,
 } from "../../policy/tenant";
 import { PolicyRole } from "../iam/policy-role";
+import { PolicyStatement } from "../../policy/document";
 
 export interface TenantRolesProps {
   /** The service and stage the roles are for. */
@@ -23,6 +24,11 @@ export interface TenantRolesProps {
   readonly ciPlanRoleArn: string;
   /** The CI roles, which IAM requires to exist before a trust policy names them. */
   readonly ciRoles: ITerraformDependable[];
+  /**
+   * Who else may assume the deploy and read roles: the apply and plan phases of the service stack's
+   * HCP Terraform workspace, when the platform runs there. @default nobody else
+   */
+  readonly runTrust?: { readonly deploy: PolicyStatement; readonly read: PolicyStatement };
 }
 
 /**
@@ -46,14 +52,14 @@ export class TenantRoles extends Construct {
       ...common,
       roleName: names.deployRole.name,
       path: IAM_PATHS.deploy,
-      trust: [assumedByCiRoles("ThisServicesApplyPipelinesOnly", [props.ciApplyRoleArn])],
+      trust: [assumedByCiRoles("ThisServicesApplyPipelinesOnly", [props.ciApplyRoleArn]), ...(props.runTrust ? [props.runTrust.deploy] : [])],
       statements: deployRoleStatements(tenant),
     });
     this.read = new PolicyRole(this, "read", {
       ...common,
       roleName: names.readRole.name,
       path: IAM_PATHS.read,
-      trust: [assumedByCiRoles("ThisServicesPipelines", [props.ciPlanRoleArn, props.ciApplyRoleArn])],
+      trust: [assumedByCiRoles("ThisServicesPipelines", [props.ciPlanRoleArn, props.ciApplyRoleArn]), ...(props.runTrust ? [props.runTrust.read] : [])],
       statements: readRoleStatements(tenant),
     });
     this.execution = new PolicyRole(this, "execution", {

@@ -118,8 +118,14 @@ const cloudVcs = z
 const cloudBackend = z
   .strictObject({
     kind: z.literal("cloud"),
-    organization: pattern(TFC_ORGANIZATION_PATTERN, "The HCP Terraform organization."),
-    project: pattern(TFC_PROJECT_PATTERN, "The HCP Terraform project that holds the workspaces (it must exist; the tfc stack's own workspace is in it too)."),
+    organization: z
+      .string()
+      .regex(TFC_ORGANIZATION_PATTERN, { error: mustMatch(TFC_ORGANIZATION_PATTERN, "3 to 40 letters, digits, '_' and '-'") })
+      .describe("The HCP Terraform organization."),
+    project: z
+      .string()
+      .regex(TFC_PROJECT_PATTERN, { error: mustMatch(TFC_PROJECT_PATTERN, "1 to 40 letters, digits, '_', '-' and inner spaces") })
+      .describe("The HCP Terraform project that holds the workspaces (it must exist; the tfc stack's own workspace is in it too)."),
     hostname: z
       .string()
       .regex(ZONE_NAME_PATTERN, { error: mustMatch(ZONE_NAME_PATTERN, "a lowercase host name such as app.terraform.io") })

@@ -62,7 +62,7 @@ describe("HCP Terraform runs assume only their own phase's roles", () => {
     // Each real workspace's phase reached exactly its roles: one per account it works in.
     const reached = tokens.filter((t) => allowedFor(t).size > 0);
     expect(reached.length).toBe(tfcWorkspaces(config).length * RUN_PHASES.length);
-    console.log(`tfc trust: ${evaluated} token × role candidates evaluated, ${out.filter((w) => w.allowed).length} wrongly allowed, ${out.filter((w) => !w.allowed).length} wrongly denied`);
+    console.log(`tfc trust: ${tokens.length} tokens × ${roles.length} roles = ${evaluated} candidates evaluated, ${out.filter((w) => w.allowed).length} wrongly allowed, ${out.filter((w) => !w.allowed).length} wrongly denied`);
   });
 
   it("a token one step away from a real workspace's phase (organization, project, audience, subject, issuer) assumes nothing", async () => {
@@ -71,7 +71,7 @@ describe("HCP Terraform runs assume only their own phase's roles", () => {
     const { out, evaluated } = await wrong(tokens, trusting);
     expect(out.map(show)).toEqual([]);
     expect(evaluated).toBe(tokens.length * trusting.length);
-    console.log(`tfc trust: ${evaluated} perturbed token × role candidates evaluated, ${out.length} wrong`);
+    console.log(`tfc trust: ${tokens.length} perturbed tokens × ${trusting.length} trusting roles = ${evaluated} candidates evaluated, ${out.length} wrong`);
   });
 
   it("a real token through another account's OIDC provider assumes nothing", async () => {

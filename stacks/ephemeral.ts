@@ -30,6 +30,9 @@ export class EphemeralStack extends PlatformStack {
       app: eph.project,
       envTag: STAGE,
       workspacePattern: STAGE_PATTERN.source,
+      // In HCP Terraform its stage workspaces come and go with pull requests and get no dynamic
+      // credentials: they run where `npm run ephemeral` runs (docs/terraform-cloud.md).
+      runsLocally: true,
     });
     const host = config.stages[eph.stage];
     new AccountProvider(this, "stage-account", {

@@ -147,7 +147,7 @@ export class TfcStack extends PlatformStack {
           category: "env",
           key,
           value,
-          description: key.startsWith("TFC_AWS_PROVIDER_AUTH") ? `Dynamic AWS credentials for ${c.tag ?? "the default provider"} (account ${c.accountId}).` : undefined,
+          description: `Dynamic AWS credentials of ${c.tag ? `the provider aliased ${c.tag.toLowerCase()}` : "the default provider"} (account ${c.accountId}).`,
         });
       }
     }

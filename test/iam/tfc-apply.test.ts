@@ -2,7 +2,10 @@ import { mutants } from "./mutation";
 import { Decision, evaluate } from "./simulator";
 import { Policy, SynthesizedRole } from "./synthesized-policies";
 import { RUN_IDENTITY_WRITE_ACTIONS } from "../../src/policy/tfc";
-import { allRoles, cloudFixture } from "./tfc-trust";
+import { allRoles, cloudFixture, prepareEvaluator } from "./tfc-trust";
+import { lintPolicy } from "./policy-lint";
+import { allPolicyDocuments } from "./synthesized-policies";
+import { GITHUB_ISSUER_HOST, issuerHost } from "../../src/policy/ci";
 
 /**
  * A platform workspace's apply role holds AdministratorAccess in its account (modelled here as its
@@ -40,6 +43,7 @@ describe("an apply run cannot change the run identities", () => {
       }
     }
     expect(allowed).toEqual([]);
+    console.log(`tfc apply roles: ${evaluated} writes to run identities evaluated for ${applyRoles.length} apply roles, ${allowed.length} allowed`);
     expect(applyRoles.length).toBe(1 + 2 + 8 + 2 + 5);
     expect(evaluated).toBeGreaterThan(applyRoles.length * 40);
   });
@@ -49,6 +53,14 @@ describe("an apply run cannot change the run identities", () => {
     const deploy = roles.find((r) => r.name === "payments-api-dev-deploy")!;
     expect(await decide(onboarding, onboarding.policies.map((p) => p.policy), { action: "iam:UpdateAssumeRolePolicy", resource: deploy.arn })).toBe("Allowed");
     expect(await decide(onboarding, onboarding.policies.map((p) => p.policy), { action: "iam:CreateRole", resource: "arn:aws:iam::222222222222:role/apps-platform/deploy/x" })).toBe("Allowed");
+  });
+
+  it("names only real actions and condition keys that apply, in every policy of the tfc stack and of the onboarding stacks that trust its runs", async () => {
+    await prepareEvaluator(config);
+    const oidcKeys = [host, GITHUB_ISSUER_HOST, issuerHost(config.ciIdentity.gitlab!.url)].flatMap((h) => [`${h}:sub`, `${h}:aud`]);
+    const documents = [...synthesized.json].filter(([stack]) => stack === "tfc" || stack.startsWith("onboarding-")).flatMap(([stack, j]) => allPolicyDocuments(stack, j));
+    expect(documents.length).toBeGreaterThan(36);
+    expect((await Promise.all(documents.map((d) => lintPolicy(d.where, d.policy, oidcKeys)))).flat()).toEqual([]);
   });
 
   it("notices each Deny statement removed in turn (the mutation check)", async () => {
@@ -68,6 +80,7 @@ describe("an apply run cannot change the run identities", () => {
       }
     }
     expect(unnoticed).toEqual([]);
+    console.log(`tfc apply roles mutation: ${made} mutants, ${made - unnoticed.length} noticed`);
     expect(made).toBe(3 * applyRoles.length);
   });
 });

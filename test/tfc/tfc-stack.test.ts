@@ -144,8 +144,10 @@ describe("the runs' dynamic AWS credentials", () => {
     }
     // A service stack has no role to pass for a plan: the phase's credential is the role.
     expect((synthesized.json.get("service-payments-api-dev") as any).variable?.platform_role_arn).toBeUndefined();
-    // The tfc stack runs with the operator's credentials, through the provisioner roles.
-    for (const p of tfc.provider!.aws as Record<string, any>[]) expect(p.assume_role[0].role_arn).toMatch(/:role\/apps-platform-provisioner$/);
+    // The tfc stack runs with the operator's credentials, and the ephemeral stages with their pipeline's, through the provisioner roles.
+    for (const stack of ["tfc", "ephemeral"]) {
+      for (const p of synthesized.json.get(stack)!.provider!.aws as Record<string, any>[]) expect([stack, p.assume_role[0].role_arn]).toEqual([stack, expect.stringMatching(/:role\/apps-platform-provisioner$/)]);
+    }
   });
 
   it("come from one OIDC provider of the host in every account, for the audience aws.workload.identity", () => {

@@ -48,7 +48,7 @@ copy_stack() {
   rm -rf "$work"; mkdir -p "$work"; cp "$from/main.tf" "$work/"
   sed -i -e "s/version = \"$PROVIDER_AWS_WANTED\"/version = \"$PROVIDER_AWS_VERSION\"/" \
          -e "s/version = \"$PROVIDER_RANDOM_WANTED\"/version = \"$PROVIDER_RANDOM_VERSION\"/" \
-         -e "s/version = \"$PROVIDER_TFE_WANTED\"/version = \"$PROVIDER_TFE_VERSION\"/" "$work/main.tf"
+         -e "s/version = \"${PROVIDER_TFE_WANTED:-0.71.0}\"/version = \"${PROVIDER_TFE_VERSION:-0.71.0}\"/" "$work/main.tf"
 }
 
 # The provider endpoints the emulator answers for (the aws provider's names for them).

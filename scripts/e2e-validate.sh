@@ -54,5 +54,5 @@ PY
 done
 [ "$total_errors" = 0 ] && [ "$total_warnings" = 0 ] || fail "terraform validate: $total_errors errors, $total_warnings unexpected warnings"
 [ "$PROVIDER_AWS_VERSION" = "$PROVIDER_AWS_WANTED" ] || printf 'NOTE validated with hashicorp/aws %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_AWS_VERSION" "$PROVIDER_AWS_WANTED"
-[ "$PROVIDER_TFE_VERSION" = "$PROVIDER_TFE_WANTED" ] || printf 'NOTE validated with hashicorp/tfe %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_TFE_VERSION" "$PROVIDER_TFE_WANTED"
+[ "${PROVIDER_TFE_VERSION:-}" = "${PROVIDER_TFE_WANTED:-}" ] || printf 'NOTE validated with hashicorp/tfe %s, not the pinned %s (scripts/providers.sh)\n' "$PROVIDER_TFE_VERSION" "$PROVIDER_TFE_WANTED"
 pass "terraform validate on $count stacks ($(ls -d "$ROOT"/generated/*/ | wc -l) of generated/, $cloud_count of config/example-cloud.yaml, the rest from the service matrix and the router-routed fleet): 0 errors, 0 warnings"

@@ -9,6 +9,7 @@ import { StateBucket } from "../src/constructs/state/state-bucket";
 import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
 import { stateKeyPolicy } from "../src/policy/key-policies";
 import { denyRolesUnderPaths } from "../src/policy/statements";
+import { platformCiRoleArns } from "../src/policy/platform-ci";
 
 /**
  * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
@@ -40,7 +41,10 @@ export class StateBootstrapStack extends PlatformStack {
     const bucket = new StateBucket(this, "state-bucket", {
       bucketName: backend.bucket,
       kmsKeyArn: key.arn,
-      policyStatements: (arn) => [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)],
+      // The platform's own CI roles share the CI path with the services' and are let through by ARN.
+      policyStatements: (arn) => [
+        denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths, config.ciIdentity.platformRepository ? Object.values(platformCiRoleArns(this.partition, account.accountId)) : []),
+      ],
     });
     const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
 

@@ -16,8 +16,8 @@ export async function surfaceCases(config: PlatformConfig, roles: ReturnType<typ
     return (await resourceFor(action, region, deployment, name))?.replace(`arn:aws:s3:::${state.bucket}/${state.bucket}`, `arn:aws:s3:::${state.bucket}/ci-identity/apps-platform/terraform.tfstate`);
   };
   const writes = [
-    ...(await writeCases(config, roles.plan, planResource, ["sts:assumerole"])),
-    ...(await Promise.all(roles.reads.map((read) => writeCases(config, read, (a) => resourceFor(a, region, read.accountId))))).flat(),
+    ...(await writeCases(roles.plan, planResource, ["sts:assumerole"])),
+    ...(await Promise.all(roles.reads.map((read) => writeCases(read, (a) => resourceFor(a, region, read.accountId))))).flat(),
   ];
   return [...writes, ...stateCases(config, roles), ...(await readRoleCases(config, roles, [...DATA_READ_ACTIONS, ...ITEM_READ_ACTIONS]))];
 }

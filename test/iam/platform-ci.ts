@@ -269,7 +269,7 @@ export const unresolvedWrites = new Map<string, string[]>();
  * role's Allow statements name where there is one (so that what denies it is the action, not the
  * resource). `except` are actions tested elsewhere (sts:AssumeRole, by target).
  */
-export async function writeCases(config: PlatformConfig, role: SynthesizedRole, resourceOf: (action: string) => Promise<string | undefined>, except: string[] = []): Promise<PlatformCiCase[]> {
+export async function writeCases(role: SynthesizedRole, resourceOf: (action: string) => Promise<string | undefined>, except: string[] = []): Promise<PlatformCiCase[]> {
   const policies = role.policies.map((p) => p.policy);
   const cases: PlatformCiCase[] = [];
   for (const service of await allowedServices(policies)) {

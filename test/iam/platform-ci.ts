@@ -398,6 +398,18 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
   const principal = (arn: string, description: string, bucket: string, policy: Policy, expect: Expectation, roles: string[]) =>
     cases.push({ roles, category: "state", description, expect, request: { principal: arn, action: "s3:GetObject", resource: `arn:aws:s3:::${bucket}/ci-identity/apps-platform/terraform.tfstate`, resourceAccount: deployment, identityPolicies: wideS3, resourcePolicy: policy } });
   for (const read of r.reads) principal(read.arn, `${read.arn} reads the platform's state, whatever its own policy allows`, state.bucket, platformBucket, "deny", [read.arn]);
+  // The deployment account's read role refreshes the bucket's settings in a plan of state-bootstrap.
+  const deploymentRead = r.reads[0];
+  // ListBucket is what HeadBucket, with which the provider finds a bucket, needs.
+  for (const action of ["s3:GetBucketPolicy", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration", "s3:ListBucket"]) {
+    cases.push({
+      roles: [deploymentRead.arn],
+      category: "state",
+      description: `${deploymentRead.arn} ${action} on the platform's state bucket (a plan of state-bootstrap refreshes it)`,
+      expect: "allow",
+      request: { principal: deploymentRead.arn, action, resource: bucketArn, resourceAccount: deployment, identityPolicies: deploymentRead.policies.map((p) => p.policy), resourcePolicy: platformBucket },
+    });
+  }
   for (const other of [`${platformCiNames.planRole}x`, `${config.services[0].slug}-ci-apply`, "apps-platform-ci-applyy", "x-ci-plan"]) {
     principal(`arn:aws:iam::${deployment}:role${platformCiNames.path}${other}`, `the CI role ${other} reads the platform's state, whatever its own policy allows`, state.bucket, platformBucket, "deny", []);
   }

@@ -109,6 +109,19 @@ export const IAM_PATHS = {
   fleetControlPlane: `/${PLATFORM}/fleet/control-plane/`,
 } as const;
 
+/**
+ * The platform's own CI roles: the plan and apply roles its repository's pipelines assume in the
+ * deployment account, and the read role in every account that its plans' providers assume. They sit
+ * under the CI path with names no service's can take (`<slug>-ci-plan`, `<slug>-ci-apply`; the slug
+ * apps-platform is reserved).
+ */
+export const platformCiNames = {
+  path: IAM_PATHS.ci,
+  planRole: `${PLATFORM}-ci-plan`,
+  applyRole: `${PLATFORM}-ci-apply`,
+  readRole: `${PLATFORM}-read`,
+} as const;
+
 /** Names of the platform's shared resources in one stage. */
 export function environmentNames(stage: string) {
   const base = `${PLATFORM}-${stage}`;

@@ -3,8 +3,11 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "./platform-stack";
-import { PLATFORM, stackNames } from "../src/naming";
+import { PLATFORM, platformCiNames, stackNames } from "../src/naming";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci";
+import { PlatformCiRoles } from "../src/constructs/ci/platform-ci-roles";
+import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
+import { platformCiRoleArns, platformCiRoleStatements, platformCiTrustStatements, platformReadServices } from "../src/policy/platform-ci";
 
 /**
  * The OIDC identity providers of the deployment account, shared by every service's CI roles. IAM
@@ -25,5 +28,21 @@ export class CiIdentityStack extends PlatformStack {
     if (github) {
       new IamOpenidConnectProvider(this, "github", { url: `https://${GITHUB_ISSUER_HOST}`, clientIdList: [github.audience] });
     }
+    if (config.ciIdentity.platformRepository) this.platformCi(config);
+  }
+
+  /** The platform repository's own plan and apply roles, and the deployment account's read role. */
+  private platformCi(config: PlatformConfig): void {
+    const role = (kind: "plan" | "apply") => ({ trust: platformCiTrustStatements(config, this.partition, kind), statements: platformCiRoleStatements(config, this.partition, kind) });
+    const roles = new PlatformCiRoles(this, "platform-ci", { path: platformCiNames.path, planRoleName: platformCiNames.planRole, applyRoleName: platformCiNames.applyRole, plan: role("plan"), apply: role("apply") });
+    // A stage in the deployment account has its read role here: one role per name and account.
+    const shared = Object.values(config.stages).some((s) => s.accountId === config.deploymentAccount.accountId);
+    new PlatformReadRole(this, "platform-read", {
+      roleName: platformCiNames.readRole,
+      path: platformCiNames.path,
+      planRoleArn: platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan,
+      services: shared ? { ...platformReadServices("stage"), ...platformReadServices("deployment") } : platformReadServices("deployment"),
+      dependsOn: [roles.plan.role],
+    });
   }
 }

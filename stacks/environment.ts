@@ -9,8 +9,10 @@ import { PlatformStack } from "./platform-stack";
 import { EncryptionKey } from "../src/constructs/kms/encryption-key";
 import { VpcFlowLogs } from "../src/constructs/network/vpc-flow-logs";
 import { VpcNetwork } from "../src/constructs/network/vpc-network";
-import { PLATFORM, environmentNames, stackNames } from "../src/naming";
+import { PLATFORM, environmentNames, fleetNames, platformCiNames, stackNames } from "../src/naming";
 import { platformKeyPolicy } from "../src/policy/key-policies";
+import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
+import { platformCiRoleArns, platformReadServices } from "../src/policy/platform-ci";
 
 /**
  * What every service of a stage shares, in the stage's platform account: the VPC, the hosted zone,
@@ -70,6 +72,18 @@ export class EnvironmentStack extends PlatformStack {
         platformKeyArn: key.arn,
       },
     });
+
+    // The read role the platform's plans assume in this account (ci_phase=plan); the deployment account's is in ci-identity.
+    if (config.ciIdentity.platformRepository && stageConfig.accountId !== config.deploymentAccount.accountId) {
+      const fleet = config.fleet?.stages[stage] ? fleetNames(config.organisation, config.fleet.product, stage) : undefined;
+      new PlatformReadRole(this, "platform-read", {
+        roleName: platformCiNames.readRole,
+        path: platformCiNames.path,
+        planRoleArn: platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan,
+        services: platformReadServices("stage"),
+        itemTables: fleet ? [`arn:${this.partition}:dynamodb:${config.region}:${stageConfig.accountId}:table/${fleet.registryTable.name}`] : [],
+      });
+    }
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "zone_name_servers", { value: zone.nameServers, description: "Delegate the zone to these." });

@@ -9,6 +9,7 @@ import { StateBucket } from "../src/constructs/state/state-bucket";
 import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
 import { stateKeyPolicy } from "../src/policy/key-policies";
 import { denyRolesUnderPaths } from "../src/policy/statements";
+import { platformCiRoleArns, platformReadRoleArn } from "../src/policy/platform-ci";
 
 /**
  * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
@@ -40,7 +41,18 @@ export class StateBootstrapStack extends PlatformStack {
     const bucket = new StateBucket(this, "state-bucket", {
       bucketName: backend.bucket,
       kmsKeyArn: key.arn,
-      policyStatements: (arn) => [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)],
+      // The platform's own CI roles share the CI path with the services' and are let through by ARN:
+      // the plan and apply roles to the state, the account's read role to the bucket's settings only
+      // (a plan of this stack refreshes them), never to an object.
+      policyStatements: (arn) => {
+        if (!config.ciIdentity.platformRepository) return [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)];
+        const ci = platformCiRoleArns(this.partition, account.accountId);
+        const read = platformReadRoleArn(this.partition, account.accountId);
+        return [
+          denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths, [ci.plan, ci.apply, read]),
+          { Sid: "ThePlatformReadRoleTouchesNoObject", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `${arn}/*`, Condition: { ArnEquals: { "aws:PrincipalArn": read } } },
+        ];
+      },
     });
     const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
 

@@ -37,8 +37,18 @@ provider "aws" {
   ]
   region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   assume_role {
-    role_arn = "arn:aws:iam::111111111111:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::111111111111:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
+  }
+}
+
+variable "ci_phase" {
+  default = "apply"
+  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
+  type = string
+  validation {
+    error_message = "ci_phase must be one of \"apply\", \"plan\"."
+    condition = "${contains(["apply","plan"], var.ci_phase)}"
   }
 }
 resource "aws_iam_openid_connect_provider" "gitlab" {
@@ -64,4 +74,98 @@ resource "aws_iam_openid_connect_provider" "github" {
     managedBy = "terraform"
   }
   url = "https://token.actions.githubusercontent.com"
+}
+resource "aws_iam_role" "platform-ci_plan_role_ED3983FF" {
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PipelinesOfThisProjectOnAnyRef\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::111111111111:oidc-provider/gitlab.com\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"gitlab.com:aud\":\"https://gitlab.com\"},\"StringLike\":{\"gitlab.com:sub\":[\"project_path:acme/apps-platform:ref_type:*:ref:*\"]}}}]}"
+  max_session_duration = 3600
+  name = "apps-platform-ci-plan"
+  path = "/apps-platform/ci/"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_policy" "platform-ci_plan_policy-1_3C697BE2" {
+  name = "apps-platform-ci-plan-1"
+  path = "/apps-platform/ci/"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ListPlatformStateBucket\",\"Effect\":\"Allow\",\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::acme-apps-platform-tfstate\"},{\"Sid\":\"ReadPlatformState\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*\"]},{\"Sid\":\"ReadStateDigests\",\"Effect\":\"Allow\",\"Action\":[\"dynamodb:DescribeTable\",\"dynamodb:GetItem\"],\"Resource\":\"arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock\"},{\"Sid\":\"DecryptStateThroughS3\",\"Effect\":\"Allow\",\"Action\":[\"kms:Decrypt\"],\"Resource\":\"arn:aws:kms:eu-central-1:111111111111:key/*\",\"Condition\":{\"StringEquals\":{\"kms:ViaService\":\"s3.eu-central-1.amazonaws.com\"},\"ForAnyValue:StringEquals\":{\"kms:ResourceAliases\":\"alias/apps-platform/tfstate\"}}},{\"Sid\":\"AssumeReadRoles\",\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read\",\"arn:aws:iam::222222222222:role/apps-platform/ci/apps-platform-read\",\"arn:aws:iam::333333333333:role/apps-platform/ci/apps-platform-read\"]}]}"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_role_policy_attachment" "platform-ci_plan_attachment-1_99106E67" {
+  policy_arn = "${aws_iam_policy.platform-ci_plan_policy-1_3C697BE2.arn}"
+  role = "${aws_iam_role.platform-ci_plan_role_ED3983FF.name}"
+}
+resource "aws_iam_role" "platform-ci_apply_role_9751B8C6" {
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PipelinesOfThisProjectOnRestrictedRefs\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::111111111111:oidc-provider/gitlab.com\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"gitlab.com:aud\":\"https://gitlab.com\",\"gitlab.com:sub\":[\"project_path:acme/apps-platform:ref_type:branch:ref:main\"]}}}]}"
+  max_session_duration = 3600
+  name = "apps-platform-ci-apply"
+  path = "/apps-platform/ci/"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
+  name = "apps-platform-ci-apply-1"
+  path = "/apps-platform/ci/"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ListPlatformStateBucket\",\"Effect\":\"Allow\",\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::acme-apps-platform-tfstate\"},{\"Sid\":\"ReadPlatformState\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*\"]},{\"Sid\":\"WritePlatformStateAndLockFiles\",\"Effect\":\"Allow\",\"Action\":[\"s3:PutObject\",\"s3:DeleteObject\"],\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/state-bootstrap/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ci-identity/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/environment/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/onboarding/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*\",\"arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*\"]},{\"Sid\":\"LockWithTheLockTable\",\"Effect\":\"Allow\",\"Action\":[\"dynamodb:DescribeTable\",\"dynamodb:GetItem\",\"dynamodb:PutItem\",\"dynamodb:DeleteItem\"],\"Resource\":\"arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock\"},{\"Sid\":\"UseTheStateKeyThroughS3\",\"Effect\":\"Allow\",\"Action\":[\"kms:Decrypt\",\"kms:Encrypt\",\"kms:GenerateDataKey\"],\"Resource\":\"arn:aws:kms:eu-central-1:111111111111:key/*\",\"Condition\":{\"StringEquals\":{\"kms:ViaService\":\"s3.eu-central-1.amazonaws.com\"},\"ForAnyValue:StringEquals\":{\"kms:ResourceAliases\":\"alias/apps-platform/tfstate\"}}},{\"Sid\":\"AssumeProvisionerRoles\",\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":[\"arn:aws:iam::111111111111:role/apps-platform-provisioner\",\"arn:aws:iam::222222222222:role/apps-platform-provisioner\",\"arn:aws:iam::333333333333:role/apps-platform-provisioner\"]}]}"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_role_policy_attachment" "platform-ci_apply_attachment-1_814E86AF" {
+  policy_arn = "${aws_iam_policy.platform-ci_apply_policy-1_4129E1EE.arn}"
+  role = "${aws_iam_role.platform-ci_apply_role_9751B8C6.name}"
+}
+
+output "platform_ci_plan_role_arn" {
+  value = "${aws_iam_role.platform-ci_plan_role_ED3983FF.arn}"
+  description = "The role the platform repository's merge-request pipelines assume (read-only, plans with -lock=false and TF_VAR_ci_phase=plan)."
+}
+
+output "platform_ci_apply_role_arn" {
+  value = "${aws_iam_role.platform-ci_apply_role_9751B8C6.arn}"
+  description = "The role the platform repository's protected branches assume to apply the platform's stacks."
+}
+resource "aws_iam_role" "platform-read_role_F966023D" {
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PlatformPlanRoleAndNamedPrincipals\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan\"]},\"Action\":\"sts:AssumeRole\"}]}"
+  max_session_duration = 3600
+  name = "apps-platform-read"
+  path = "/apps-platform/ci/"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+  depends_on = [
+    aws_iam_role.platform-ci_plan_role_ED3983FF,
+  ]
+}
+resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
+  name = "apps-platform-read-1"
+  path = "/apps-platform/ci/"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DescribeWhatThePlatformStacksManage\",\"Effect\":\"Allow\",\"Action\":[\"dynamodb:Describe*\",\"dynamodb:Get*\",\"dynamodb:List*\",\"iam:Get*\",\"iam:List*\",\"kms:Describe*\",\"kms:Get*\",\"kms:List*\",\"s3:Describe*\",\"s3:Get*\",\"s3:List*\"],\"Resource\":\"*\"},{\"Sid\":\"NoDataReads\",\"Effect\":\"Deny\",\"Action\":[\"s3:GetObject*\",\"s3:GetDataAccess\",\"secretsmanager:GetSecretValue\",\"secretsmanager:BatchGetSecretValue\",\"kms:Decrypt\",\"kms:GenerateDataKey*\",\"kms:ReEncrypt*\",\"ssm:GetCommandInvocation\",\"ssm:GetAccessToken\",\"lambda:GetLayerVersion\",\"lambda:GetDurableExecution*\",\"logs:GetLogEvents\",\"logs:GetLogRecord\",\"logs:GetQueryResults\",\"logs:FilterLogEvents\",\"logs:StartQuery\",\"logs:StartLiveTail\",\"ecr:GetDownloadUrlForLayer\",\"ecr:BatchGetImage\",\"ecr:GetAuthorizationToken\",\"ec2:GetPasswordData\",\"ec2:GetConsoleOutput\",\"ec2:GetConsoleScreenshot\",\"ec2:GetLaunchTemplateData\",\"cognito-idp:GetTokensFromRefreshToken\",\"cognito-idp:GetUser\",\"cognito-idp:ListUsers\",\"cognito-idp:ListUsersInGroup\",\"cognito-idp:AdminGetUser\",\"rds:DownloadDBLogFilePortion\"],\"Resource\":\"*\"},{\"Sid\":\"NoItemReads\",\"Effect\":\"Deny\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:BatchGetItem\",\"dynamodb:Query\",\"dynamodb:Scan\",\"dynamodb:PartiQLSelect\",\"dynamodb:GetRecords\",\"dynamodb:GetShardIterator\"],\"Resource\":\"*\"}]}"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "global"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_role_policy_attachment" "platform-read_role_attachment-1_3FC06446" {
+  policy_arn = "${aws_iam_policy.platform-read_role_policy-1_8E6618CE.arn}"
+  role = "${aws_iam_role.platform-read_role_F966023D.name}"
 }

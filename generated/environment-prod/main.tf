@@ -37,8 +37,18 @@ provider "aws" {
   ]
   region = "${terraform.workspace == "prod" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}"
   assume_role {
-    role_arn = "arn:aws:iam::333333333333:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::333333333333:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::333333333333:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
+  }
+}
+
+variable "ci_phase" {
+  default = "apply"
+  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
+  type = string
+  validation {
+    error_message = "ci_phase must be one of \"apply\", \"plan\"."
+    condition = "${contains(["apply","plan"], var.ci_phase)}"
   }
 }
 resource "aws_kms_key" "platform-key_D125F7BC" {
@@ -543,6 +553,33 @@ resource "aws_ssm_parameter" "contract_platform-kms-key-arn_3AA4112C" {
   }
   type = "String"
   value = "${aws_kms_key.platform-key_D125F7BC.arn}"
+}
+resource "aws_iam_role" "platform-read_role_F966023D" {
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PlatformPlanRoleAndNamedPrincipals\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan\"]},\"Action\":\"sts:AssumeRole\"}]}"
+  max_session_duration = 3600
+  name = "apps-platform-read"
+  path = "/apps-platform/ci/"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "prod"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
+  name = "apps-platform-read-1"
+  path = "/apps-platform/ci/"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DescribeWhatThePlatformStacksManage\",\"Effect\":\"Allow\",\"Action\":[\"acm:Describe*\",\"acm:Get*\",\"acm:List*\",\"application-autoscaling:Describe*\",\"application-autoscaling:Get*\",\"application-autoscaling:List*\",\"apprunner:Describe*\",\"apprunner:List*\",\"cloudwatch:Describe*\",\"cloudwatch:Get*\",\"cloudwatch:List*\",\"cognito-idp:Describe*\",\"cognito-idp:Get*\",\"cognito-idp:List*\",\"dynamodb:Describe*\",\"dynamodb:Get*\",\"dynamodb:List*\",\"ec2:Describe*\",\"ec2:Get*\",\"ec2:List*\",\"ecr:Describe*\",\"ecr:Get*\",\"ecr:List*\",\"ecs:Describe*\",\"ecs:Get*\",\"ecs:List*\",\"elasticloadbalancing:Describe*\",\"elasticloadbalancing:Get*\",\"iam:Get*\",\"iam:List*\",\"kms:Describe*\",\"kms:Get*\",\"kms:List*\",\"lambda:Get*\",\"lambda:List*\",\"logs:Describe*\",\"logs:Get*\",\"logs:List*\",\"rds:Describe*\",\"rds:List*\",\"route53:Get*\",\"route53:List*\",\"s3:Describe*\",\"s3:Get*\",\"s3:List*\",\"secretsmanager:Describe*\",\"secretsmanager:Get*\",\"secretsmanager:List*\",\"sns:Get*\",\"sns:List*\",\"ssm:Describe*\",\"ssm:Get*\",\"ssm:List*\",\"verifiedpermissions:Get*\",\"verifiedpermissions:List*\"],\"Resource\":\"*\"},{\"Sid\":\"NoDataReads\",\"Effect\":\"Deny\",\"Action\":[\"s3:GetObject*\",\"s3:GetDataAccess\",\"secretsmanager:GetSecretValue\",\"secretsmanager:BatchGetSecretValue\",\"kms:Decrypt\",\"kms:GenerateDataKey*\",\"kms:ReEncrypt*\",\"ssm:GetCommandInvocation\",\"ssm:GetAccessToken\",\"lambda:GetLayerVersion\",\"lambda:GetDurableExecution*\",\"logs:GetLogEvents\",\"logs:GetLogRecord\",\"logs:GetQueryResults\",\"logs:FilterLogEvents\",\"logs:StartQuery\",\"logs:StartLiveTail\",\"ecr:GetDownloadUrlForLayer\",\"ecr:BatchGetImage\",\"ecr:GetAuthorizationToken\",\"ec2:GetPasswordData\",\"ec2:GetConsoleOutput\",\"ec2:GetConsoleScreenshot\",\"ec2:GetLaunchTemplateData\",\"cognito-idp:GetTokensFromRefreshToken\",\"cognito-idp:GetUser\",\"cognito-idp:ListUsers\",\"cognito-idp:ListUsersInGroup\",\"cognito-idp:AdminGetUser\",\"rds:DownloadDBLogFilePortion\"],\"Resource\":\"*\"},{\"Sid\":\"NoItemReadsButTerraformWrittenItems\",\"Effect\":\"Deny\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:BatchGetItem\",\"dynamodb:Query\",\"dynamodb:Scan\",\"dynamodb:PartiQLSelect\",\"dynamodb:GetRecords\",\"dynamodb:GetShardIterator\"],\"NotResource\":[\"arn:aws:dynamodb:eu-central-1:333333333333:table/accessos-prod-tenants\"]}]}"
+  tags = {
+    platform = "apps-platform"
+    app = "apps-platform"
+    env = "prod"
+    managedBy = "terraform"
+  }
+}
+resource "aws_iam_role_policy_attachment" "platform-read_role_attachment-1_3FC06446" {
+  policy_arn = "${aws_iam_policy.platform-read_role_policy-1_8E6618CE.arn}"
+  role = "${aws_iam_role.platform-read_role_F966023D.name}"
 }
 
 output "vpc_id" {

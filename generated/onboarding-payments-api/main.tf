@@ -37,8 +37,18 @@ provider "aws" {
   ]
   region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   assume_role {
-    role_arn = "arn:aws:iam::111111111111:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::111111111111:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
+  }
+}
+
+variable "ci_phase" {
+  default = "apply"
+  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
+  type = string
+  validation {
+    error_message = "ci_phase must be one of \"apply\", \"plan\"."
+    condition = "${contains(["apply","plan"], var.ci_phase)}"
   }
 }
 resource "aws_kms_key" "state_key_5FD9E39E" {
@@ -208,7 +218,7 @@ provider "aws" {
   region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   alias = "stage_dev"
   assume_role {
-    role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::222222222222:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::222222222222:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
   }
 }
@@ -540,7 +550,7 @@ provider "aws" {
   region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   alias = "stage_prod"
   assume_role {
-    role_arn = "arn:aws:iam::333333333333:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::333333333333:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::333333333333:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
   }
 }

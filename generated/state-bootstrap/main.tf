@@ -30,8 +30,18 @@ provider "aws" {
   ]
   region = "${terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select default")}"
   assume_role {
-    role_arn = "arn:aws:iam::111111111111:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::111111111111:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
+  }
+}
+
+variable "ci_phase" {
+  default = "apply"
+  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
+  type = string
+  validation {
+    error_message = "ci_phase must be one of \"apply\", \"plan\"."
+    condition = "${contains(["apply","plan"], var.ci_phase)}"
   }
 }
 resource "aws_kms_key" "state-key_753BFC90" {
@@ -111,7 +121,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "state-bucket_lifecycle_C2B7584
 }
 resource "aws_s3_bucket_policy" "state-bucket_policy_7580CD97" {
   bucket = "${aws_s3_bucket.state-bucket_828F7150.id}"
-  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"NoTenantRoleTouchesPlatformState\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"ArnLike\":{\"aws:PrincipalArn\":[\"arn:aws:iam::*:role/apps-platform/ci/*\",\"arn:aws:iam::*:role/apps-platform/deploy/*\",\"arn:aws:iam::*:role/apps-platform/read/*\",\"arn:aws:iam::*:role/apps-platform/execution/*\",\"arn:aws:iam::*:role/apps-platform/ecr-access/*\",\"arn:aws:iam::*:role/apps-platform/infrastructure/*\"]}}}]}"
+  policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"NoTenantRoleTouchesPlatformState\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::acme-apps-platform-tfstate\",\"arn:aws:s3:::acme-apps-platform-tfstate/*\"],\"Condition\":{\"ArnLike\":{\"aws:PrincipalArn\":[\"arn:aws:iam::*:role/apps-platform/ci/*\",\"arn:aws:iam::*:role/apps-platform/deploy/*\",\"arn:aws:iam::*:role/apps-platform/read/*\",\"arn:aws:iam::*:role/apps-platform/execution/*\",\"arn:aws:iam::*:role/apps-platform/ecr-access/*\",\"arn:aws:iam::*:role/apps-platform/infrastructure/*\"]},\"ArnNotEquals\":{\"aws:PrincipalArn\":[\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan\",\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-apply\",\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read\"]}}},{\"Sid\":\"ThePlatformReadRoleTouchesNoObject\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::acme-apps-platform-tfstate/*\",\"Condition\":{\"ArnEquals\":{\"aws:PrincipalArn\":\"arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read\"}}}]}"
   depends_on = [
     aws_s3_bucket_public_access_block.state-bucket_public-access_A7F1B8BC,
   ]

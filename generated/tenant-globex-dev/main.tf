@@ -37,8 +37,18 @@ provider "aws" {
   ]
   region = "${terraform.workspace == "dev" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create dev")}"
   assume_role {
-    role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
+    role_arn = "${(var.ci_phase == "plan") ? "arn:aws:iam::222222222222:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::222222222222:role/apps-platform-provisioner"}"
     session_name = "apps-platform"
+  }
+}
+
+variable "ci_phase" {
+  default = "apply"
+  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
+  type = string
+  validation {
+    error_message = "ci_phase must be one of \"apply\", \"plan\"."
+    condition = "${contains(["apply","plan"], var.ci_phase)}"
   }
 }
 data "aws_ssm_parameter" "contract_vpc-id_551C367B" {

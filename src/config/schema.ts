@@ -248,8 +248,19 @@ const ciIdentity = z
         protectedBranches: z.array(z.string().regex(BRANCH_NAME_PATTERN, { error: mustMatch(BRANCH_NAME_PATTERN) })).min(1).default(["main"]),
       })
       .optional(),
+    platformRepository: z
+      .strictObject({
+        gitlabProjectPath: pattern(GITLAB_PROJECT_PATH_PATTERN, "The GitLab project of the platform itself, e.g. acme/apps-platform.").optional(),
+        githubRepository: pattern(GITHUB_REPOSITORY_PATTERN, "The GitHub repository of the platform itself, as owner/repo.").optional(),
+      })
+      .optional()
+      .describe(
+        "The repository of this platform, one of gitlabProjectPath or githubRepository. Its pipelines get the roles " +
+          "apps-platform-ci-plan (any ref: merge-request plans, read-only) and apps-platform-ci-apply (the protected " +
+          "branches of ciIdentity.<provider>.protectedBranches) in the deployment account. Default: none, and no platform CI role.",
+      ),
   })
-  .describe("The OIDC identity providers CI authenticates with.");
+  .describe("The OIDC identity providers CI authenticates with, and the platform's own repository.");
 
 const IAM_ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const IAM_ROLE_NAME_RULE = mustMatch(IAM_ROLE_NAME, "an IAM role name: 1 to 64 letters, digits and any of + = , . @ _ -");
@@ -381,6 +392,7 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   }
 
   const ci = isObject(raw.ciIdentity) ? raw.ciIdentity : {};
+  const platformRepo = platformRepositoryChecks(ci, issue);
   const organisation = str(raw.organisation) ?? "";
   const slugs = new Map<string, number>();
   const repos = new Map<string, number>();
@@ -416,6 +428,10 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       else repos.set(key, i);
       const provider = gitlab ? "gitlab" : "github";
       if (!isObject(ci[provider])) issue(["services", i, repoField], `needs ciIdentity.${provider} to be configured`, repo);
+      // A service's pipelines would otherwise get the platform's CI roles, and the platform's theirs.
+      if (platformRepo && platformRepo.key === key) {
+        issue(["services", i, repoField], `must differ from ciIdentity.platformRepository.${platformRepo.field}: the platform's repository deploys no service`, repo);
+      }
     }
     const own = Array.isArray(svc.stages) ? svc.stages : undefined;
     (own ?? []).forEach((s: unknown, j: number) => {
@@ -512,6 +528,33 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * `ciIdentity.platformRepository`: exactly one of its two fields, and the provider it needs. Returns
+ * the repository as services' repositories are compared (`<field>:<lowercased>`).
+ */
+function platformRepositoryChecks(
+  ci: Record<string, unknown>,
+  issue: (path: (string | number)[], message: string, input: unknown) => void,
+): { field: string; key: string } | undefined {
+  if (!isObject(ci.platformRepository)) return undefined;
+  const repo = ci.platformRepository;
+  const gitlab = str(repo.gitlabProjectPath);
+  const github = str(repo.githubRepository);
+  const at = ["ciIdentity", "platformRepository"];
+  if (gitlab && github) {
+    issue(at, "Only one of `gitlabProjectPath` or `githubRepository` can be given.", undefined);
+    return undefined;
+  }
+  if (!gitlab && !github) {
+    issue(at, "One of `gitlabProjectPath` or `githubRepository` is required.", undefined);
+    return undefined;
+  }
+  const field = gitlab ? "gitlabProjectPath" : "githubRepository";
+  const provider = gitlab ? "gitlab" : "github";
+  if (!isObject(ci[provider])) issue([...at, field], `needs ciIdentity.${provider} to be configured`, gitlab ?? github);
+  return { field, key: `${field}:${(gitlab ?? github)!.toLowerCase()}` };
 }
 
 /** The names of the platform's own state store, with what each is, as a service's state names could collide with them. */

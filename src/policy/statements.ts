@@ -50,15 +50,20 @@ export function serviceAssumesRole(service: string, accountId: string): PolicySt
 
 /**
  * Refuses every request to a bucket's objects from roles under the given IAM paths, in any account:
- * the platform's state bucket is no tenant's, whatever a tenant role's own policy says.
+ * the platform's state bucket is no tenant's, whatever a tenant role's own policy says. `except`
+ * names roles under those paths that are let through (the platform's own CI roles).
  */
-export function denyRolesUnderPaths(sid: string, bucketArn: string, partition: string, paths: readonly string[]): PolicyStatement {
+export function denyRolesUnderPaths(sid: string, bucketArn: string, partition: string, paths: readonly string[], except: readonly string[] = []): PolicyStatement {
   return {
     Sid: sid,
     Effect: "Deny",
     Principal: "*",
     Action: "s3:*",
     Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { ArnLike: { "aws:PrincipalArn": paths.map((p) => `arn:${partition}:iam::*:role${p}*`) } },
+    Condition: {
+      ArnLike: { "aws:PrincipalArn": paths.map((p) => `arn:${partition}:iam::*:role${p}*`) },
+      // Roles under these paths that are not a tenant's, by exact ARN.
+      ...(except.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": [...except] } } : {}),
+    },
   };
 }

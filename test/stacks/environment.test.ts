@@ -15,7 +15,13 @@ describe("the environment stack", () => {
         region:
           '${terraform.workspace == "prod" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create prod")}',
         allowed_account_ids: ["333333333333"],
-        assume_role: [{ role_arn: "arn:aws:iam::333333333333:role/apps-platform-provisioner", session_name: "apps-platform" }],
+        // The provisioner role, or with ci_phase=plan the account's read-only role.
+        assume_role: [
+          {
+            role_arn: '${(var.ci_phase == "plan") ? "arn:aws:iam::333333333333:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::333333333333:role/apps-platform-provisioner"}',
+            session_name: "apps-platform",
+          },
+        ],
       },
     ]);
   });
@@ -72,7 +78,8 @@ describe("the environment stack", () => {
     const group = onlyResource(dev, "aws_cloudwatch_log_group");
     expect(group).toMatchObject({ name: "/apps-platform/dev/vpc-flow-logs", retention_in_days: 365 });
     expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.platform-key_\w+\.arn\}$/);
-    const trust = parsePolicy(onlyResource(dev, "aws_iam_role").assume_role_policy).Statement;
+    const role = (resourcesOf(dev, "aws_iam_role") as Record<string, any>[]).find((r) => r.name === "apps-platform-dev-flow-logs")!;
+    const trust = parsePolicy(role.assume_role_policy).Statement;
     expect(trust).toEqual([
       expect.objectContaining({ Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "222222222222" } } }),
     ]);

@@ -6,7 +6,7 @@ describe("the state-bootstrap stack", () => {
   it("works in the deployment account", () => {
     expect(json.provider!.aws[0]).toMatchObject({
       allowed_account_ids: ["111111111111"],
-      assume_role: [{ role_arn: "arn:aws:iam::111111111111:role/apps-platform-provisioner" }],
+      assume_role: [{ role_arn: '${(var.ci_phase == "plan") ? "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::111111111111:role/apps-platform-provisioner"}' }],
     });
   });
 

@@ -1,0 +1,44 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
+import { PolicyRole } from "../iam/policy-role";
+import { ReadPrefix } from "../../policy/platform-read-services";
+import { platformReadRoleStatements, platformReadRoleTrust } from "../../policy/platform-ci";
+
+export interface PlatformReadRoleProps {
+  readonly roleName: string;
+  /** The IAM path of the role. */
+  readonly path: string;
+  /** The platform's CI plan role, the one principal that assumes the role. */
+  readonly planRoleArn: string;
+  /** Further principals that may assume it (a drift check, an auditor's role). @default none */
+  readonly extraPrincipals?: readonly string[];
+  /** The IAM services the account's platform stacks use, with the read prefixes each has. */
+  readonly services: Readonly<Record<string, readonly ReadPrefix[]>>;
+  /** Tables whose items the platform's stacks write (a fleet's tenant registry), which a plan refreshes. @default none */
+  readonly itemTables?: readonly string[];
+  /** The provider of the account the role lives in. @default the stack's default provider */
+  readonly provider?: TerraformProvider;
+  /** The plan role, when it is made in the same configuration (IAM requires a trusted principal to exist). @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The role a platform stack's providers assume in one account for `terraform plan` (`ci_phase=plan`):
+ * it describes, gets and lists what the platform's stacks manage, reads no data (objects, secret
+ * values, plaintext, items, log events, images), and changes nothing.
+ */
+export class PlatformReadRole extends Construct {
+  public readonly role: PolicyRole;
+
+  constructor(scope: Construct, id: string, props: PlatformReadRoleProps) {
+    super(scope, id);
+    this.role = new PolicyRole(this, "role", {
+      roleName: props.roleName,
+      path: props.path,
+      provider: props.provider,
+      dependsOn: props.dependsOn,
+      trust: platformReadRoleTrust(props.planRoleArn, props.extraPrincipals),
+      statements: platformReadRoleStatements({ services: props.services, itemTables: props.itemTables }),
+    });
+  }
+}

@@ -57,6 +57,7 @@ gcl() {
     "$@") >"$W/$log.log" 2>&1
 }
 without_summary() { if [ "$has_plan_summary" = yes ]; then cp "$1" "$2"; else grep -v -e 'npm run --silent plan-summary' -e 'cat "$CI_PROJECT_DIR/.apps-platform/summary/' "$1" >"$2"; fi; }
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 job_names() { node -e 'const Y=require(process.argv[1]+"/node_modules/yaml");const d=Y.parse(require("fs").readFileSync(process.argv[2],"utf8"));const r=new Set(["variables","stages","workflow","default","include"]);console.log(Object.keys(d).filter(k=>!r.has(k)&&!k.startsWith(".")).join(" "))' "$ROOT" "$1"; }
 
 # --- 1. synth freshness ---------------------------------------------------------------------------
@@ -96,17 +97,17 @@ apply_file="$REPO/.apps-platform/apply/environment-dev.yml"
 [ -f "$apply_file" ] || fail "plan:environment-dev wrote no apply pipeline"
 grep -q 'assume-role-with-web-identity' "$W/plan-environment-dev.log" || fail "plan:environment-dev did not exchange its ID token"
 grep -q 'when: manual' "$apply_file" && fail "the apply of a creation-only plan is manual"
-pass "plan:environment-dev (main, apply role): $(grep -o 'Plan: [^"]*' "$W/plan-environment-dev.log" | head -1); its apply pipeline: $(head -1 "$apply_file" | sed 's/^# //')"
+pass "plan:environment-dev (main, apply role): $(plain "$W/plan-environment-dev.log" | grep -o 'Plan: .*' | head -1); its apply pipeline: $(head -1 "$apply_file" | sed 's/^# //')"
 cp "$apply_file" "$REPO/apply-environment-dev.yml"
 gcl apply-environment-dev --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline apply:environment-dev \
   || { tail -40 "$W/apply-environment-dev.log"; fail "apply:environment-dev failed"; }
-grep -q 'Apply complete!' "$W/apply-environment-dev.log" || fail "apply:environment-dev applied nothing"
+plain "$W/apply-environment-dev.log" | grep -q 'Apply complete!' || fail "apply:environment-dev applied nothing"
 "$CACHE/venv/bin/python" - "$MOTO_URL" <<'PY' || fail "no state of environment-dev in the emulator's bucket"
 import boto3, sys
 keys = [o["Key"] for o in boto3.client("s3", endpoint_url=sys.argv[1]).list_objects_v2(Bucket="acme-apps-platform-tfstate").get("Contents", [])]
 assert "env/dev/environment/dev/terraform.tfstate" in keys, keys
 PY
-pass "apply:environment-dev (automatic): $(grep -o 'Apply complete! [^"]*' "$W/apply-environment-dev.log" | head -1); state at env/dev/environment/dev/terraform.tfstate"
+pass "apply:environment-dev (automatic): $(plain "$W/apply-environment-dev.log" | grep -o 'Apply complete! .*' | head -1); state at env/dev/environment/dev/terraform.tfstate"
 
 # --- 3. a merge request: one changed stack, one plan job ------------------------------------------
 cp "$W/stale.yaml" "$REPO/config/example.yaml"
@@ -127,7 +128,7 @@ gcl plan-onboarding --file mr-child.yml --variable CI_PIPELINE_SOURCE=parent_pip
   || { tail -40 "$W/plan-onboarding.log"; fail "plan:onboarding-status-page failed"; }
 grep -q 'TF_VAR_ci_phase\|ci-plan' "$REPO/mr-child.yml" || fail "the plan job names neither the plan role nor ci_phase"
 grep -q 'terraform plan -lock=false' "$W/plan-onboarding.log" || fail "the merge-request plan took the lock"
-pass "plan:onboarding-status-page (plan role, -lock=false): $(grep -o 'Plan: [^"]*' "$W/plan-onboarding.log" | head -1)"
+pass "plan:onboarding-status-page (plan role, -lock=false): $(plain "$W/plan-onboarding.log" | grep -o 'Plan: .*' | head -1)"
 if [ "$has_plan_summary" = yes ]; then
   report="$REPO/.apps-platform/report/onboarding-status-page.json"
   node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); for (const k of ["create","update","delete"]) if (!Number.isInteger(r[k])) process.exit(1); if (r.create < 1) process.exit(1)' "$report" || fail "the Terraform report $report is not GitLab's {create, update, delete}"

@@ -6,11 +6,17 @@
 #      plan:environment-dev job decides, and the apply pipeline it writes applies environment-dev;
 #   3. a merge request that changes one service's branch restriction: the pipeline job gives a child
 #      pipeline with a plan job for onboarding-status-page alone, which plans with the plan role
-#      (TF_VAR_ci_phase=plan, -lock=false) and writes GitLab's Terraform report and the summary.
+#      (TF_VAR_ci_phase=plan, -lock=false) and writes GitLab's Terraform report and the summary;
+#   4. after merge, a change that destroys (dev's NAT gateway): the apply pipeline's job is manual.
 # The OIDC exchange is real too: the jobs call aws sts assume-role-with-web-identity, which the
 # emulator answers (it does not verify the token's signature, so the job gets a locally made token).
-# Expects moto (scripts/moto.sh); uses rsync, which gitlab-ci-local needs, and installs it if missing.
+# Starts an emulator of its own (scripts/moto.sh), so it runs alone or after the other end-to-end
+# scripts; uses rsync, which gitlab-ci-local needs, and installs it if missing.
 source "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/python-tools.sh"
+[ -f "$MIRROR/versions.env" ] || { echo "FAIL no provider mirror in $MIRROR: run scripts/providers.sh first" >&2; exit 1; }
+# shellcheck source=scripts/moto.sh
+source "$ROOT/scripts/moto.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 started=$(date +%s)
 
@@ -26,6 +32,8 @@ mkdir -p "$REPO"
 ln -s "$ROOT/node_modules" "$REPO/node_modules"
 gitc() { git -C "$REPO" -c user.email=e2e@apps-platform.invalid -c user.name=e2e "$@"; }
 gitc init -q -b main && gitc remote add origin "https://gitlab.example.invalid/acme/apps-platform.git"
+# What the jobs leave in the tree is not part of it (in GitLab each job starts from a fresh checkout).
+printf '%s\n' .gitlab-ci-local/ .apps-platform/ .tfplan/ child-pipeline.yml '*-child.yml' 'apply-*.yml' mr-note.md .cache/ >> "$REPO/.git/info/exclude"
 gitc add -A && gitc commit -qm "the tree under test"
 BASE="$(gitc rev-parse HEAD)"
 # rules:changes compare with the default branch of origin, which is the commit under test.
@@ -57,6 +65,8 @@ gcl() {
     "$@") >"$W/$log.log" 2>&1
 }
 without_summary() { if [ "$has_plan_summary" = yes ]; then cp "$1" "$2"; else grep -v -e 'npm run --silent plan-summary' -e 'cat "$CI_PROJECT_DIR/.apps-platform/summary/' "$1" >"$2"; fi; }
+# The next job starts from the committed tree, as in GitLab: no provider overrides, no .terraform.
+fresh_tree() { gitc checkout -q -- . && gitc clean -qfdx -- generated; }
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 job_names() { node -e 'const Y=require(process.argv[1]+"/node_modules/yaml");const d=Y.parse(require("fs").readFileSync(process.argv[2],"utf8"));const r=new Set(["variables","stages","workflow","default","include"]);console.log(Object.keys(d).filter(k=>!r.has(k)&&!k.startsWith(".")).join(" "))' "$ROOT" "$1"; }
 
@@ -97,6 +107,7 @@ apply_file="$REPO/.apps-platform/apply/environment-dev.yml"
 [ -f "$apply_file" ] || fail "plan:environment-dev wrote no apply pipeline"
 grep -q 'assume-role-with-web-identity' "$W/plan-environment-dev.log" || fail "plan:environment-dev did not exchange its ID token"
 grep -q 'when: manual' "$apply_file" && fail "the apply of a creation-only plan is manual"
+fresh_tree
 pass "plan:environment-dev (main, apply role): $(plain "$W/plan-environment-dev.log" | grep -o 'Plan: .*' | head -1); its apply pipeline: $(head -1 "$apply_file" | sed 's/^# //')"
 cp "$apply_file" "$REPO/apply-environment-dev.yml"
 gcl apply-environment-dev --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline apply:environment-dev \
@@ -107,6 +118,7 @@ import boto3, sys
 keys = [o["Key"] for o in boto3.client("s3", endpoint_url=sys.argv[1]).list_objects_v2(Bucket="acme-apps-platform-tfstate").get("Contents", [])]
 assert "env/dev/environment/dev/terraform.tfstate" in keys, keys
 PY
+fresh_tree
 pass "apply:environment-dev (automatic): $(plain "$W/apply-environment-dev.log" | grep -o 'Apply complete! .*' | head -1); state at env/dev/environment/dev/terraform.tfstate"
 
 # --- 3. a merge request: one changed stack, one plan job ------------------------------------------
@@ -117,9 +129,10 @@ gcl pipeline-mr --variable CI_PIPELINE_SOURCE=merge_request_event --variable "CI
   || { tail -30 "$W/pipeline-mr.log"; fail "the pipeline job (mr) failed"; }
 cp "$REPO/child-pipeline.yml" "$W/mr.yml"
 jobs="$(job_names "$W/mr.yml")"
-[ "$jobs" = "plan:onboarding-status-page mr-note" ] || fail "the merge request's child pipeline has jobs $jobs, not plan:onboarding-status-page and mr-note"
-for unchanged in onboarding-payments-api environment-dev service-status-page-dev; do grep -q "plan:$unchanged:" "$W/mr.yml" && fail "unchanged $unchanged has a plan job"; done
-pass "merge request child pipeline: $jobs (the unchanged stacks, e.g. onboarding-payments-api, get no job)"
+# The service entry reaches the service's onboarding and service stacks; nothing else changed.
+[ "$jobs" = "plan:onboarding-status-page plan:service-status-page-dev plan:service-status-page-prod mr-note" ] || fail "the merge request's child pipeline has jobs $jobs, not the three stacks of status-page and mr-note"
+for unchanged in onboarding-payments-api environment-dev service-payments-api-dev fleet-dev; do grep -q "^plan:$unchanged:" "$W/mr.yml" && fail "unchanged $unchanged has a plan job"; done
+pass "merge request child pipeline: $jobs (unchanged stacks such as onboarding-payments-api and environment-dev get no job)"
 
 "$CACHE/venv/bin/python" "$ROOT/scripts/e2e-seed-contract.py" "$MOTO_URL" dev prod >/dev/null
 override_for onboarding-status-page
@@ -128,6 +141,7 @@ gcl plan-onboarding --file mr-child.yml --variable CI_PIPELINE_SOURCE=parent_pip
   || { tail -40 "$W/plan-onboarding.log"; fail "plan:onboarding-status-page failed"; }
 grep -q 'TF_VAR_ci_phase\|ci-plan' "$REPO/mr-child.yml" || fail "the plan job names neither the plan role nor ci_phase"
 grep -q 'terraform plan -lock=false' "$W/plan-onboarding.log" || fail "the merge-request plan took the lock"
+fresh_tree
 pass "plan:onboarding-status-page (plan role, -lock=false): $(plain "$W/plan-onboarding.log" | grep -o 'Plan: .*' | head -1)"
 if [ "$has_plan_summary" = yes ]; then
   report="$REPO/.apps-platform/report/onboarding-status-page.json"
@@ -140,4 +154,28 @@ fi
 gcl mr-note --file mr-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline mr-note || { tail -30 "$W/mr-note.log"; fail "the mr-note job failed"; }
 grep -q 'GITLAB_NOTE_TOKEN is not set' "$W/mr-note.log" || fail "the mr-note job without a token did not say so"
 pass "mr-note without GITLAB_NOTE_TOKEN keeps the summary as an artifact and says so"
+# --- 4. after merge, a change that destroys: the apply waits for a person ---------------------------
+before="$(gitc rev-parse HEAD)"
+config_variant "$W/no-nat.yaml" 'raw.services.find((s) => s.slug === "status-page").branchRestriction = "release"; raw.stages.dev.network.natMode = "none";'
+cp "$W/no-nat.yaml" "$REPO/config/example.yaml"
+(cd "$REPO" && npm run --silent synth >"$W/no-nat-synth.log" 2>&1) || { tail "$W/no-nat-synth.log"; fail "synth of the NAT removal"; }
+gitc add -A && gitc commit -qm "dev without NAT"
+gcl pipeline-main-2 --variable CI_PIPELINE_SOURCE=push --variable "CI_COMMIT_BEFORE_SHA=$before" pipeline || { tail -30 "$W/pipeline-main-2.log"; fail "the pipeline job (main, second push) failed"; }
+cp "$REPO/child-pipeline.yml" "$W/main-2.yml"
+grep -q '^plan:environment-prod:' "$W/main-2.yml" && fail "a change of stage dev plans environment-prod after merge"
+without_summary "$W/main-2.yml" "$REPO/main-child.yml"
+gcl plan-environment-dev-2 --file main-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline plan:environment-dev \
+  || { tail -40 "$W/plan-environment-dev-2.log"; fail "plan:environment-dev (second push) failed"; }
+grep -q '^  when: manual$' "$apply_file" && grep -q '^  allow_failure: false$' "$apply_file" || { cat "$apply_file"; fail "the apply of a plan that destroys the NAT gateway is not a blocking manual job"; }
+fresh_tree
+pass "plan:environment-dev after a NAT removal: $(plain "$W/plan-environment-dev-2.log" | grep -o 'Plan: .*' | head -1); its apply pipeline: $(head -1 "$apply_file" | sed 's/^# //')"
+# The apply pipeline as GitLab would run it: the manual job waits; started by hand, it applies.
+cp "$apply_file" "$REPO/apply-environment-dev.yml"
+gcl apply-waits --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline || true
+plain "$W/apply-waits.log" | grep -q 'Apply complete!' && fail "the manual apply ran without being started"
+gcl apply-manual --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline --manual apply:environment-dev apply:environment-dev \
+  || { tail -40 "$W/apply-manual.log"; fail "the manual apply:environment-dev failed"; }
+plain "$W/apply-manual.log" | grep -q 'Apply complete! Resources: 0 added, 1 changed, 2 destroyed' || { tail -20 "$W/apply-manual.log"; fail "the manual apply did not destroy the NAT gateway and its address"; }
+fresh_tree
+pass "the manual apply:environment-dev waits in its pipeline and, started by hand, applies: $(plain "$W/apply-manual.log" | grep -o 'Apply complete! .*' | head -1)"
 pass "e2e-pipeline done in $(( $(date +%s) - started )) s"

@@ -171,7 +171,10 @@ fresh_tree
 pass "plan:environment-dev after a NAT removal: $(plain "$W/plan-environment-dev-2.log" | grep -o 'Plan: .*' | head -1); its apply pipeline: $(head -1 "$apply_file" | sed 's/^# //')"
 # The apply pipeline as GitLab would run it: the manual job waits; started by hand, it applies.
 cp "$apply_file" "$REPO/apply-environment-dev.yml"
+gcl apply-list --file apply-environment-dev.yml --list || { cat "$W/apply-list.log"; fail "gitlab-ci-local cannot list the apply pipeline"; }
+grep -Eq '^apply:environment-dev +apply +manual +false +dev' "$W/apply-list.log" || { cat "$W/apply-list.log"; fail "gitlab-ci-local does not list apply:environment-dev as manual, allow_failure false"; }
 gcl apply-waits --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline || true
+grep -q 'apply:environment-dev starting' "$W/apply-waits.log" && fail "the manual apply started on its own"
 plain "$W/apply-waits.log" | grep -q 'Apply complete!' && fail "the manual apply ran without being started"
 gcl apply-manual --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=parent_pipeline --manual apply:environment-dev apply:environment-dev \
   || { tail -40 "$W/apply-manual.log"; fail "the manual apply:environment-dev failed"; }

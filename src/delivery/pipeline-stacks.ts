@@ -1,8 +1,9 @@
 import { PlatformConfig } from "../config/schema";
 import { partitionOf } from "../config/regions";
 import { fleetStages } from "../fleet/model";
-import { IAM_PATHS, PLATFORM, roleArn, serviceNames, stackNames } from "../naming";
+import { IAM_PATHS, roleArn, serviceNames, stackNames } from "../naming";
 import { onboardedStages } from "../policy/ci";
+import { platformCiRoleArns } from "../policy/platform-ci";
 import { tenantRoleArns } from "../policy/tenant";
 import { gitlabAudience } from "../policy/ci";
 
@@ -42,11 +43,9 @@ export interface PipelineStack {
   readonly apply: JobRole;
 }
 
-/** The platform's CI roles in the deployment account (interface I2: src/policy/platform-ci.ts). */
-export const PLATFORM_CI_ROLES = { plan: `${PLATFORM}-ci-plan`, apply: `${PLATFORM}-ci-apply` } as const;
-
-export function platformCiRoleArn(config: PlatformConfig, kind: keyof typeof PLATFORM_CI_ROLES): string {
-  return roleArn(partitionOf(config.region), config.deploymentAccount.accountId, IAM_PATHS.ci, PLATFORM_CI_ROLES[kind]);
+/** The platform's CI roles in the deployment account (src/policy/platform-ci.ts). */
+export function platformCiRoleArn(config: PlatformConfig, kind: "plan" | "apply"): string {
+  return platformCiRoleArns(partitionOf(config.region), config.deploymentAccount.accountId)[kind];
 }
 
 /** The `aud` of the ID token the jobs request: the GitLab audience of the config. */
@@ -94,6 +93,8 @@ export function pipelineStacks(config: PlatformConfig): PipelineStack[] {
         stage,
         stages: [stage],
         workspace: ws(stage),
+        // Its CI roles trust only the service's own repository, and its state bucket lets in only them.
+        outOfPipeline: `is planned and applied by the pipelines of ${service.gitlabProjectPath ?? service.githubRepository} with its own CI roles (${names.ciPlanRole.name}, ${names.ciApplyRole.name})`,
         plan: { roleArn: roleArn(partition, deployment, IAM_PATHS.ci, names.ciPlanRole.name), variables: { TF_VAR_platform_role_arn: roles.read } },
         apply: { roleArn: roleArn(partition, deployment, IAM_PATHS.ci, names.ciApplyRole.name), variables: {} },
       });

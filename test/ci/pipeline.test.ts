@@ -62,18 +62,20 @@ describe("the jobs", () => {
   const selected = stacks.filter((s) => !s.outOfPipeline).map((stack) => ({ stack, reasons: ["test"] }));
   const common = { config: example, generatedDir: "generated", configFile: "config/example.yaml", image: "img" };
 
-  it("plan with the read-only roles: the platform's plan role with ci_phase=plan, a service's plan role with its read role", () => {
+  it("plan with the read-only roles: the platform's plan role with ci_phase=plan; a service's stacks are its own pipelines'", () => {
     const doc = childPipeline({ ...common, mode: "mr", selected }).doc as Record<string, any>;
     const env = doc["plan:environment-prod"];
     expect(env.variables).toEqual({ STACK: "environment-prod", ROLE_ARN: "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan", TF_VAR_ci_phase: "plan" });
     expect(env.resource_group).toBe("environment-prod-prod");
     expect(env.script).toContain("terraform workspace select -or-create prod");
     expect(env.script.some((l: string) => l.startsWith("terraform plan -lock=false"))).toBe(true);
-    const svc = doc["plan:service-payments-api-prod"];
-    expect(svc.variables).toEqual({
-      STACK: "service-payments-api-prod",
-      ROLE_ARN: "arn:aws:iam::111111111111:role/apps-platform/ci/payments-api-ci-plan",
-      TF_VAR_platform_role_arn: "arn:aws:iam::333333333333:role/apps-platform/read/payments-api-prod-read",
+    // The platform repository cannot assume a service's CI roles, so its stacks get no job here.
+    expect(Object.keys(doc).filter((k) => k.startsWith("plan:service-"))).toEqual([]);
+    const svc = stacks.find((s) => s.name === "service-payments-api-prod")!;
+    expect(svc.outOfPipeline).toContain("acme/payments/payments-api");
+    expect(svc.plan).toEqual({
+      roleArn: "arn:aws:iam::111111111111:role/apps-platform/ci/payments-api-ci-plan",
+      variables: { TF_VAR_platform_role_arn: "arn:aws:iam::333333333333:role/apps-platform/read/payments-api-prod-read" },
     });
     expect(doc[".apps-platform-stack"].id_tokens).toEqual({ AWS_ID_TOKEN: { aud: "https://gitlab.com" } });
     expect(doc[".apps-platform-stack"].before_script.join("\n")).toContain('aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN"');
@@ -94,7 +96,7 @@ describe("the jobs", () => {
     expect(jobsOf(childPipeline({ ...common, mode: "main", selected: [] }).doc).map(([n]) => n)).toEqual(["nothing-to-apply"]);
   });
 
-  it("apply after merge in order: dev before prod, environments, onboarding, services, the fleet, tenants wave by wave", () => {
+  it("apply after merge in order: dev before prod, environments, onboarding, the fleet, tenants wave by wave", () => {
     const preds = selectedPredecessors(applyPredecessors(example, stacks), new Set(selected.map((s) => s.stack.name)));
     const doc = childPipeline({ ...common, mode: "main", selected, predecessors: preds }).doc as Record<string, any>;
     const needs = (stack: string) => doc[`plan:${stack}`].needs;
@@ -102,13 +104,14 @@ describe("the jobs", () => {
     expect(needs("environment-dev")).toEqual(["apply:ci-identity"]);
     expect(needs("environment-prod")).toEqual(["apply:environment-dev"]);
     expect(needs("onboarding-status-page")).toEqual(["apply:environment-prod"]);
-    expect(needs("service-payments-api-dev")).toEqual(["apply:onboarding-payments-api"]);
+    expect(doc["plan:service-payments-api-dev"]).toBeUndefined();
     expect(needs("tenant-acme-corp-dev")).toEqual(["apply:fleet-dev"]);
     expect(needs("tenant-globex-dev")).toEqual(["apply:tenant-acme-corp-dev"]);
     // Every stack of prod waits for dev's last ones.
-    expect(needs("fleet-prod")).toEqual(expect.arrayContaining(["apply:tenant-globex-dev", "apply:service-payments-api-dev"]));
-    // environment-prod comes before those already (through onboarding), so it is not repeated.
-    expect(needs("fleet-prod")).not.toContain("apply:environment-prod");
+    expect(needs("fleet-prod")).toEqual(expect.arrayContaining(["apply:tenant-globex-dev", "apply:tenant-initech-dev"]));
+    // Its own environment too; a predecessor that another one already implies is not repeated.
+    expect(needs("fleet-prod")).toContain("apply:environment-prod");
+    expect(needs("tenant-globex-prod")).not.toContain("apply:environment-prod");
     expect(doc["apply:fleet-prod"]).toEqual({
       stage: doc["apply:fleet-prod"].stage,
       needs: ["plan:fleet-prod"],
@@ -205,7 +208,7 @@ describe("npm run pipeline", () => {
     const r = io();
     expect(await run(["--mode", "mr", "--base", base, "--out", path.join(repo, "child.yml"), ...args], {}, r.io, repo)).toBe(0);
     const doc = YAML.parse(fs.readFileSync(path.join(repo, "child.yml"), "utf8"));
-    expect(jobsOf(doc).map(([n]) => n)).toEqual(["plan:onboarding-payments-api", "plan:onboarding-status-page", "plan:service-payments-api-dev", "plan:service-payments-api-prod", "mr-note"]);
+    expect(jobsOf(doc).map(([n]) => n)).toEqual(["plan:onboarding-payments-api", "plan:onboarding-status-page", "mr-note"]);
     expect(r.err.join("")).toContain("onboarding-status-page: generated/onboarding-status-page/ changed");
     expect(r.err.join("")).toContain("onboarding-payments-api: config/example.yaml: services[payments-api] changed");
   });

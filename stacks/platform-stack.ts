@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Aspects, IAspect, TerraformStack } from "cdktf";
+import { Aspects, IAspect, TerraformOutput, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../src/backend";
@@ -25,6 +25,46 @@ export interface PlatformStackProps {
   readonly workspacePattern?: string;
   /** The env tag, when it is not the stage. @default the stage, or "global" */
   readonly envTag?: string;
+}
+
+/**
+ * The Terraform versions every stack accepts, as `terraform.required_version`. 1.11 is the first
+ * release in which the S3 backend's `use_lockfile` (state locking by a lock object in the bucket,
+ * which every S3-backed stack sets) is generally available: 1.10 has it only as an experiment and
+ * earlier releases refuse the argument, so an older Terraform must fail at `init` with a version
+ * message rather than lock differently from everyone else. Below 2.0, so a future major version is
+ * a decision, not an accident. The pinned version in .terraform-version (what CI and the scripts
+ * run) lies in this range; test/stacks/platform-stack.test.ts checks that.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11, < 2.0";
+
+/** An output of a stack, as the description check reports it. */
+export interface UndescribedOutput {
+  /** Its name in the Terraform configuration. */
+  readonly name: string;
+  /** The id it was created with, `new TerraformOutput(scope, id, ...)`. */
+  readonly id: string;
+  /** Its construct path, to find where it is created. */
+  readonly path: string;
+}
+
+/** Raised at synth for outputs without a description; names the stack, each output, and what to add. */
+export class OutputDescriptionError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly outputs: readonly UndescribedOutput[],
+  ) {
+    super(
+      outputs
+        .map(
+          (o) =>
+            `stack ${stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
+            `new TerraformOutput(this, "${o.id}", { value: ..., description: "<what the value is and who reads it>" })`,
+        )
+        .join("\n"),
+    );
+    this.name = "OutputDescriptionError";
+  }
 }
 
 /** Points every AWS provider's region through the workspace check (see workspaceBoundRegion). */
@@ -60,11 +100,31 @@ export class PlatformStack extends TerraformStack {
     this.backendDescription = props.localState
       ? configureLocalBackend(this, location)
       : configureBackend(this, props.config.backend, props.config.region, location, props.stateStore);
+    this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
     Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.envTag ?? props.stage ?? "global")));
     // With S3 state one working directory serves every workspace, so even a destroy must refuse the
     // wrong one; a named Terraform Cloud workspace cannot be switched.
     if (props.localState || props.config.backend.kind === "s3") {
       Aspects.of(this).add(new WorkspaceBoundProviders(location, props.config.region));
     }
+  }
+
+  /** Terraform settings CDKTF's HCL renderer drops (it writes their names, not their values), for repairHcl. */
+  get terraformSettings(): Record<string, string> {
+    return { required_version: REQUIRED_TERRAFORM_VERSION };
+  }
+
+  /**
+   * Refuses, at synth, an output without a description: the check runs wherever the stack is
+   * synthesized (npm run synth, Testing.synth), so an output added later cannot skip it.
+   */
+  public toTerraform(): any {
+    const missing = this.node
+      .findAll()
+      .filter((c): c is TerraformOutput => TerraformOutput.isTerraformOutput(c))
+      .filter((o) => (o.description ?? "").trim() === "")
+      .map((o) => ({ name: o.friendlyUniqueId, id: o.node.id, path: o.node.path }));
+    if (missing.length > 0) throw new OutputDescriptionError(this.node.id, missing);
+    return super.toTerraform();
   }
 }

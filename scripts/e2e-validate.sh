@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# terraform init + validate on every generated stack, with the providers from the project's mirror and
-# the backend disabled, and on the service stacks of test/fixtures/service-matrix.yaml (every compute
-# target with and without database and custom domain), and on the fleet's stacks with routing: router. Fails on any error and on any warning not
+# terraform fmt -check over the generated stacks (fails on any file terraform fmt would change, with
+# its diff), then terraform init + validate on every generated stack, with the providers from the
+# project's mirror and the backend disabled: generated/, the service stacks of
+# test/fixtures/service-matrix.yaml (every compute target with and without database and custom
+# domain), and the fleet's stacks with routing: router. Fails on any error and on any warning not
 # listed in EXPECTED_WARNINGS.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
@@ -18,6 +20,13 @@ ROUTER="$E2E/router"
 rm -rf "$ROUTER"; mkdir -p "$ROUTER"
 config_variant "$ROUTER/platform.yaml" 'raw.fleet.routing = "router";'
 node "$ROOT/dist/src/main.js" --config "$ROUTER/platform.yaml" --out "$ROUTER/cdktf.out" --generated "$ROUTER/generated" >/dev/null
+
+# The generated HCL is as terraform fmt writes it: -check writes nothing and exits non-zero on a file
+# fmt would change; -diff shows how.
+for tree in "$ROOT/generated" "$MATRIX/generated" "$ROUTER/generated"; do
+  "$TF" fmt -check -recursive -diff -no-color "$tree" >"$E2E/fmt.log" 2>&1 || { cat "$E2E/fmt.log" >&2; fail "terraform fmt -check: files under $tree are not formatted as terraform fmt writes them (diff above)"; }
+done
+pass "terraform fmt -check: $(find "$ROOT/generated" "$MATRIX/generated" "$ROUTER/generated" -name '*.tf' | wc -l) files of generated/, the service matrix and the router-routed fleet are formatted"
 
 total_errors=0; total_warnings=0; count=0
 for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/; do

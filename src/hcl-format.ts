@@ -293,10 +293,8 @@ function rewriteAttributes(tokens: Token[]): Token[] {
         out.push(t, tokens[i + 1]);
         const end = valueEnd(tokens, i + 2);
         const value = tokens.slice(i + 2, end);
-        const first = value[0]?.spaces ?? 1;
-        const rewritten = blocks.length === 1 && blocks[0] === "variable" && t.text === "type" ? formatTypeExpr(value) : unwrapInterpolation(value);
-        if (rewritten !== value && rewritten.length > 0) rewritten[0] = { ...rewritten[0], spaces: first };
-        out.push(...rewritten);
+        // Spacing is recomputed afterwards: only the tokens matter here.
+        out.push(...(blocks.length === 1 && blocks[0] === "variable" && t.text === "type" ? formatTypeExpr(value) : unwrapInterpolation(value)));
         i = end;
         continue;
       }

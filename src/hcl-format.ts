@@ -56,7 +56,9 @@ export class HclSyntaxError extends Error {
 }
 
 const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_-]/;
+// In a quoted template: what ends a run of plain characters.
+const SPECIAL = /[\\"$%\n]/g;
+const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const OPERATORS = ["==", "!=", "<=", ">=", "&&", "||", "=>", "<", ">", "+", "*", "/", "%", "?", ":"];
 
 /** Splits HCL native syntax into tokens (hclsyntax's token kinds, as far as formatting needs them). */
@@ -81,7 +83,12 @@ export function tokenize(src: string): Token[] {
       lit = "";
     };
     for (;;) {
-      if (j >= src.length || src[j] === "\n") throw new HclSyntaxError("unterminated string", start, src);
+      // Copy the plain run up to the next character that matters in one piece.
+      SPECIAL.lastIndex = j;
+      const next = SPECIAL.exec(src);
+      if (!next || src[next.index] === "\n") throw new HclSyntaxError("unterminated string", start, src);
+      lit += src.slice(j, next.index);
+      j = next.index;
       const c = src[j];
       if (c === "\\") {
         lit += src.slice(j, j + 2);
@@ -117,8 +124,10 @@ export function tokenize(src: string): Token[] {
   const step = (): void => {
     const c = src[i];
     if (c === " " || c === "\t" || c === "\r") {
-      spaces++;
-      i++;
+      while (src[i] === " " || src[i] === "\t" || src[i] === "\r") {
+        spaces++;
+        i++;
+      }
     } else if (c === "\n") {
       push("newline", "\n");
       i++;
@@ -184,10 +193,10 @@ export function tokenize(src: string): Token[] {
       push("-", c);
       i++;
     } else if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (j < src.length && IDENT_PART.test(src[j])) j++;
-      push("ident", src.slice(i, j));
-      i = j;
+      IDENT.lastIndex = i;
+      const m = IDENT.exec(src)!;
+      push("ident", m[0]);
+      i += m[0].length;
     } else if (/[0-9]/.test(c)) {
       const m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(src.slice(i, i + 64))!;
       push("number", m[0]);
@@ -489,7 +498,10 @@ export function formatHcl(src: string, options: FormatOptions = {}): string {
   formatIndent(lines);
   formatSpaces(lines);
   formatCells(lines);
-  let text = "";
-  for (const line of lines) for (const t of [...line.lead, ...(line.assign ?? []), ...(line.comment ?? [])]) text += " ".repeat(t.spaces) + t.text;
+  const parts: string[] = [];
+  for (const line of lines) {
+    for (const cell of [line.lead, line.assign, line.comment]) for (const t of cell ?? []) parts.push(t.spaces > 0 ? " ".repeat(t.spaces) + t.text : t.text);
+  }
+  const text = parts.join("");
   return text.endsWith("\n") || text === "" ? text : `${text}\n`;
 }

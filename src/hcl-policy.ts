@@ -82,6 +82,8 @@ export function templateParts(body: string): Part[] {
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
 
+const QUOTE_OR_ESCAPE = /["\\]/g;
+
 /** Parses JSON text whose strings may hold references (as placeholders), keeping key order and refusing duplicate keys. */
 function parseJson(text: string, exprs: readonly string[]): Node {
   let i = 0;
@@ -94,15 +96,15 @@ function parseJson(text: string, exprs: readonly string[]): Node {
   };
   const string = (): Part[] => {
     expect('"');
-    let raw = "";
-    while (text[i] !== '"') {
-      if (i >= text.length) throw new NotRenderable("unterminated string");
-      if (text[i] === "\\") {
-        raw += text.slice(i, i + 2);
-        i += 2;
-      } else raw += text[i++];
+    const start = i;
+    for (;;) {
+      QUOTE_OR_ESCAPE.lastIndex = i;
+      const m = QUOTE_OR_ESCAPE.exec(text);
+      if (!m) throw new NotRenderable("unterminated string");
+      i = m.index + (m[0] === "\\" ? 2 : 1);
+      if (m[0] === '"') break;
     }
-    i++;
+    const raw = text.slice(start, i - 1);
     const value: string = JSON.parse(`"${raw}"`);
     const parts: Part[] = [];
     let at = 0;

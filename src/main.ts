@@ -233,6 +233,9 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSum
   const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
   const lock = readPlacementLock(options.generatedDir).lock;
   const stacks = buildPlatform(app, config, options.shard, lockOfProduct(lock, config.fleet?.product));
+  // Every stack's outputs before the first is written, so that one run names every output to fix.
+  const undescribed = stacks.flatMap((s) => s.undescribedOutputs());
+  if (undescribed.length > 0) throw new OutputDescriptionError(undescribed);
   app.synth();
   for (const stack of stacks) {
     writeHcl(stack, options.generatedDir, options.configFile);

@@ -40,6 +40,8 @@ export const REQUIRED_TERRAFORM_VERSION = ">= 1.11, < 2.0";
 
 /** An output of a stack, as the description check reports it. */
 export interface UndescribedOutput {
+  /** The stack it belongs to. */
+  readonly stack: string;
   /** Its name in the Terraform configuration. */
   readonly name: string;
   /** The id it was created with, `new TerraformOutput(scope, id, ...)`. */
@@ -50,15 +52,12 @@ export interface UndescribedOutput {
 
 /** Raised at synth for outputs without a description; names the stack, each output, and what to add. */
 export class OutputDescriptionError extends Error {
-  constructor(
-    readonly stack: string,
-    readonly outputs: readonly UndescribedOutput[],
-  ) {
+  constructor(readonly outputs: readonly UndescribedOutput[]) {
     super(
       outputs
         .map(
           (o) =>
-            `stack ${stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
+            `stack ${o.stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
             `new TerraformOutput(this, "${o.id}", { value: ..., description: "<what the value is and who reads it>" })`,
         )
         .join("\n"),
@@ -119,12 +118,17 @@ export class PlatformStack extends TerraformStack {
    * synthesized (npm run synth, Testing.synth), so an output added later cannot skip it.
    */
   public toTerraform(): any {
-    const missing = this.node
+    const missing = this.undescribedOutputs();
+    if (missing.length > 0) throw new OutputDescriptionError(missing);
+    return super.toTerraform();
+  }
+
+  /** The stack's outputs without a description (synth checks every stack first, to name them all at once). */
+  public undescribedOutputs(): UndescribedOutput[] {
+    return this.node
       .findAll()
       .filter((c): c is TerraformOutput => TerraformOutput.isTerraformOutput(c))
       .filter((o) => (o.description ?? "").trim() === "")
-      .map((o) => ({ name: o.friendlyUniqueId, id: o.node.id, path: o.node.path }));
-    if (missing.length > 0) throw new OutputDescriptionError(this.node.id, missing);
-    return super.toTerraform();
+      .map((o) => ({ stack: this.node.id, name: o.friendlyUniqueId, id: o.node.id, path: o.node.path }));
   }
 }

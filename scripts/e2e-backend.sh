@@ -38,8 +38,8 @@ init() { (cd "$1" && "$TF" init -reconfigure -no-color -backend-config="$BACKEND
 serial() { (cd "$1" && "$TF" state pull | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["serial"], len(d["resources"]))'); }
 
 make_workdir "$DIR/a"; make_workdir "$DIR/b"
-grep -q 'use_lockfile = true' "$DIR/a/backend.tf" || fail "the generated backend block has no use_lockfile"
-grep -q 'dynamodb_table = ' "$DIR/a/backend.tf" || fail "the generated backend block has no dynamodb_table"
+grep -qE '^ +use_lockfile += true$' "$DIR/a/backend.tf" || fail "the generated backend block has no use_lockfile"
+grep -qE '^ +dynamodb_table += ' "$DIR/a/backend.tf" || fail "the generated backend block has no dynamodb_table"
 
 init "$DIR/a"
 (cd "$DIR/a" && "$TF" workspace select -or-create dev -no-color >/dev/null)

@@ -46,9 +46,10 @@ copy_stack() {
   # A stack name means generated/<name>; a path means that folder.
   local from="$ROOT/generated/$stack"; [ -d "$stack" ] && from="$stack"
   rm -rf "$work"; mkdir -p "$work"; cp "$from/main.tf" "$work/"
-  sed -i -e "s/version = \"$PROVIDER_AWS_WANTED\"/version = \"$PROVIDER_AWS_VERSION\"/" \
-         -e "s/version = \"$PROVIDER_RANDOM_WANTED\"/version = \"$PROVIDER_RANDOM_VERSION\"/" \
-         -e "s/version = \"${PROVIDER_TFE_WANTED:-0.71.0}\"/version = \"${PROVIDER_TFE_VERSION:-0.71.0}\"/" "$work/main.tf"
+  # The generated files are formatted as terraform fmt does: `=` may be aligned with padding before it.
+  sed -i -e "s/version\( *\)= \"$PROVIDER_AWS_WANTED\"/version\1= \"$PROVIDER_AWS_VERSION\"/" \
+         -e "s/version\( *\)= \"$PROVIDER_RANDOM_WANTED\"/version\1= \"$PROVIDER_RANDOM_VERSION\"/" \
+         -e "s/version\( *\)= \"${PROVIDER_TFE_WANTED:-0.71.0}\"/version\1= \"${PROVIDER_TFE_VERSION:-0.71.0}\"/" "$work/main.tf"
 }
 
 # The provider endpoints the emulator answers for (the aws provider's names for them).
@@ -58,7 +59,7 @@ EMULATED_SERVICES="acm appautoscaling cloudwatch dynamodb ec2 ecr ecs elbv2 iam 
 workdir() {
   local stack="$1" work="${2:-$E2E/emulator/$1}"
   copy_stack "$stack" "$work"
-  local aliases; aliases="$(awk '/^provider "aws" \{/{p=1; a=""} p&&/^  alias = /{gsub(/"/,"",$3); a=$3} p&&/^\}/{print (a==""?"-":a); p=0}' "$work/main.tf")"
+  local aliases; aliases="$(awk '/^provider "aws" \{/{p=1; a=""} p&&/^  alias +=/{gsub(/"/,"",$3); a=$3} p&&/^\}/{print (a==""?"-":a); p=0}' "$work/main.tf")"
   for alias in $aliases; do
     {
       echo 'provider "aws" {'

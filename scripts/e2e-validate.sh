@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# terraform init + validate on every generated stack, with the providers from the project's mirror and
-# the backend disabled, and on the service stacks of test/fixtures/service-matrix.yaml (every compute
-# target with and without database and custom domain), on the fleet's stacks with routing: router, and
-# on every stack of config/example-cloud.yaml (the example platform in HCP Terraform, tfc stack
-# included), synthesized into a temporary folder. Fails on any error and on any warning not listed in
-# EXPECTED_WARNINGS.
+# terraform fmt -check over the generated stacks (fails on any file terraform fmt would change, with
+# its diff), then terraform init + validate on every generated stack, with the providers from the
+# project's mirror and the backend disabled: generated/, the service stacks of
+# test/fixtures/service-matrix.yaml (every compute target with and without database and custom
+# domain), the fleet's stacks with routing: router, and every stack of config/example-cloud.yaml (the
+# example platform in HCP Terraform, tfc stack included), synthesized into a temporary folder. Fails
+# on any error and on any warning not listed in EXPECTED_WARNINGS.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 
@@ -26,6 +27,13 @@ CLOUD="$E2E/cloud"
 rm -rf "$CLOUD"
 node "$ROOT/dist/src/main.js" --config "$ROOT/config/example-cloud.yaml" --out "$CLOUD/cdktf.out" --generated "$CLOUD/generated" >/dev/null
 [ -f "$CLOUD/generated/tfc/main.tf" ] || fail "config/example-cloud.yaml synthesized no tfc stack"
+
+# The generated HCL is as terraform fmt writes it: -check writes nothing and exits non-zero on a file
+# fmt would change; -diff shows how.
+for tree in "$ROOT/generated" "$MATRIX/generated" "$ROUTER/generated" "$CLOUD/generated"; do
+  "$TF" fmt -check -recursive -diff -no-color "$tree" >"$E2E/fmt.log" 2>&1 || { cat "$E2E/fmt.log" >&2; fail "terraform fmt -check: files under $tree are not formatted as terraform fmt writes them (diff above)"; }
+done
+pass "terraform fmt -check: $(find "$ROOT/generated" "$MATRIX/generated" "$ROUTER/generated" "$CLOUD/generated" -name '*.tf' | wc -l) files of generated/, the service matrix, the router-routed fleet and the cloud example are formatted"
 
 total_errors=0; total_warnings=0; count=0; cloud_count=0
 for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/ "$CLOUD"/generated/*/; do

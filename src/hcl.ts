@@ -5,9 +5,17 @@
  *    (`policy = "{"Version":...${aws_x.y.arn}..."}"`);
  *  - `precondition`/`postcondition` blocks are written as a list attribute;
  *  - `depends_on` entries and `provider` meta-arguments are written as quoted strings.
- * It also writes every line flush left. The repairs are syntactic and leave the meaning unchanged;
- * `terraform validate` over every generated stack (npm run test:e2e) checks the result.
+ * It also writes every line flush left, and writes settings of the terraform block other than
+ * required_providers, backend and cloud by their names instead of their values
+ * (`required_version` comes out as `0 = "required_version"`): given their values, repairHcl writes
+ * them back. The repairs are syntactic and leave the meaning unchanged; `terraform validate` over
+ * every generated stack (npm run test:e2e) checks the result.
+ *
+ * renderHcl is the whole way from CDKTF's text to a committed main.tf: repaired, policy documents
+ * as jsonencode objects (see hcl-policy.ts), formatted as `terraform fmt` would (see hcl-format.ts).
  */
+import { formatHcl } from "./hcl-format";
+import { renderPolicyDocuments } from "./hcl-policy";
 
 const ATTRIBUTE_STRING = /^([A-Za-z0-9_"-]+) = "(.*)"(,?)$/;
 
@@ -65,12 +73,20 @@ function depth(stack: Bracket[]): number {
   return stack.filter((b) => b !== "condition-list").length;
 }
 
-export function repairHcl(hcl: string): string {
+export interface RepairOptions {
+  /** Settings of the terraform block by name (`required_version`), which CDKTF writes without their values. */
+  readonly terraformSettings?: Readonly<Record<string, string>>;
+}
+
+export function repairHcl(hcl: string, options: RepairOptions = {}): string {
   const out: string[] = [];
+  const settings = options.terraformSettings ?? {};
   // What each open bracket on the stack stands for, so closing lines can be rewritten to match.
   const stack: Bracket[] = [];
   let heredoc: string | undefined;
   let conditionKind = "precondition";
+  // Where the lines of the terraform block start in `out` (0: not in it).
+  let terraformBlock = 0;
 
   for (const rawLine of hcl.split("\n")) {
     if (heredoc !== undefined) {
@@ -102,6 +118,14 @@ export function repairHcl(hcl: string): string {
       stack.pop();
       continue;
     }
+    // CDKTF's stand-in for a terraform-block setting: `<index> = "<name>"` directly in `terraform {`.
+    const setting = depth(stack) === 1 && terraformBlock ? /^\d+ = "([a-z_]+)"$/.exec(line) : null;
+    if (setting) {
+      const value = settings[setting[1]];
+      if (value === undefined) throw new Error(`the terraform block's ${setting[1]} has no value to write (pass it in terraformSettings)`);
+      out.splice(terraformBlock++, 0, `  ${setting[1]} = ${JSON.stringify(value)}`);
+      continue;
+    }
     if (top === "depends-list" && /^"[^"$]+",?$/.test(line)) line = line.replace(/"/g, "");
     // The `provider` meta-argument sits directly in a resource or data block, never deeper.
     if (depth(stack) === 1 && /^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/.test(line)) line = line.replace(/"/g, "");
@@ -115,7 +139,22 @@ export function repairHcl(hcl: string): string {
 
     if (heredocStart) heredoc = heredocStart[1];
     if (closes) stack.pop();
+    if (depth(stack) === 0 && line === "terraform {") terraformBlock = out.length;
+    else if (depth(stack) === 0) terraformBlock = 0;
     if (/[[{]$/.test(line)) stack.push(line.startsWith("depends_on = [") ? "depends-list" : line.endsWith("[") ? "list" : "block");
   }
   return out.join("\n").replace(/\n{3,}/g, "\n\n");
+}
+
+export interface RenderOptions extends RepairOptions {
+  /** Comment lines put first, each with its `# `. */
+  readonly header?: string;
+  /** Turns the repaired text into the text to format (the checkov skip comments). */
+  readonly annotate?: (hcl: string) => string;
+}
+
+/** A stack's main.tf from CDKTF's HCL: repaired, policies as jsonencode objects, formatted as terraform fmt would. */
+export function renderHcl(cdktfHcl: string, options: RenderOptions = {}): string {
+  const repaired = renderPolicyDocuments(repairHcl(cdktfHcl, options));
+  return formatHcl((options.header ?? "") + (options.annotate ? options.annotate(repaired) : repaired));
 }

@@ -85,7 +85,7 @@ export class EnvironmentStack extends PlatformStack {
       });
     }
 
-    new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
+    new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "The stage's VPC, which onboarding and the fleet place their subnets' resources in." });
     new TerraformOutput(this, "zone_name_servers", { value: zone.nameServers, description: "Delegate the zone to these." });
   }
 }

@@ -69,13 +69,13 @@ export class EphemeralStack extends PlatformStack {
       ses: eph.ses,
     });
 
-    new TerraformOutput(this, "stack_name", { value: stackNames.ephemeralStage(eph.accountAlias, config.region, STAGE) });
-    new TerraformOutput(this, "stage_created_at", { value: createdAt.stringValue });
-    new TerraformOutput(this, "stage_expires_at", { value: expiresAt.stringValue });
-    new TerraformOutput(this, "policy_store_id", { value: authorizer.policyStore.policyStoreId });
-    new TerraformOutput(this, "authorizer_arn", { value: authorizer.authorizer.arn });
-    new TerraformOutput(this, "table_name", { value: authorizer.table.name });
-    if (authorizer.userPool) new TerraformOutput(this, "user_pool_id", { value: authorizer.userPool.id });
-    if (authorizer.userPoolClient) new TerraformOutput(this, "user_pool_client_id", { value: authorizer.userPoolClient.id });
+    new TerraformOutput(this, "stack_name", { value: stackNames.ephemeralStage(eph.accountAlias, config.region, STAGE), description: "The stage's stack name (account alias, region and stage), as npm run ephemeral lists it." });
+    new TerraformOutput(this, "stage_created_at", { value: createdAt.stringValue, description: "When the stage was created (the created_at variable npm run ephemeral sets)." });
+    new TerraformOutput(this, "stage_expires_at", { value: expiresAt.stringValue, description: "When `reap` may destroy the stage (the expires_at variable, also its TTL tag)." });
+    new TerraformOutput(this, "policy_store_id", { value: authorizer.policyStore.policyStoreId, description: "The stage's Verified Permissions policy store, which holds the Cedar policies of policies/ephemeral." });
+    new TerraformOutput(this, "authorizer_arn", { value: authorizer.authorizer.arn, description: "The authorizer Lambda function that asks the policy store." });
+    new TerraformOutput(this, "table_name", { value: authorizer.table.name, description: "The stage's DynamoDB table." });
+    if (authorizer.userPool) new TerraformOutput(this, "user_pool_id", { value: authorizer.userPool.id, description: "The stage's Cognito user pool, whose tokens the authorizer accepts." });
+    if (authorizer.userPoolClient) new TerraformOutput(this, "user_pool_client_id", { value: authorizer.userPoolClient.id, description: "The Cognito app client id of the stage's user pool (not a secret)." });
   }
 }

@@ -96,9 +96,9 @@ export class OnboardingStack extends PlatformStack {
       });
     }
 
-    new TerraformOutput(this, "state_bucket", { value: store.bucket.name });
-    new TerraformOutput(this, "ci_plan_role_arn", { value: plan.role.arn });
-    new TerraformOutput(this, "ci_apply_role_arn", { value: apply.role.arn });
+    new TerraformOutput(this, "state_bucket", { value: store.bucket.name, description: "The bucket that holds the service's own Terraform state." });
+    new TerraformOutput(this, "ci_plan_role_arn", { value: plan.role.arn, description: "The role the service's merge-request pipelines assume to plan (read-only)." });
+    new TerraformOutput(this, "ci_apply_role_arn", { value: apply.role.arn, description: "The role the service's protected-branch pipelines assume to apply." });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Aspects, IAspect, TerraformStack, TerraformVariable } from "cdktf";
+import { Aspects, IAspect, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackendDescription, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../src/backend";
@@ -32,6 +32,45 @@ export interface PlatformStackProps {
    * @default false
    */
   readonly runsLocally?: boolean;
+}
+
+/**
+ * The Terraform versions every stack accepts, as `terraform.required_version`. 1.11 is the first
+ * release in which the S3 backend's `use_lockfile` (state locking by a lock object in the bucket,
+ * which every S3-backed stack sets) is generally available: 1.10 has it only as an experiment and
+ * earlier releases refuse the argument, so an older Terraform must fail at `init` with a version
+ * message rather than lock differently from everyone else. Below 2.0, so a future major version is
+ * a decision, not an accident. The pinned version in .terraform-version (what CI and the scripts
+ * run) lies in this range; test/stacks/platform-stack.test.ts checks that.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11, < 2.0";
+
+/** An output of a stack, as the description check reports it. */
+export interface UndescribedOutput {
+  /** The stack it belongs to. */
+  readonly stack: string;
+  /** Its name in the Terraform configuration. */
+  readonly name: string;
+  /** The id it was created with, `new TerraformOutput(scope, id, ...)`. */
+  readonly id: string;
+  /** Its construct path, to find where it is created. */
+  readonly path: string;
+}
+
+/** Raised at synth for outputs without a description; names the stack, each output, and what to add. */
+export class OutputDescriptionError extends Error {
+  constructor(readonly outputs: readonly UndescribedOutput[]) {
+    super(
+      outputs
+        .map(
+          (o) =>
+            `stack ${o.stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
+            `new TerraformOutput(this, "${o.id}", { value: ..., description: "<what the value is and who reads it>" })`,
+        )
+        .join("\n"),
+    );
+    this.name = "OutputDescriptionError";
+  }
 }
 
 /** Points every AWS provider's region through the workspace check (see workspaceBoundRegion). */
@@ -93,6 +132,7 @@ export class PlatformStack extends TerraformStack {
     this.backendDescription = props.localState
       ? configureLocalBackend(this, location)
       : configureBackend(this, props.config.backend, props.config.region, location, props.stateStore);
+    this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
     Aspects.of(this).add(new MandatoryTagsAspect(mandatoryTags(props.app, props.envTag ?? props.stage ?? "global")));
     // With S3 state one working directory serves every workspace, so even a destroy must refuse the
     // wrong one; a named Terraform Cloud workspace cannot be switched.
@@ -101,5 +141,29 @@ export class PlatformStack extends TerraformStack {
     } else if (!props.runsLocally) {
       Aspects.of(this).add(new DynamicCredentialProviders(this));
     }
+  }
+
+  /** Terraform settings CDKTF's HCL renderer drops (it writes their names, not their values), for repairHcl. */
+  get terraformSettings(): Record<string, string> {
+    return { required_version: REQUIRED_TERRAFORM_VERSION };
+  }
+
+  /**
+   * Refuses, at synth, an output without a description: the check runs wherever the stack is
+   * synthesized (npm run synth, Testing.synth), so an output added later cannot skip it.
+   */
+  public toTerraform(): any {
+    const missing = this.undescribedOutputs();
+    if (missing.length > 0) throw new OutputDescriptionError(missing);
+    return super.toTerraform();
+  }
+
+  /** The stack's outputs without a description (synth checks every stack first, to name them all at once). */
+  public undescribedOutputs(): UndescribedOutput[] {
+    return this.node
+      .findAll()
+      .filter((c): c is TerraformOutput => TerraformOutput.isTerraformOutput(c))
+      .filter((o) => (o.description ?? "").trim() === "")
+      .map((o) => ({ stack: this.node.id, name: o.friendlyUniqueId, id: o.node.id, path: o.node.path }));
   }
 }

@@ -56,8 +56,8 @@ export class StateBootstrapStack extends PlatformStack {
     });
     const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
 
-    new TerraformOutput(this, "state_bucket", { value: bucket.name });
-    new TerraformOutput(this, "lock_table", { value: table.name });
-    new TerraformOutput(this, "state_key_arn", { value: key.arn });
+    new TerraformOutput(this, "state_bucket", { value: bucket.name, description: "The bucket every platform stack keeps its Terraform state in." });
+    new TerraformOutput(this, "lock_table", { value: table.name, description: "The DynamoDB lock table of the platform's state." });
+    new TerraformOutput(this, "state_key_arn", { value: key.arn, description: "The KMS key that encrypts the platform's state and lock table." });
   }
 }

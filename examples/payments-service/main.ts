@@ -59,8 +59,8 @@ export class PaymentsService extends TerraformStack {
       .withSecret("stripe-key", { environmentVariable: "STRIPE_KEY" })
       .build();
 
-    new TerraformOutput(this, "service_url", { value: service.serviceUrl });
-    new TerraformOutput(this, "custom_domain_url", { value: service.customDomainUrl });
+    new TerraformOutput(this, "service_url", { value: service.serviceUrl, description: "The service's own URL." });
+    new TerraformOutput(this, "custom_domain_url", { value: service.customDomainUrl, description: "The service under its name in the stage zone." });
   }
 }
 

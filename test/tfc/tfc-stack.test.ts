@@ -146,7 +146,9 @@ describe("the runs' dynamic AWS credentials", () => {
     expect((synthesized.json.get("service-payments-api-dev") as any).variable?.platform_role_arn).toBeUndefined();
     // The tfc stack runs with the operator's credentials, and the ephemeral stages with their pipeline's, through the provisioner roles.
     for (const stack of ["tfc", "ephemeral"]) {
-      for (const p of synthesized.json.get(stack)!.provider!.aws as Record<string, any>[]) expect([stack, p.assume_role[0].role_arn]).toEqual([stack, expect.stringMatching(/:role\/apps-platform-provisioner$/)]);
+      // ci_phase=apply (the default) picks the provisioner; plan, the account's read role.
+      for (const p of synthesized.json.get(stack)!.provider!.aws as Record<string, any>[])
+        expect([stack, p.assume_role[0].role_arn]).toEqual([stack, expect.stringMatching(/^\$\{\(var\.ci_phase == "plan"\) \? "[^"]+:role\/apps-platform\/ci\/apps-platform-read" : "[^"]+:role\/apps-platform-provisioner"\}$/)]);
     }
   });
 

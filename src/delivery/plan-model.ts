@@ -10,6 +10,8 @@ export class Masked {
   private constructor(readonly label: string) {}
   static readonly SENSITIVE = new Masked("(sensitive)");
   static readonly UNKNOWN = new Masked("(known after apply)");
+  /** A sensitive value that differs from the one before (said without showing either, as Terraform does). */
+  static readonly SENSITIVE_CHANGED = new Masked("(sensitive, changed)");
 }
 
 /** A JSON value after masking. */
@@ -103,6 +105,92 @@ export function maskAfter(after: Json | undefined, unknown: Json | undefined, se
   return after === undefined ? null : after;
 }
 
+/** Where the planned value is masked as sensitive but differs from the prior one, says so. */
+export function markChanged(before: Json | undefined, after: Json | undefined, masked: Value): Value {
+  if (masked === Masked.SENSITIVE) return JSON.stringify(before ?? null) === JSON.stringify(after ?? null) ? masked : Masked.SENSITIVE_CHANGED;
+  if (Array.isArray(masked)) return masked.map((m, i) => markChanged(Array.isArray(before) ? before[i] : undefined, Array.isArray(after) ? after[i] : undefined, m));
+  if (masked && typeof masked === "object" && !(masked instanceof Masked)) {
+    return Object.fromEntries(Object.entries(masked).map(([k, m]) => [k, markChanged(isObject(before) ? before[k] : undefined, isObject(after) ? after[k] : undefined, m)]));
+  }
+  return masked;
+}
+
+/**
+ * Every string Terraform marks sensitive anywhere in the plan (resource changes, drift, outputs, prior
+ * state and planned values, variables declared sensitive). A secret copied into an attribute Terraform
+ * does not mark (terraform_data's output keeps no marks in state) is masked there too.
+ */
+export function sensitiveStrings(doc: Record<string, Json>): Set<string> {
+  const found = new Set<string>();
+  const collect = (value: Json | undefined, sensitive: Json | undefined, all = false) => {
+    if (value === undefined || value === null) return;
+    const here = all || sensitive === true;
+    if (typeof value === "string") {
+      if (here && value.length >= 4) found.add(value);
+      return;
+    }
+    if (typeof value === "number" || typeof value === "boolean") {
+      if (here && String(value).length >= 6) found.add(String(value));
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => collect(v, Array.isArray(sensitive) ? sensitive[i] : undefined, here));
+    else for (const [k, v] of Object.entries(value)) collect(v, isObject(sensitive) ? sensitive[k] : undefined, here);
+  };
+  // The provider's schema marks every SSM parameter's value sensitive; a String or StringList parameter
+  // (the platform's contract: ids and names) or one set through insecure_value is plain text by the
+  // configuration's own choice, so its value is masked where it stands but not hunted for elsewhere.
+  const declaredPlain = (type: Json | undefined, v: Json | undefined): Json | undefined =>
+    type === "aws_ssm_parameter" && isObject(v) && (typeof v.insecure_value === "string" || v.type === "String" || v.type === "StringList") ? { ...v, value: null } : v;
+  for (const key of ["resource_changes", "resource_drift"]) {
+    const list = doc[key];
+    if (!Array.isArray(list)) continue;
+    for (const r of list) {
+      if (!isObject(r) || !isObject(r.change)) continue;
+      collect(declaredPlain(r.type, r.change.before), r.change.before_sensitive);
+      collect(declaredPlain(r.type, r.change.after), r.change.after_sensitive);
+    }
+  }
+  if (isObject(doc.output_changes)) {
+    for (const o of Object.values(doc.output_changes)) {
+      if (!isObject(o)) continue;
+      collect(o.before, o.before_sensitive);
+      collect(o.after, o.after_sensitive);
+    }
+  }
+  const modules = (m: Json | undefined): Record<string, Json>[] => (isObject(m) ? [m, ...(Array.isArray(m.child_modules) ? m.child_modules.flatMap(modules) : [])] : []);
+  for (const values of [isObject(doc.prior_state) ? doc.prior_state.values : undefined, doc.planned_values]) {
+    if (!isObject(values)) continue;
+    for (const m of modules(values.root_module)) {
+      for (const r of Array.isArray(m.resources) ? m.resources : []) if (isObject(r)) collect(declaredPlain(r.type, r.values), r.sensitive_values);
+    }
+    if (isObject(values.outputs)) for (const o of Object.values(values.outputs)) if (isObject(o) && o.sensitive === true) collect(o.value, true);
+  }
+  const declared = isObject(doc.configuration) && isObject(doc.configuration.root_module) && isObject(doc.configuration.root_module.variables) ? doc.configuration.root_module.variables : {};
+  if (isObject(doc.variables)) {
+    for (const [name, v] of Object.entries(doc.variables)) {
+      const decl = declared[name];
+      if (isObject(v) && isObject(decl) && decl.sensitive === true) collect(v.value, true);
+    }
+  }
+  return found;
+}
+
+/** Below this length a known secret is masked only where it is a whole value, not inside other text. */
+const SUBSTRING_MIN = 16;
+
+/** Masks the known secrets in the strings of a masked value: whole values, and long ones inside text too. */
+export function scrubSecrets(v: Value, secrets: readonly string[]): Value {
+  if (!secrets.length) return v;
+  if (typeof v === "string") {
+    if (secrets.includes(v)) return Masked.SENSITIVE;
+    return secrets.reduce((s, secret) => (secret.length >= SUBSTRING_MIN && s.includes(secret) ? s.split(secret).join(Masked.SENSITIVE.label) : s), v);
+  }
+  if (typeof v === "number" && secrets.includes(String(v))) return Masked.SENSITIVE;
+  if (Array.isArray(v)) return v.map((x) => scrubSecrets(x, secrets));
+  if (v && typeof v === "object" && !(v instanceof Masked)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubSecrets(x, secrets)]));
+  return v;
+}
+
 function classify(actions: readonly string[]): ResourceChange["action"] {
   const a = [...actions].sort().join(",");
   if (a === "create") return "create";
@@ -124,14 +212,14 @@ function tagOf(v: Value, tag: string): string | undefined {
   return undefined;
 }
 
-function readChange(raw: Record<string, Json>, where: string): ResourceChange {
+function readChange(raw: Record<string, Json>, where: string, secrets: readonly string[]): ResourceChange {
   const change = raw.change;
   if (typeof raw.address !== "string" || !isObject(change) || !Array.isArray(change.actions)) {
     throw new NotAPlanError(`${where} has no address or change.actions`);
   }
   const actions = change.actions.map(String);
-  const before = maskSensitive(change.before, change.before_sensitive);
-  const after = maskAfter(change.after, change.after_unknown, change.after_sensitive);
+  const before = scrubSecrets(maskSensitive(change.before, change.before_sensitive), secrets);
+  const after = scrubSecrets(change.before === null || change.before === undefined ? maskAfter(change.after, change.after_unknown, change.after_sensitive) : markChanged(change.before, change.after, maskAfter(change.after, change.after_unknown, change.after_sensitive)), secrets);
   const replacePaths = Array.isArray(change.replace_paths)
     ? change.replace_paths.filter(Array.isArray).map((p) => (p as Json[]).map((s) => (typeof s === "number" ? s : String(s))))
     : [];
@@ -169,10 +257,12 @@ export function readPlan(doc: unknown, stack: string): Plan {
       return r;
     });
   };
-  const all = list("resource_changes").map((r, i) => readChange(r, `resource_changes[${i}]`));
+  // Longest first, so a secret that contains another is replaced whole.
+  const secrets = [...sensitiveStrings(doc)].sort((a, b) => b.length - a.length);
+  const all = list("resource_changes").map((r, i) => readChange(r, `resource_changes[${i}]`, secrets));
   const changes = all.filter((c) => c.action !== undefined || c.importing || c.moved);
   const drift = list("resource_drift")
-    .map((r, i) => readChange(r, `resource_drift[${i}]`))
+    .map((r, i) => readChange(r, `resource_drift[${i}]`, secrets))
     .filter((c) => c.action !== undefined);
   const counts = zeroCounts();
   for (const c of changes) {
@@ -192,8 +282,8 @@ export function readPlan(doc: unknown, stack: string): Plan {
       outputs.push({
         name,
         action: action === "replace" ? "update" : action,
-        before: maskSensitive(o.before, o.before_sensitive),
-        after: maskAfter(o.after, o.after_unknown, o.after_sensitive),
+        before: scrubSecrets(maskSensitive(o.before, o.before_sensitive), secrets),
+        after: scrubSecrets(o.before === null || o.before === undefined ? maskAfter(o.after, o.after_unknown, o.after_sensitive) : markChanged(o.before, o.after, maskAfter(o.after, o.after_unknown, o.after_sensitive)), secrets),
       });
     }
   }

@@ -53,14 +53,14 @@ const isRecord = (v: Value): v is { [key: string]: Value } => !!v && typeof v ==
 const same = (a: Value, b: Value) => JSON.stringify(a, (_k, x) => (x instanceof Masked ? `\u0000${x.label}` : x)) === JSON.stringify(b, (_k, x) => (x instanceof Masked ? `\u0000${x.label}` : x));
 
 /** The attributes that differ, as `path: before → after`; nested objects are compared key by key. */
-export function attributeChanges(before: Value, after: Value, limit = 25): string[] {
+export function attributeChanges(before: Value, after: Value, limit = 25, skip: readonly string[] = []): string[] {
   const out: string[] = [];
   const walk = (b: Value, a: Value, path: string) => {
     if (out.length > limit) return;
     if (same(b, a)) return;
     if (isRecord(b) && isRecord(a)) {
       for (const k of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
-        if (path === "" && k === "tags_all" && ("tags" in a || "tags" in b)) continue;
+        if (path === "" && ((k === "tags_all" && ("tags" in a || "tags" in b)) || skip.includes(k))) continue;
         walk(b[k] ?? null, a[k] ?? null, path ? `${path}.${k}` : k);
       }
       return;
@@ -267,7 +267,11 @@ function changeList(changes: readonly ResourceChange[]): string[] {
   const out: string[] = [];
   for (const c of changes) {
     out.push(`- ${heading(c)}`);
-    if (c.action === "update" || c.action === "replace") for (const l of attributeChanges(c.before, c.after)) out.push(`  - ${l}`);
+    if (c.action === "update" || c.action === "replace") {
+      const policies = (POLICY_ATTRIBUTES[c.type] ?? []).map(([k]) => k).filter((k) => !same(attr(c.before, k), attr(c.after, k)));
+      for (const l of attributeChanges(c.before, c.after, 25, policies)) out.push(`  - ${l}`);
+      for (const k of policies) out.push(`  - ${code(k)}: see IAM policy and trust changes`);
+    }
     if (c.action === "delete" && c.actionReason) out.push(`  - ${reason(c.actionReason)}`);
   }
   return out;
@@ -289,7 +293,9 @@ export function renderStack(p: Plan, drift = false): string {
     for (const c of p.drift) {
       const iam = iamLines(c);
       if (iam.length) driftSection.push(...iam);
-      else driftSection.push(`- ${heading(c)}`, ...attributeChanges(c.before, c.after).map((l) => `  - ${l}`));
+      const policies = (POLICY_ATTRIBUTES[c.type] ?? []).map(([k]) => k);
+      const rest = attributeChanges(c.before, c.after, 25, policies).map((l) => `  - ${l}`);
+      if (!iam.length || rest.length) driftSection.push(`- ${heading(c)}`, ...rest);
     }
     driftSection.push("");
   }

@@ -101,7 +101,7 @@ const DNS = new Set(["aws_route53_record", "aws_route53_zone", "aws_route53_zone
 
 const attr = (v: Value, k: string): Value => (isRecord(v) ? (v[k] ?? null) : null);
 const nameOf = (c: ResourceChange): string | undefined => {
-  for (const k of ["name", "url", "bucket", "role", "key_id", "secret_id", "repository", "arn"]) {
+  for (const k of ["name", "url", "bucket", "role", "secret_id", "repository"]) {
     const v = attr(c.after, k);
     if (typeof v === "string") return v;
     const b = attr(c.before, k);

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { loadPlan } from "./plan-summary-cli";
 import { calledOut } from "./plan-summary";
 
-function digest(dir: string): Map<string, string> {
+/** What --check compares of each plan file of a folder, by file name. */
+export function digest(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     const p = loadPlan(path.join(dir, f));
@@ -18,14 +19,22 @@ function digest(dir: string): Map<string, string> {
   return out;
 }
 
-const [committed, fresh] = process.argv.slice(2);
-const a = digest(committed);
-const b = digest(fresh);
-let differ = 0;
-for (const f of new Set([...a.keys(), ...b.keys()])) {
-  if (a.get(f) === b.get(f)) continue;
-  differ++;
-  process.stderr.write(`${f}: committed ${a.get(f) ?? "(missing)"}\n${f}: fresh ${b.get(f) ?? "(missing)"}\n`);
+/** The lines that say how two folders differ; none when they agree. */
+export function compareFixtures(committed: string, fresh: string): string[] {
+  const a = digest(committed);
+  const b = digest(fresh);
+  const lines: string[] = [];
+  for (const f of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(f) === b.get(f)) continue;
+    lines.push(`${f}: committed ${a.get(f) ?? "(missing)"}`, `${f}: fresh ${b.get(f) ?? "(missing)"}`);
+  }
+  return lines;
 }
-process.stdout.write(`${a.size} committed plan fixtures, ${b.size} fresh, ${differ} differ\n`);
-process.exitCode = differ ? 1 : 0;
+
+if (require.main === module) {
+  const [committed, fresh] = process.argv.slice(2);
+  const differ = compareFixtures(committed, fresh);
+  for (const l of differ) process.stderr.write(`${l}\n`);
+  process.stdout.write(`${digest(committed).size} committed plan fixtures, ${digest(fresh).size} fresh, ${differ.length / 2} differ\n`);
+  process.exitCode = differ.length ? 1 : 0;
+}

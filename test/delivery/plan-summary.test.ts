@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { readPlan } from "../../src/delivery/plan-model";
 import { PLAN_SUMMARY_COMMAND, runCli, stackOf } from "../../src/delivery/plan-summary-cli";
 import { GITLAB_NOTE_LIMIT, NOTE_MARKER, renderSummary } from "../../src/delivery/plan-summary";
+import { compareFixtures } from "../../src/delivery/plan-fixtures-check";
 import { ROOT } from "../helpers";
 
 const PLANS = path.join(ROOT, "test", "fixtures", "plans");
@@ -283,8 +284,34 @@ describe("npm run plan-summary", () => {
       [[`a=${fixture("environment-dev-create")}`, `a=${fixture("environment-dev-drift")}`], expect.stringMatching(/^plan-summary: two plans are named stack "a" .*: name them with <stack>=<plan.json>\n$/) as unknown as string],
     ];
     for (const [argv, err] of cases) expect(cli(argv)).toEqual({ code: 2, out: "", err });
+    // An output file that cannot be written is one line too, and nothing goes to stdout.
+    expect(cli([fixture("environment-dev-create"), "--full", path.join(dir, "no-such-folder", "full.md")])).toEqual({
+      code: 2,
+      out: "",
+      err: `plan-summary: the --full file ${shown(path.join(dir, "no-such-folder", "full.md"))}: cannot be written (its folder does not exist)\n`,
+    });
     const text = cli([path.join(dir, "text.json")]);
     expect(text.code).toBe(2);
     expect(text.err).toMatch(/^plan-summary: the plan file .*text\.json: not JSON \(.*\): write it with terraform show -json <planfile>\n$/);
+  });
+});
+
+describe("scripts/plan-fixtures.sh --check", () => {
+  it("finds no difference between the committed fixtures and an identical copy, and names a fixture whose plan changed", () => {
+    const dir = scratch("check");
+    for (const f of FIXTURES) fs.copyFileSync(fixture(f), path.join(dir, `${f}.json`));
+    expect(compareFixtures(PLANS, dir)).toEqual([]);
+    // A fresh run whose trust change no longer reaches the role: the comparison says which file.
+    const doc = raw("onboarding-payments-api-trust");
+    const role = doc.resource_changes.find((r: { address: string }) => r.address === "aws_iam_role.ci-apply_role_91702007");
+    role.change.after.assume_role_policy = role.change.before.assume_role_policy;
+    role.change.actions = ["no-op"];
+    fs.writeFileSync(path.join(dir, "onboarding-payments-api-trust.json"), JSON.stringify(doc));
+    const differ = compareFixtures(PLANS, dir);
+    expect(differ).toHaveLength(2);
+    expect(differ[0]).toMatch(/^onboarding-payments-api-trust\.json: committed .*"aws_iam_role\.ci-apply_role_91702007"/s);
+    expect(differ[1]).not.toContain("aws_iam_role.ci-apply_role_91702007");
+    fs.rmSync(path.join(dir, "environment-dev-drift.json"));
+    expect(compareFixtures(PLANS, dir).some((l) => l.startsWith("environment-dev-drift.json: fresh (missing)"))).toBe(true);
   });
 });

@@ -1,0 +1,60 @@
+import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, shownPath } from "../cli/args";
+import { GitlabError, GitlabNotes, upsertNote } from "./mr-note";
+import { NOTE_MARKER } from "./plan-summary";
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export const MR_NOTE_COMMAND: CommandSpec = {
+  command: "npm run --silent mr-note -- <summary.md>",
+  summary: `Creates the merge request's plan-summary note, or updates it in place: the token user's note carrying ${NOTE_MARKER}. Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and GITLAB_NOTE_TOKEN (sent as PRIVATE-TOKEN, never printed).`,
+  options: [],
+};
+
+const ENV = ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_NOTE_TOKEN"] as const;
+
+/** Exit codes: 0 note written; 1 GitLab refused or could not be reached; 2 wrong use, a missing variable or file. */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo, fetchImpl?: typeof fetch): Promise<number> {
+  try {
+    const files = argv.filter((a) => !a.startsWith("-") || a === "-");
+    const args = parseArgs(argv.filter((a) => !files.includes(a)), MR_NOTE_COMMAND);
+    if (args.help) {
+      io.out(formatHelp(MR_NOTE_COMMAND));
+      return 0;
+    }
+    if (files.length !== 1) throw new UsageError(`${files.length ? "more than one" : "no"} summary file given: npm run --silent mr-note -- <summary.md>`);
+    const missing = ENV.filter((k) => !env[k]);
+    if (missing.length) throw new UsageError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set (a merge-request pipeline sets the CI_ ones; GITLAB_NOTE_TOKEN is a masked CI/CD variable)`);
+    if (!/^https?:\/\//.test(env.CI_API_V4_URL!)) throw new UsageError(`CI_API_V4_URL must be an http(s) URL, got ${JSON.stringify(env.CI_API_V4_URL)}`);
+    if (!/^\d+$/.test(env.CI_MERGE_REQUEST_IID!)) throw new UsageError(`CI_MERGE_REQUEST_IID must be a number, got ${JSON.stringify(env.CI_MERGE_REQUEST_IID)}`);
+    const summary = readTextFile(files[0], "the summary file", shownPath(files[0]));
+    const client = new GitlabNotes(
+      { apiUrl: env.CI_API_V4_URL!, projectId: env.CI_PROJECT_ID!, mergeRequestIid: env.CI_MERGE_REQUEST_IID!, token: env.GITLAB_NOTE_TOKEN! },
+      fetchImpl,
+    );
+    const r = await upsertNote(client, summary);
+    io.out(`mr-note: ${r.action} note ${r.id} on merge request !${env.CI_MERGE_REQUEST_IID}\n`);
+    return 0;
+  } catch (err) {
+    const token = env.GITLAB_NOTE_TOKEN;
+    const say = (m: string) => io.err(`mr-note: ${token ? m.split(token).join("[token]") : m}\n`);
+    if (err instanceof UsageError || err instanceof FileError) {
+      say(err.message);
+      return 2;
+    }
+    if (err instanceof GitlabError) {
+      say(err.message);
+      return 1;
+    }
+    say(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => {
+    process.exitCode = code;
+  });
+}

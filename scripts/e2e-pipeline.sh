@@ -39,8 +39,6 @@ BASE="$(gitc rev-parse HEAD)"
 # rules:changes compare with the default branch of origin, which is the commit under test.
 gitc update-ref refs/remotes/origin/main "$BASE" && gitc symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main
 
-has_plan_summary="$(cd "$REPO" && node -e 'process.stdout.write(require("./package.json").scripts["plan-summary"] ? "yes" : "no")')"
-[ "$has_plan_summary" = yes ] || printf 'NOTE npm run plan-summary (interface I1) is not in this branch yet: the plan jobs run without their plan-summary line, and the report and summary checks are skipped\n'
 
 # A token shaped like GitLab's ID token; the emulator does not check its signature.
 b64() { printf '%s' "$1" | base64 | tr -d '=\n' | tr '/+' '_-'; }
@@ -64,7 +62,6 @@ gcl() {
     --variable "APPS_PLATFORM_CI_IMAGE=local-shell" \
     "$@") >"$W/$log.log" 2>&1
 }
-without_summary() { if [ "$has_plan_summary" = yes ]; then cp "$1" "$2"; else grep -v -e 'npm run --silent plan-summary' -e 'cat "$CI_PROJECT_DIR/.apps-platform/summary/' "$1" >"$2"; fi; }
 # The next job starts from the committed tree, as in GitLab: no provider overrides, no .terraform.
 fresh_tree() { gitc checkout -q -- . && gitc clean -qfdx -- generated; }
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
@@ -100,7 +97,7 @@ must(d["apply:environment-dev"].trigger.strategy==="depend" && d["apply:environm
 pass "main child pipeline: $(echo "$jobs" | wc -w) jobs, $(grep -c '^  - step-' "$W/main.yml") stages; environment-dev -> environment-prod -> onboarding-status-page, each apply a trigger of its plan job's pipeline"
 
 override_for environment-dev
-without_summary "$W/main.yml" "$REPO/main-child.yml"
+cp "$W/main.yml" "$REPO/main-child.yml"
 gcl plan-environment-dev --file main-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline plan:environment-dev \
   || { tail -40 "$W/plan-environment-dev.log"; fail "plan:environment-dev (main) failed"; }
 apply_file="$REPO/.apps-platform/apply/environment-dev.yml"
@@ -136,21 +133,17 @@ pass "merge request child pipeline: $jobs (unchanged stacks such as onboarding-p
 
 "$CACHE/venv/bin/python" "$ROOT/scripts/e2e-seed-contract.py" "$MOTO_URL" dev prod >/dev/null
 override_for onboarding-status-page
-without_summary "$W/mr.yml" "$REPO/mr-child.yml"
+cp "$W/mr.yml" "$REPO/mr-child.yml"
 gcl plan-onboarding --file mr-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline plan:onboarding-status-page \
   || { tail -40 "$W/plan-onboarding.log"; fail "plan:onboarding-status-page failed"; }
 grep -q 'TF_VAR_ci_phase\|ci-plan' "$REPO/mr-child.yml" || fail "the plan job names neither the plan role nor ci_phase"
 grep -q 'terraform plan -lock=false' "$W/plan-onboarding.log" || fail "the merge-request plan took the lock"
 fresh_tree
 pass "plan:onboarding-status-page (plan role, -lock=false): $(plain "$W/plan-onboarding.log" | grep -o 'Plan: .*' | head -1)"
-if [ "$has_plan_summary" = yes ]; then
-  report="$REPO/.apps-platform/report/onboarding-status-page.json"
-  node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); for (const k of ["create","update","delete"]) if (!Number.isInteger(r[k])) process.exit(1); if (r.create < 1) process.exit(1)' "$report" || fail "the Terraform report $report is not GitLab's {create, update, delete}"
-  grep -q 'onboarding-status-page' "$REPO/.apps-platform/summary/onboarding-status-page.md" || fail "the summary does not name the stack"
-  pass "plan:onboarding-status-page wrote GitLab's Terraform report $(cat "$report") and its summary"
-else
-  printf 'NOTE skipped: the Terraform report and the summary of plan:onboarding-status-page (npm run plan-summary is not in this branch yet)\n'
-fi
+report="$REPO/.apps-platform/report/onboarding-status-page.json"
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); for (const k of ["create","update","delete"]) if (!Number.isInteger(r[k])) process.exit(1); if (r.create < 1) process.exit(1)' "$report" || fail "the Terraform report $report is not GitLab's {create, update, delete}"
+grep -q 'onboarding-status-page' "$REPO/.apps-platform/summary/onboarding-status-page.md" || fail "the summary does not name the stack"
+pass "plan:onboarding-status-page wrote GitLab's Terraform report $(cat "$report") and its summary"
 gcl mr-note --file mr-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline mr-note || { tail -30 "$W/mr-note.log"; fail "the mr-note job failed"; }
 grep -q 'GITLAB_NOTE_TOKEN is not set' "$W/mr-note.log" || fail "the mr-note job without a token did not say so"
 pass "mr-note without GITLAB_NOTE_TOKEN keeps the summary as an artifact and says so"
@@ -163,7 +156,7 @@ gitc add -A && gitc commit -qm "dev without NAT"
 gcl pipeline-main-2 --variable CI_PIPELINE_SOURCE=push --variable "CI_COMMIT_BEFORE_SHA=$before" pipeline || { tail -30 "$W/pipeline-main-2.log"; fail "the pipeline job (main, second push) failed"; }
 cp "$REPO/child-pipeline.yml" "$W/main-2.yml"
 grep -q '^plan:environment-prod:' "$W/main-2.yml" && fail "a change of stage dev plans environment-prod after merge"
-without_summary "$W/main-2.yml" "$REPO/main-child.yml"
+cp "$W/main-2.yml" "$REPO/main-child.yml"
 gcl plan-environment-dev-2 --file main-child.yml --variable CI_PIPELINE_SOURCE=parent_pipeline plan:environment-dev \
   || { tail -40 "$W/plan-environment-dev-2.log"; fail "plan:environment-dev (second push) failed"; }
 grep -q '^  when: manual$' "$apply_file" && grep -q '^  allow_failure: false$' "$apply_file" || { cat "$apply_file"; fail "the apply of a plan that destroys the NAT gateway is not a blocking manual job"; }

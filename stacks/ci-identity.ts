@@ -1,10 +1,13 @@
 import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
 import { PlatformStack } from "./platform-stack";
 import { PLATFORM, stackNames } from "../src/naming";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci";
+import { EphemeralCiRoles } from "../src/constructs/ci/ephemeral-ci-role";
+import { ephemeralCiScope } from "../src/policy/ephemeral-ci";
 
 /**
  * The OIDC identity providers of the deployment account, shared by every service's CI roles. IAM
@@ -24,6 +27,20 @@ export class CiIdentityStack extends PlatformStack {
     }
     if (github) {
       new IamOpenidConnectProvider(this, "github", { url: `https://${GITHUB_ISSUER_HOST}`, clientIdList: [github.audience] });
+    }
+    const ephemeral = ephemeralCiScope(config, this.partition);
+    if (ephemeral) {
+      const roles = new EphemeralCiRoles(this, "ephemeral-ci", { scope: ephemeral });
+      new TerraformOutput(this, "ephemeral_role_arn", {
+        value: roles.ciRole.role.arn,
+        description: "EPHEMERAL_ROLE_ARN of the ephemeral pipelines: the role merge-request and pull-request jobs assume to create, update and destroy per-PR authorizer stages.",
+      });
+      if (roles.stableCiRole) {
+        new TerraformOutput(this, "ephemeral_stable_role_arn", {
+          value: roles.stableCiRole.role.arn,
+          description: "EPHEMERAL_STABLE_ROLE_ARN of the ephemeral pipelines: the role the protected-branch deploy jobs of the stable authorizer stages (dev, stage, prod) assume.",
+        });
+      }
     }
   }
 }

@@ -11,6 +11,8 @@ import { VpcFlowLogs } from "../src/constructs/network/vpc-flow-logs";
 import { VpcNetwork } from "../src/constructs/network/vpc-network";
 import { PLATFORM, environmentNames, stackNames } from "../src/naming";
 import { platformKeyPolicy } from "../src/policy/key-policies";
+import { EphemeralProvisionerRoles } from "../src/constructs/ci/ephemeral-ci-role";
+import { ephemeralCiScope, provisionersOfStage } from "../src/policy/ephemeral-ci";
 
 /**
  * What every service of a stage shares, in the stage's platform account: the VPC, the hosted zone,
@@ -70,6 +72,11 @@ export class EnvironmentStack extends PlatformStack {
         platformKeyArn: key.arn,
       },
     });
+
+    // The provisioner roles of the authorizer stages this stage's account hosts (per-PR and stable).
+    const ephemeral = ephemeralCiScope(config, this.partition);
+    const provisioners = ephemeral && provisionersOfStage(ephemeral, stage);
+    if (provisioners) new EphemeralProvisionerRoles(this, "ephemeral-provisioner", provisioners);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "zone_name_servers", { value: zone.nameServers, description: "Delegate the zone to these." });

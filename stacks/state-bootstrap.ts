@@ -9,6 +9,7 @@ import { StateBucket } from "../src/constructs/state/state-bucket";
 import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
 import { stateKeyPolicy } from "../src/policy/key-policies";
 import { denyRolesUnderPaths } from "../src/policy/statements";
+import { ephemeralCiScope, ephemeralStateBucketStatements, exceptEphemeralCiRoles } from "../src/policy/ephemeral-ci";
 
 /**
  * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
@@ -40,7 +41,12 @@ export class StateBootstrapStack extends PlatformStack {
     const bucket = new StateBucket(this, "state-bucket", {
       bucketName: backend.bucket,
       kmsKeyArn: key.arn,
-      policyStatements: (arn) => [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)],
+      policyStatements: (arn) => {
+        const deny = denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths);
+        // The authorizer's CI roles reach their own state objects only (the bucket binds them by ARN).
+        const ephemeral = ephemeralCiScope(config, this.partition);
+        return ephemeral ? [exceptEphemeralCiRoles(ephemeral, deny), ...ephemeralStateBucketStatements(ephemeral, arn)] : [deny];
+      },
     });
     const table = new LockTable(this, "lock-table", { tableName: backend.lockTable, kmsKeyArn: key.arn });
 

@@ -41,8 +41,11 @@ provider "aws" {
   ]
   region = "${can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create <stage>")}"
   assume_role {
-    role_arn = "arn:aws:iam::222222222222:role/apps-platform-provisioner"
-    session_name = "apps-platform"
+    role_arn = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"
+    session_name = "authz-${terraform.workspace}"
+    tags = {
+      Stage = "${terraform.workspace}"
+    }
   }
 }
 
@@ -274,6 +277,7 @@ resource "aws_iam_role" "authorizer_role_3A92102D" {
   assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ServiceAssumesRoleForThisAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"222222222222\"}}}]}"
   name = "${terraform.workspace}-authorizer"
   path = "/apps-platform/ephemeral/"
+  permissions_boundary = "arn:aws:iam::222222222222:policy/apps-platform/ephemeral-provisioner/authz-authorizer-boundary"
   tags = {
     platform = "apps-platform"
     app = "authz"
@@ -340,32 +344,40 @@ resource "aws_lambda_function" "authorizer_A59D7805" {
 
 output "stack_name" {
   value = "acme-dev-eu-central-1-${terraform.workspace}"
+  description = "The stage's stack name, <alias>-<region>-<stage>."
 }
 
 output "stage_created_at" {
   value = "${var.created_at}"
+  description = "When the stage was created."
 }
 
 output "stage_expires_at" {
   value = "${var.expires_at}"
+  description = "When `reap` may destroy the stage."
 }
 
 output "policy_store_id" {
   value = "${aws_verifiedpermissions_policy_store.authorizer_policy-store_5884169D.policy_store_id}"
+  description = "The Verified Permissions policy store of the stage."
 }
 
 output "authorizer_arn" {
   value = "${aws_lambda_function.authorizer_A59D7805.arn}"
+  description = "The Lambda authorizer of the stage."
 }
 
 output "table_name" {
   value = "${aws_dynamodb_table.authorizer_table_2808974B.name}"
+  description = "The stage's DynamoDB table."
 }
 
 output "user_pool_id" {
   value = "${aws_cognito_user_pool.authorizer_user-pool_A632D27B.id}"
+  description = "The stage's Cognito user pool."
 }
 
 output "user_pool_client_id" {
   value = "${aws_cognito_user_pool_client.authorizer_user-pool-client_BBF2F7D5.id}"
+  description = "The app client of the stage's user pool (a public client: no secret)."
 }

@@ -13,6 +13,7 @@ export interface PolicyStatement {
   readonly Action?: string | string[];
   readonly NotAction?: string | string[];
   readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
   readonly Condition?: ConditionBlock;
 }
 

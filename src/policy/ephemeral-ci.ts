@@ -294,28 +294,29 @@ export function stableCiStatements(s: EphemeralCiScope): PolicyStatement[] {
 export function ephemeralStateBucketStatements(s: EphemeralCiScope, bucketArn: string): PolicyStatement[] {
   const keys = ephemeralStateKeys(s);
   const arns = ephemeralCiArns(s);
-  const objects = (ks: string[]) => [bucketArn, ...ks.flatMap((k) => [`${bucketArn}/${k}`, `${bucketArn}/${k}.tflock`])];
-  return [
+  const objects = (ks: string[]) => ks.flatMap((k) => [`${bucketArn}/${k}`, `${bucketArn}/${k}.tflock`]);
+  const only = (sid: string, role: string, ks: string[]): PolicyStatement[] => [
     {
-      Sid: "PerPrCiRoleOnlyPerPrState",
+      // Nothing but its own objects, and listing (which the next statement narrows).
+      Sid: `${sid}OnlyItsStateObjects`,
       Effect: "Deny",
       Principal: "*",
-      Action: "s3:*",
-      NotResource: objects([keys.perPr]),
-      Condition: { ArnEquals: { "aws:PrincipalArn": arns.ci } },
+      NotAction: "s3:ListBucket",
+      NotResource: objects(ks),
+      Condition: { ArnEquals: { "aws:PrincipalArn": role } },
     },
-    ...(s.stableStages.length > 0
-      ? [
-          {
-            Sid: "StableCiRoleOnlyStableState",
-            Effect: "Deny" as const,
-            Principal: "*" as const,
-            Action: "s3:*",
-            NotResource: objects(s.stableStages.map((st) => keys.stable(st.name))),
-            Condition: { ArnEquals: { "aws:PrincipalArn": arns.stableCi } },
-          },
-        ]
-      : []),
+    {
+      Sid: `${sid}ListsOnlyTheWorkspaces`,
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:ListBucket",
+      Resource: bucketArn,
+      Condition: { ArnEquals: { "aws:PrincipalArn": role }, StringNotLike: { "s3:prefix": ["env/", ...ks] } },
+    },
+  ];
+  return [
+    ...only("PerPrCiRole", arns.ci, [keys.perPr]),
+    ...(s.stableStages.length > 0 ? only("StableCiRole", arns.stableCi, s.stableStages.map((st) => keys.stable(st.name))) : []),
   ];
 }
 

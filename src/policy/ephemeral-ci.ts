@@ -495,7 +495,6 @@ export function provisionerStatements(p: ProvisionerScope): PolicyStatement[] {
       Effect: "Allow",
       Action: [
         "cognito-idp:DescribeUserPool",
-        "cognito-idp:UpdateUserPool",
         "cognito-idp:DeleteUserPool",
         "cognito-idp:GetUserPoolMfaConfig",
         "cognito-idp:CreateUserPoolClient",
@@ -507,6 +506,14 @@ export function provisionerStatements(p: ProvisionerScope): PolicyStatement[] {
       ],
       Resource: res.userPools,
       Condition: owned,
+    },
+    {
+      // UpdateUserPool carries the pool's whole tag set (UserPoolTags): it must be the stage's.
+      Sid: "UpdateUserPoolsOfTheStage",
+      Effect: "Allow",
+      Action: "cognito-idp:UpdateUserPool",
+      Resource: res.userPools,
+      Condition: { StringEquals: { ...resourceTags(p), ...requestTags(p) } },
     },
     { Sid: "TagUserPoolsOfTheStage", Effect: "Allow", Action: "cognito-idp:TagResource", Resource: res.userPools, Condition: retag },
     { Sid: "UntagUserPoolsOfTheStage", Effect: "Allow", Action: "cognito-idp:UntagResource", Resource: res.userPools, Condition: keepTags },

@@ -132,6 +132,9 @@ async function arnFor(service: string, type: string, owner: Owner, region: strin
     .replace(/\$\{([A-Za-z0-9]+)\}/g, (_, v: string) => name(v));
 }
 
+/** The resource types of AuthorizerWithPolicyStore, by `<service>:<type>` as the reference names them. */
+const STAGE_RESOURCE_TYPES = new Set(["lambda:function", "dynamodb:table", "iam:role", "logs:log-group", "secretsmanager:Secret", "cognito-idp:userpool", "verifiedpermissions:policy-store"]);
+
 export interface Actor {
   readonly role: LoadedRole;
   /** The stage its session acts for (provisioners), and another of the same kind, and a stage it must never reach. */
@@ -223,7 +226,13 @@ export async function provisionerCases(s: EphemeralCiScope, actor: Actor, otherA
       };
       const ownResource = await resourceOf(own);
       const legit = await ctxFor(ownResource, own);
-      push({ description: `${action} on ${type ?? "*"} of its own stage`, expect: "allow", action, resource: ownResource, context: legit });
+      // The stage's own resource of a type its stack has is its business; any other type is nobody's grant.
+      const intended = !type || STAGE_RESOURCE_TYPES.has(`${service}:${type}`);
+      push({ description: `${action} on ${type ?? "*"} of its own stage`, expect: intended ? "allow" : "deny", action, resource: ownResource, context: legit });
+      if (!intended) continue;
+      // A create names a resource that does not exist yet: on a taken name it fails in the service, so
+      // only labelling the new resource as another's is an attack there.
+      const creates = name.startsWith("Create") && details.conditionKeys.includes("aws:RequestTag/${TagKey}");
       for (const o of others) {
         const resource = await resourceOf(o);
         // A create without a resource type names no existing resource: only labelling it as another's is an attack.
@@ -231,8 +240,8 @@ export async function provisionerCases(s: EphemeralCiScope, actor: Actor, otherA
         // Creating with another owner's tags on its name, and acting on its existing resource.
         const ctx = await ctxFor(resource, o);
         const asOwner = await applicable(action, resource, type ?? "", { ...ctx, ...Object.fromEntries(Object.entries(o.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])) });
-        if (type && !(resource === ownResource && same(ctx, legit))) push({ description: `${action} on ${type}: ${o.label}`, expect: "deny", action, resource, context: ctx });
-        if (!same(asOwner, legit) && (!type || resource !== ownResource)) {
+        if (type && !creates && !(resource === ownResource && same(ctx, legit))) push({ description: `${action} on ${type}: ${o.label}`, expect: "deny", action, resource, context: ctx });
+        if (Object.keys(o.tags).length > 0 && !same(asOwner, legit) && (!type || resource !== ownResource || creates)) {
           push({ description: `${action} on ${type ?? "*"}: ${o.label}, labelled as its owner's`, expect: "deny", action, resource, context: asOwner });
         }
       }

@@ -114,7 +114,8 @@ function buildAuthorizerStage(stack: PlatformStack, config: PlatformConfig, o: A
     policyDir: path.join(PROJECT_ROOT, "policies", "ephemeral"),
     lambdaPackage: { filename: `\${path.module}/${LAMBDA_PACKAGE}`, sha256: pkg.sha256 },
     cognito: o.cognito,
-    ses: eph.ses,
+    // Cognito's sender; a stage without a user pool sends no mail.
+    ses: o.cognito ? eph.ses : undefined,
     permissionsBoundary: boundaryArn,
   });
 

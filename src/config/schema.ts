@@ -497,7 +497,14 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       const onStage = on !== undefined && isObject(stages[on]) ? stages[on] : undefined;
       if (on !== undefined && !onStage) {
         issue(["ephemeral", "stableStages", name, "stage"], `must be one of the stages defined in stages (${stageNames.join(", ")})`, on);
-      } else if (onStage && onStage.ephemeral !== true && value.allowProd !== true) {
+      } else if (onStage && isObject(eph.ses) && (value.cognito ?? eph.cognito) !== false && str(eph.ses.identityArn)?.split(":")[4] !== str(onStage.accountId)) {
+        issue(
+          ["ephemeral", "stableStages", name, "stage"],
+          `hosts a user pool in account ${String(onStage.accountId)}, but ephemeral.ses.identityArn is in another account: set cognito: false for this stage or use an SES identity of that account`,
+          on,
+        );
+      }
+      if (onStage && onStage.ephemeral !== true && value.allowProd !== true) {
         issue(
           ["ephemeral", "stableStages", name, "stage"],
           `names stage ${JSON.stringify(on)}, which is not marked \`ephemeral: true\` (a production account): set ephemeral.stableStages.${name}.allowProd: true to deploy the authorizer there`,

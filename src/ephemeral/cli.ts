@@ -30,7 +30,7 @@ export const EPHEMERAL_COMMAND: CommandSpec = {
     { name: "--destroy-stable", description: "with destroy --stable: really destroy a long-lived stage and its data" },
     { name: "--config", value: "<file>", description: "the platform config, with an ephemeral: section", env: "PLATFORM_CONFIG", default: "config/example.yaml" },
     { name: "--terraform", value: "<binary>", description: "the terraform binary to run", env: "TERRAFORM", default: "terraform on PATH" },
-    { name: "--template", value: "<dir>", description: "the synthesized ephemeral template", default: "generated/ephemeral" },
+    { name: "--template", value: "<dir>", description: "the synthesized template", default: "generated/ephemeral, or generated/authorizer-<name> with --stable" },
     { name: "--backend-config", value: "<file>", description: "a -backend-config file for terraform init (an emulator's endpoints)", repeatable: true },
     { name: "--override", value: "<file>", description: "a Terraform override file copied next to main.tf (an emulator's provider settings)", repeatable: true },
   ],

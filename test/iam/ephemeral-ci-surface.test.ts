@@ -1,4 +1,4 @@
-import { exampleConfig, synthPlatform } from "../helpers";
+import { configWith, exampleConfig, synthPlatform } from "../helpers";
 import { bucketCases, ciCases, ephemeralWorld, provisionerCases, runEphemeralCases, trustCases } from "./ephemeral-ci-surface";
 
 /**
@@ -59,5 +59,24 @@ describe("the ephemeral stages' CI roles reach their own stages only", () => {
     );
     expect(report(results)).toEqual([]);
     console.log(`trust: ${results.length} evaluated`);
+  });
+});
+
+describe("the ephemeral CI roles of a GitHub repository", () => {
+  it("trust pull requests and the default branch for per-PR stages, the stable stages' environments for the stable role", async () => {
+    const config = configWith((raw) => {
+      delete raw.ephemeral.gitlabProjectPath;
+      raw.ephemeral.githubRepository = "acme/authz-service";
+    });
+    const w = ephemeralWorld(config, synthPlatform(config));
+    expect(w.s.provider).toBe("github");
+    const results = await runEphemeralCases(
+      trustCases(w.s, w.ci, w.stableCi, [{ role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1"], refused: ["dev", "stage", "prod", "default"] }]),
+    );
+    expect(results.filter((r) => !r.ok).map((r) => `${r.case.role}: ${r.case.description}: expected ${r.case.expect}, got ${r.decision}`)).toEqual([]);
+    expect(results.filter((r) => r.case.expect === "allow").map((r) => r.case.description)).toEqual(
+      expect.arrayContaining(["per-PR role from a merge/pull request of the repository", "stable role from repo:acme/authz-service:environment:prod"]),
+    );
+    console.log(`trust (GitHub): ${results.length} evaluated`);
   });
 });

@@ -480,7 +480,7 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       const provider = gitlabPath ? "gitlab" : "github";
       const field = gitlabPath ? "gitlabProjectPath" : "githubRepository";
       if (!isObject(ci[provider])) issue(["ephemeral", field], `needs ciIdentity.${provider} to be configured`, gitlabPath ?? githubRepo);
-      if (isObject(raw.backend) && raw.backend.kind !== "s3") {
+      if (isObject(raw.backend) && raw.backend.kind === "cloud") {
         issue(["ephemeral", field], 'needs backend.kind "s3": the ephemeral CI roles are scoped to their state objects in the platform\'s state bucket', gitlabPath ?? githubRepo);
       }
     }
@@ -497,7 +497,14 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       const onStage = on !== undefined && isObject(stages[on]) ? stages[on] : undefined;
       if (on !== undefined && !onStage) {
         issue(["ephemeral", "stableStages", name, "stage"], `must be one of the stages defined in stages (${stageNames.join(", ")})`, on);
-      } else if (onStage && isObject(eph.ses) && (value.cognito ?? eph.cognito) !== false && str(eph.ses.identityArn)?.split(":")[4] !== str(onStage.accountId)) {
+      } else if (
+        onStage &&
+        isObject(eph.ses) &&
+        (value.cognito ?? eph.cognito) !== false &&
+        str(eph.ses.identityArn)?.split(":")[4] !== str(onStage.accountId) &&
+        // In the per-PR host's account, ephemeral.ses.identityArn is refused once, above.
+        str(onStage.accountId) !== (hostStage ? str(hostStage.accountId) : undefined)
+      ) {
         issue(
           ["ephemeral", "stableStages", name, "stage"],
           `hosts a user pool in account ${String(onStage.accountId)}, but ephemeral.ses.identityArn is in another account: set cognito: false for this stage or use an SES identity of that account`,

@@ -492,7 +492,7 @@ resource "aws_iam_role_policy_attachment" "ephemeral-provisioner_per-pr_attachme
   role = "${aws_iam_role.ephemeral-provisioner_per-pr_role_B3C9DCD1.name}"
 }
 resource "aws_iam_role" "ephemeral-provisioner_stable_role_F05763AC" {
-  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"TheCiRoleWithOneStageTag\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci\"},\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Condition\":{\"StringEquals\":{\"aws:RequestTag/Stage\":[\"dev\",\"stage\"]},\"Null\":{\"aws:RequestTag/Stage\":\"false\"}}}]}"
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"TheCiRoleWithOneStageTag\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci\"},\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Condition\":{\"StringEquals\":{\"aws:RequestTag/Stage\":[\"dev\",\"stage\"]}}}]}"
   max_session_duration = 3600
   name = "authz-stable-provisioner"
   path = "/apps-platform/ephemeral-provisioner/"

@@ -557,7 +557,7 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
   }
 }
 resource "aws_iam_role" "ephemeral-provisioner_stable_role_F05763AC" {
-  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"TheCiRoleWithOneStageTag\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci\"},\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Condition\":{\"StringEquals\":{\"aws:RequestTag/Stage\":[\"prod\"]},\"Null\":{\"aws:RequestTag/Stage\":\"false\"}}}]}"
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"TheCiRoleWithOneStageTag\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci\"},\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Condition\":{\"StringEquals\":{\"aws:RequestTag/Stage\":[\"prod\"]}}}]}"
   max_session_duration = 3600
   name = "authz-stable-provisioner"
   path = "/apps-platform/ephemeral-provisioner/"

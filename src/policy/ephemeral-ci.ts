@@ -365,17 +365,18 @@ export interface ProvisionerScope {
 
 /** Who may assume a provisioner: its CI role, with a session tagged with one of its stages. */
 export function provisionerTrust(p: ProvisionerScope): PolicyStatement[] {
+  // StringEquals fails on a missing tag; StringNotLike needs the Null check to.
   const stageCondition: ConditionBlock =
     "only" in p.stages
       ? { StringEquals: { "aws:RequestTag/Stage": p.stages.only } }
-      : { StringNotLike: { "aws:RequestTag/Stage": ["*/*", ...p.stages.except] } };
+      : { StringNotLike: { "aws:RequestTag/Stage": ["*/*", ...p.stages.except] }, Null: { "aws:RequestTag/Stage": "false" } };
   return [
     {
       Sid: "TheCiRoleWithOneStageTag",
       Effect: "Allow",
       Principal: { AWS: p.ciRoleArn },
       Action: ["sts:AssumeRole", "sts:TagSession"],
-      Condition: { ...stageCondition, Null: { "aws:RequestTag/Stage": "false" } },
+      Condition: stageCondition,
     },
   ];
 }

@@ -360,7 +360,10 @@ export function ciCases(s: EphemeralCiScope, role: LoadedRole, kind: "perPr" | "
     push({ description: "tag the session with no tags at all", expect: "deny", action: "sts:TagSession", resource: t.arn, context: {} }, account);
     push({ description: "tag the session without a Stage", expect: "deny", action: "sts:TagSession", resource: t.arn, context: { "aws:RequestTag/Project": "authz", "aws:TagKeys": ["Project"] } }, account);
   }
-  for (const r of strangers) push({ description: `assume ${r}`, expect: "deny", action: "sts:AssumeRole", resource: r, context: {} }, r.split(":")[4]);
+  for (const r of strangers) {
+    push({ description: `assume ${r}`, expect: "deny", action: "sts:AssumeRole", resource: r, context: {} }, r.split(":")[4]);
+    push({ description: `tag a session of ${r}`, expect: "deny", action: "sts:TagSession", resource: r, context: { "aws:RequestTag/Stage": targets[0].stages[0], "aws:TagKeys": ["Stage"] } }, r.split(":")[4]);
+  }
   return cases;
 }
 

@@ -56,12 +56,13 @@ export class AuthorizerStack extends PlatformStack {
     const eph = config.ephemeral!;
     const stable = eph.stableStages![name];
     super(scope, stackNames.authorizer(name), { config, kind: AUTHORIZER_KIND, unit: name, stage: name, app: eph.project });
-    const ci = ephemeralCiScope(config, this.partition) as EphemeralCiScope;
+    // Without CI roles (Terraform Cloud state) the platform's provisioner deploys it, as it does the per-PR template.
+    const ci: EphemeralCiScope | undefined = ephemeralCiScope(config, this.partition);
     const accountId = config.stages[stable.stage].accountId;
     buildAuthorizerStage(this, config, {
       stage: name,
       accountId,
-      role: { roleArn: ephemeralCiArns(ci).stableProvisioner(accountId) },
+      role: ci ? { roleArn: ephemeralCiArns(ci).stableProvisioner(accountId) } : { roleName: config.platformRoleName },
       cognito: stable.cognito ?? eph.cognito,
       ttl: false,
     });

@@ -480,9 +480,6 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       const provider = gitlabPath ? "gitlab" : "github";
       const field = gitlabPath ? "gitlabProjectPath" : "githubRepository";
       if (!isObject(ci[provider])) issue(["ephemeral", field], `needs ciIdentity.${provider} to be configured`, gitlabPath ?? githubRepo);
-      if (isObject(raw.backend) && raw.backend.kind === "cloud") {
-        issue(["ephemeral", field], 'needs backend.kind "s3": the ephemeral CI roles are scoped to their state objects in the platform\'s state bucket', gitlabPath ?? githubRepo);
-      }
     }
     const stable = isObject(eph.stableStages) ? eph.stableStages : {};
     if (Object.keys(stable).length > 0 && !gitlabPath && !githubRepo) {

@@ -80,7 +80,11 @@ export interface EphemeralCiScope {
   readonly stableStages: StableStage[];
 }
 
-/** The scope of the authorizer's CI roles, or undefined when the config has no CI for them (no repository named, or cloud state). */
+/**
+ * The scope of the authorizer's CI roles, or undefined when the config has no CI for them: no
+ * repository named, or state in Terraform Cloud (whose workspaces run with their own credentials;
+ * the roles are scoped to objects of the platform's state bucket).
+ */
 export function ephemeralCiScope(config: PlatformConfig, partition: string): EphemeralCiScope | undefined {
   const eph = config.ephemeral;
   if (!eph || config.backend.kind !== "s3") return undefined;

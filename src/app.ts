@@ -6,7 +6,7 @@ import { StateBootstrapStack } from "../stacks/state-bootstrap";
 import { CiIdentityStack } from "../stacks/ci-identity";
 import { OnboardingStack } from "../stacks/onboarding";
 import { ServiceStack } from "../stacks/service";
-import { EphemeralStack } from "../stacks/ephemeral";
+import { AuthorizerStack, EphemeralStack } from "../stacks/ephemeral";
 import { onboardedStages } from "./policy/ci";
 import { stackNames } from "./naming";
 import { FleetStack } from "../stacks/fleet";
@@ -59,6 +59,7 @@ function stackFactories(config: PlatformConfig, placementLock?: PlacementLock): 
         onboardedStages(config, service).map((stage) => f(stackNames.service(service.slug, stage), (scope) => new ServiceStack(scope, config, service, stage))),
       ),
     ...(config.ephemeral ? [f(stackNames.ephemeral(), (scope) => new EphemeralStack(scope, config))] : []),
+    ...Object.keys(config.ephemeral?.stableStages ?? {}).map((name) => f(stackNames.authorizer(name), (scope) => new AuthorizerStack(scope, config, name))),
     // A fleet stage before its tenants: they attach to its load balancers and read its contract.
     ...fleet.flatMap((fs) => [
       f(stackNames.fleet(fs.stage), (scope) => new FleetStack(scope, config, fs)),

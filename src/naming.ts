@@ -77,6 +77,8 @@ export const stackNames = {
   tenant: (id: string, stage: string): string => `tenant-${id}-${stage}`,
   /** The name of one ephemeral stage's stack, as seed 002 names them. */
   ephemeralStage: (accountAlias: string, region: string, stage: string): string => `${accountAlias}-${region}-${stage}`,
+  /** A long-lived stage (dev, stage, prod) of the ephemeral stacks' authorizer. */
+  authorizer: (stage: string): string => `authorizer-${stage}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------

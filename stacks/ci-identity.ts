@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { PlatformConfig } from "../src/config/schema";
 import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
@@ -8,6 +9,8 @@ import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci
 import { PlatformCiRoles } from "../src/constructs/ci/platform-ci-roles";
 import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
 import { platformCiRoleArns, platformCiRoleStatements, platformCiTrustStatements, platformReadServices } from "../src/policy/platform-ci";
+import { EphemeralCiRoles } from "../src/constructs/ci/ephemeral-ci-role";
+import { ephemeralCiScope } from "../src/policy/ephemeral-ci";
 
 /**
  * The OIDC identity providers of the deployment account, shared by every service's CI roles. IAM
@@ -27,6 +30,20 @@ export class CiIdentityStack extends PlatformStack {
     }
     if (github) {
       new IamOpenidConnectProvider(this, "github", { url: `https://${GITHUB_ISSUER_HOST}`, clientIdList: [github.audience] });
+    }
+    const ephemeral = ephemeralCiScope(config, this.partition);
+    if (ephemeral) {
+      const roles = new EphemeralCiRoles(this, "ephemeral-ci", { scope: ephemeral });
+      new TerraformOutput(this, "ephemeral_role_arn", {
+        value: roles.ciRole.role.arn,
+        description: "EPHEMERAL_ROLE_ARN of the ephemeral pipelines: the role merge-request and pull-request jobs assume to create, update and destroy per-PR authorizer stages.",
+      });
+      if (roles.stableCiRole) {
+        new TerraformOutput(this, "ephemeral_stable_role_arn", {
+          value: roles.stableCiRole.role.arn,
+          description: "EPHEMERAL_STABLE_ROLE_ARN of the ephemeral pipelines: the role the protected-branch deploy jobs of the stable authorizer stages (dev, stage, prod) assume.",
+        });
+      }
     }
     if (config.ciIdentity.platformRepository) this.platformCi(config);
   }

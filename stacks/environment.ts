@@ -13,6 +13,8 @@ import { PLATFORM, environmentNames, fleetNames, platformCiNames, stackNames } f
 import { platformKeyPolicy } from "../src/policy/key-policies";
 import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
 import { platformCiRoleArns, platformReadServices } from "../src/policy/platform-ci";
+import { EphemeralProvisionerRoles } from "../src/constructs/ci/ephemeral-ci-role";
+import { ephemeralCiScope, provisionersOfStage } from "../src/policy/ephemeral-ci";
 
 /**
  * What every service of a stage shares, in the stage's platform account: the VPC, the hosted zone,
@@ -84,6 +86,11 @@ export class EnvironmentStack extends PlatformStack {
         itemTables: fleet ? [`arn:${this.partition}:dynamodb:${config.region}:${stageConfig.accountId}:table/${fleet.registryTable.name}`] : [],
       });
     }
+
+    // The provisioner roles of the authorizer stages this stage's account hosts (per-PR and stable).
+    const ephemeral = ephemeralCiScope(config, this.partition);
+    const provisioners = ephemeral && provisionersOfStage(ephemeral, stage);
+    if (provisioners) new EphemeralProvisionerRoles(this, "ephemeral-provisioner", provisioners);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "The stage's VPC, which onboarding and the fleet place their subnets' resources in." });
     new TerraformOutput(this, "zone_name_servers", { value: zone.nameServers, description: "Delegate the zone to these." });

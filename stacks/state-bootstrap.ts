@@ -9,7 +9,9 @@ import { StateBucket } from "../src/constructs/state/state-bucket";
 import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
 import { stateKeyPolicy } from "../src/policy/key-policies";
 import { denyRolesUnderPaths } from "../src/policy/statements";
+import { PolicyStatement } from "../src/policy/document";
 import { platformCiRoleArns, platformReadRoleArn } from "../src/policy/platform-ci";
+import { ephemeralCiScope, ephemeralStateBucketStatements, ephemeralCiRoleArnList } from "../src/policy/ephemeral-ci";
 
 /**
  * The platform's own state bucket, lock table and key, in the deployment account. It starts with a
@@ -41,16 +43,19 @@ export class StateBootstrapStack extends PlatformStack {
     const bucket = new StateBucket(this, "state-bucket", {
       bucketName: backend.bucket,
       kmsKeyArn: key.arn,
-      // The platform's own CI roles share the CI path with the services' and are let through by ARN:
-      // the plan and apply roles to the state, the account's read role to the bucket's settings only
-      // (a plan of this stack refreshes them), never to an object.
-      policyStatements: (arn) => {
-        if (!config.ciIdentity.platformRepository) return [denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths)];
-        const ci = platformCiRoleArns(this.partition, account.accountId);
-        const read = platformReadRoleArn(this.partition, account.accountId);
+      // The platform's own CI roles and the authorizer's share the CI path with the services' and are
+      // let through the Deny by ARN: the platform's plan and apply roles to the state, the account's
+      // read role to the bucket's settings only (a plan of this stack refreshes them), never to an
+      // object; the authorizer's CI roles to their own state objects only (the bucket binds them by ARN).
+      policyStatements: (arn): PolicyStatement[] => {
+        const platformCi = config.ciIdentity.platformRepository ? platformCiRoleArns(this.partition, account.accountId) : undefined;
+        const read = platformCi ? platformReadRoleArn(this.partition, account.accountId) : undefined;
+        const ephemeral = ephemeralCiScope(config, this.partition);
+        const except = [...(platformCi && read ? [platformCi.plan, platformCi.apply, read] : []), ...(ephemeral ? ephemeralCiRoleArnList(ephemeral) : [])];
         return [
-          denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths, [ci.plan, ci.apply, read]),
-          { Sid: "ThePlatformReadRoleTouchesNoObject", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `${arn}/*`, Condition: { ArnEquals: { "aws:PrincipalArn": read } } },
+          denyRolesUnderPaths("NoTenantRoleTouchesPlatformState", arn, this.partition, tenantPaths, except),
+          ...(read ? [{ Sid: "ThePlatformReadRoleTouchesNoObject", Effect: "Deny" as const, Principal: "*" as const, Action: "s3:*", Resource: `${arn}/*`, Condition: { ArnEquals: { "aws:PrincipalArn": read } } }] : []),
+          ...(ephemeral ? ephemeralStateBucketStatements(ephemeral, arn) : []),
         ];
       },
     });

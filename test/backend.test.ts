@@ -78,7 +78,7 @@ describe("the backend factory", () => {
 
     it("has no state-bootstrap stack and no workspace guard, since a named workspace cannot be switched", () => {
       // The tfc stack, first, makes the workspaces (stacks/tfc.ts).
-      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|ephemeral$|fleet-|tenant-)/.test(k))).toEqual(["tfc", "ci-identity", "environment-dev", "environment-prod"]);
+      expect([...cloud.json.keys()].filter((k) => !/^(onboarding-|service-|ephemeral$|authorizer-|fleet-|tenant-)/.test(k))).toEqual(["tfc", "ci-identity", "environment-dev", "environment-prod"]);
       // The fleet's stacks, like every other, have a named workspace each and no guard.
       for (const name of ["fleet-prod", "tenant-globex-prod"]) {
         expect(cloud.json.get(name)!.terraform.cloud).toMatchObject({ workspaces: { name, project: "apps-platform" } });

@@ -210,6 +210,9 @@ describe("npm run synth", () => {
     const summaries = await synthesize({ configFile: EXAMPLE_FILE, outdir: path.join(dir, "cdktf.out"), generatedDir });
 
     expect(fs.readdirSync(generatedDir).sort()).toEqual([
+      "authorizer-dev",
+      "authorizer-prod",
+      "authorizer-stage",
       "ci-identity",
       "environment-dev",
       "environment-prod",

@@ -79,6 +79,357 @@ resource "aws_iam_openid_connect_provider" "github" {
   url = "https://token.actions.githubusercontent.com"
 }
 
+resource "aws_iam_role" "ephemeral-ci_per-pr_role_11675C47" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "PipelinesOfTheRepositoryOnMergeRequestRefs"
+        Effect = "Allow"
+        Principal = {
+          Federated = "arn:aws:iam::111111111111:oidc-provider/gitlab.com"
+        }
+        Action = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "gitlab.com:aud" = "https://gitlab.com"
+          }
+          StringLike = {
+            "gitlab.com:sub" = [
+              "project_path:acme/authz-service:ref_type:branch:ref:*",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  max_session_duration = 3600
+  name                 = "authz-ephemeral-ci"
+  path                 = "/apps-platform/ci/"
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "global"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_policy" "ephemeral-ci_per-pr_policy-1_85B4C4EB" {
+  name = "authz-ephemeral-ci-1"
+  path = "/apps-platform/ci/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "PerPrListWorkspaces"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          StringLike = {
+            "s3:prefix" = [
+              "env/",
+              "env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
+            ]
+          }
+        }
+      },
+      {
+        Sid    = "PerPrReadWriteOwnStateAndLockFiles"
+        Effect = "Allow"
+        Action = [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:DeleteObject",
+        ]
+        Resource = [
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate.tflock",
+        ]
+      },
+      {
+        Sid    = "PerPrLockOwnStateInTheLockTable"
+        Effect = "Allow"
+        Action = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        Resource = "arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock"
+        Condition = {
+          "ForAllValues:StringLike" = {
+            "dynamodb:LeadingKeys" = [
+              "acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
+              "acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate-md5",
+            ]
+          }
+          Null = {
+            "dynamodb:LeadingKeys" = "false"
+          }
+        }
+      },
+      {
+        Sid      = "PerPrDescribeTheLockTable"
+        Effect   = "Allow"
+        Action   = "dynamodb:DescribeTable"
+        Resource = "arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock"
+      },
+      {
+        Sid    = "PerPrUseTheStateKeyThroughS3"
+        Effect = "Allow"
+        Action = [
+          "kms:Decrypt",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+        ]
+        Resource = "arn:aws:kms:eu-central-1:111111111111:key/*"
+        Condition = {
+          "ForAnyValue:StringEquals" = {
+            "kms:ResourceAliases" = "alias/apps-platform/tfstate"
+          }
+          StringEquals = {
+            "kms:ViaService" = "s3.eu-central-1.amazonaws.com"
+          }
+        }
+      },
+      {
+        Sid      = "AssumeTheEphemeralProvisioner"
+        Effect   = "Allow"
+        Action   = "sts:AssumeRole"
+        Resource = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"
+      },
+      {
+        Sid      = "TagTheSessionWithAPerPrStage"
+        Effect   = "Allow"
+        Action   = "sts:TagSession"
+        Resource = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"
+        Condition = {
+          "ForAllValues:StringEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+            ]
+          }
+          StringNotLike = {
+            "aws:RequestTag/Stage" = [
+              "*/*",
+              "default",
+              "dev",
+              "stage",
+              "prod",
+            ]
+          }
+          Null = {
+            "aws:RequestTag/Stage" = "false"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "global"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ephemeral-ci_per-pr_attachment-1_16C6C4FF" {
+  policy_arn = aws_iam_policy.ephemeral-ci_per-pr_policy-1_85B4C4EB.arn
+  role       = aws_iam_role.ephemeral-ci_per-pr_role_11675C47.name
+}
+
+resource "aws_iam_role" "ephemeral-ci_stable_role_F9217C18" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "PipelinesOfTheRepositoryOnProtectedRefs"
+        Effect = "Allow"
+        Principal = {
+          Federated = "arn:aws:iam::111111111111:oidc-provider/gitlab.com"
+        }
+        Action = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "gitlab.com:aud" = "https://gitlab.com"
+            "gitlab.com:sub" = [
+              "project_path:acme/authz-service:ref_type:branch:ref:main",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  max_session_duration = 3600
+  name                 = "authz-stable-ci"
+  path                 = "/apps-platform/ci/"
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "global"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_policy" "ephemeral-ci_stable_policy-1_CEF9D86F" {
+  name = "authz-stable-ci-1"
+  path = "/apps-platform/ci/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "StableListWorkspaces"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          StringLike = {
+            "s3:prefix" = [
+              "env/",
+              "env/dev/authorizer/dev/terraform.tfstate",
+              "env/stage/authorizer/stage/terraform.tfstate",
+              "env/prod/authorizer/prod/terraform.tfstate",
+            ]
+          }
+        }
+      },
+      {
+        Sid    = "StableReadWriteOwnStateAndLockFiles"
+        Effect = "Allow"
+        Action = [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:DeleteObject",
+        ]
+        Resource = [
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate.tflock",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate.tflock",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate.tflock",
+        ]
+      },
+      {
+        Sid    = "StableLockOwnStateInTheLockTable"
+        Effect = "Allow"
+        Action = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ]
+        Resource = "arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock"
+        Condition = {
+          "ForAllValues:StringLike" = {
+            "dynamodb:LeadingKeys" = [
+              "acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate",
+              "acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate-md5",
+              "acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate",
+              "acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate-md5",
+              "acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate",
+              "acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate-md5",
+            ]
+          }
+          Null = {
+            "dynamodb:LeadingKeys" = "false"
+          }
+        }
+      },
+      {
+        Sid      = "StableDescribeTheLockTable"
+        Effect   = "Allow"
+        Action   = "dynamodb:DescribeTable"
+        Resource = "arn:aws:dynamodb:eu-central-1:111111111111:table/acme-apps-platform-tflock"
+      },
+      {
+        Sid    = "StableUseTheStateKeyThroughS3"
+        Effect = "Allow"
+        Action = [
+          "kms:Decrypt",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+        ]
+        Resource = "arn:aws:kms:eu-central-1:111111111111:key/*"
+        Condition = {
+          "ForAnyValue:StringEquals" = {
+            "kms:ResourceAliases" = "alias/apps-platform/tfstate"
+          }
+          StringEquals = {
+            "kms:ViaService" = "s3.eu-central-1.amazonaws.com"
+          }
+        }
+      },
+      {
+        Sid    = "AssumeTheStableProvisioners"
+        Effect = "Allow"
+        Action = "sts:AssumeRole"
+        Resource = [
+          "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-stable-provisioner",
+          "arn:aws:iam::333333333333:role/apps-platform/ephemeral-provisioner/authz-stable-provisioner",
+        ]
+      },
+      {
+        Sid      = "TagTheSessionWithAStableStageOf0"
+        Effect   = "Allow"
+        Action   = "sts:TagSession"
+        Resource = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-stable-provisioner"
+        Condition = {
+          "ForAllValues:StringEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+            ]
+          }
+          StringEquals = {
+            "aws:RequestTag/Stage" = [
+              "dev",
+              "stage",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "TagTheSessionWithAStableStageOf1"
+        Effect   = "Allow"
+        Action   = "sts:TagSession"
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral-provisioner/authz-stable-provisioner"
+        Condition = {
+          "ForAllValues:StringEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+            ]
+          }
+          StringEquals = {
+            "aws:RequestTag/Stage" = [
+              "prod",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "global"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ephemeral-ci_stable_attachment-1_0A011719" {
+  policy_arn = aws_iam_policy.ephemeral-ci_stable_policy-1_CEF9D86F.arn
+  role       = aws_iam_role.ephemeral-ci_stable_role_F9217C18.name
+}
+
+output "ephemeral_role_arn" {
+  value       = aws_iam_role.ephemeral-ci_per-pr_role_11675C47.arn
+  description = "EPHEMERAL_ROLE_ARN of the ephemeral pipelines: the role merge-request and pull-request jobs assume to create, update and destroy per-PR authorizer stages."
+}
+
+output "ephemeral_stable_role_arn" {
+  value       = aws_iam_role.ephemeral-ci_stable_role_F9217C18.arn
+  description = "EPHEMERAL_STABLE_ROLE_ARN of the ephemeral pipelines: the role the protected-branch deploy jobs of the stable authorizer stages (dev, stage, prod) assume."
+}
+
 resource "aws_iam_role" "platform-ci_plan_role_ED3983FF" {
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

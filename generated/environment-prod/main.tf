@@ -852,6 +852,741 @@ resource "aws_iam_role_policy_attachment" "platform-read_role_attachment-1_3FC06
   role       = aws_iam_role.platform-read_role_F966023D.name
 }
 
+resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
+  description = "authz: the most an authorizer role of any stage may do"
+  name        = "authz-authorizer-boundary"
+  path        = "/apps-platform/ephemeral-provisioner/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "AskVerifiedPermissions"
+        Effect = "Allow"
+        Action = [
+          "verifiedpermissions:IsAuthorized",
+          "verifiedpermissions:IsAuthorizedWithToken",
+        ]
+        Resource = "arn:aws:verifiedpermissions::333333333333:policy-store/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage" = "$${aws:PrincipalTag/Stage}"
+          }
+        }
+      },
+      {
+        Sid      = "ReadOwnSigningSecret"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+      },
+      {
+        Sid    = "WriteOwnLogs"
+        Effect = "Allow"
+        Action = [
+          "logs:CreateLogStream",
+          "logs:PutLogEvents",
+        ]
+        Resource = "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*"
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "prod"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role" "ephemeral-provisioner_stable_role_F05763AC" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "TheCiRoleWithOneStageTag"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci"
+        }
+        Action = [
+          "sts:AssumeRole",
+          "sts:TagSession",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage" = [
+              "prod",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  max_session_duration = 3600
+  name                 = "authz-stable-provisioner"
+  path                 = "/apps-platform/ephemeral-provisioner/"
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "prod"
+    managedBy = "terraform"
+  }
+  depends_on = [
+    aws_iam_policy.ephemeral-provisioner_boundary_10AD7FD9,
+  ]
+}
+
+resource "aws_iam_policy" "ephemeral-provisioner_stable_policy-1_0E60DE67" {
+  name = "authz-stable-provisioner-1"
+  path = "/apps-platform/ephemeral-provisioner/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "CreatePolicyStoreOfTheStage"
+        Effect   = "Allow"
+        Action   = "verifiedpermissions:CreatePolicyStore"
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "ManagePolicyStoresOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "verifiedpermissions:GetPolicyStore",
+          "verifiedpermissions:UpdatePolicyStore",
+          "verifiedpermissions:DeletePolicyStore",
+          "verifiedpermissions:GetSchema",
+          "verifiedpermissions:PutSchema",
+          "verifiedpermissions:CreatePolicy",
+          "verifiedpermissions:GetPolicy",
+          "verifiedpermissions:UpdatePolicy",
+          "verifiedpermissions:DeletePolicy",
+          "verifiedpermissions:ListPolicies",
+          "verifiedpermissions:CreateIdentitySource",
+          "verifiedpermissions:GetIdentitySource",
+          "verifiedpermissions:UpdateIdentitySource",
+          "verifiedpermissions:DeleteIdentitySource",
+          "verifiedpermissions:ListIdentitySources",
+          "verifiedpermissions:ListTagsForResource",
+        ]
+        Resource = "arn:aws:verifiedpermissions::333333333333:policy-store/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagPolicyStoresOfTheStage"
+        Effect   = "Allow"
+        Action   = "verifiedpermissions:TagResource"
+        Resource = "arn:aws:verifiedpermissions::333333333333:policy-store/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagPolicyStoresOfTheStage"
+        Effect   = "Allow"
+        Action   = "verifiedpermissions:UntagResource"
+        Resource = "arn:aws:verifiedpermissions::333333333333:policy-store/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "CreateTableOfTheStage"
+        Effect   = "Allow"
+        Action   = "dynamodb:CreateTable"
+        Resource = "arn:aws:dynamodb:eu-central-1:333333333333:table/$${aws:PrincipalTag/Stage}-data"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "ManageTableOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "dynamodb:DescribeTable",
+          "dynamodb:UpdateTable",
+          "dynamodb:DeleteTable",
+          "dynamodb:DescribeContinuousBackups",
+          "dynamodb:UpdateContinuousBackups",
+          "dynamodb:DescribeTimeToLive",
+          "dynamodb:UpdateTimeToLive",
+          "dynamodb:ListTagsOfResource",
+        ]
+        Resource = "arn:aws:dynamodb:eu-central-1:333333333333:table/$${aws:PrincipalTag/Stage}-data"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagTableOfTheStage"
+        Effect   = "Allow"
+        Action   = "dynamodb:TagResource"
+        Resource = "arn:aws:dynamodb:eu-central-1:333333333333:table/$${aws:PrincipalTag/Stage}-data"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagTableOfTheStage"
+        Effect   = "Allow"
+        Action   = "dynamodb:UntagResource"
+        Resource = "arn:aws:dynamodb:eu-central-1:333333333333:table/$${aws:PrincipalTag/Stage}-data"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "CreateSecretOfTheStage"
+        Effect   = "Allow"
+        Action   = "secretsmanager:CreateSecret"
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "ManageSecretOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecret",
+          "secretsmanager:DeleteSecret",
+          "secretsmanager:GetResourcePolicy",
+          "secretsmanager:ListSecretVersionIds",
+        ]
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagSecretOfTheStage"
+        Effect   = "Allow"
+        Action   = "secretsmanager:TagResource"
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagSecretOfTheStage"
+        Effect   = "Allow"
+        Action   = "secretsmanager:UntagResource"
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "CreateUserPoolOfTheStage"
+        Effect   = "Allow"
+        Action   = "cognito-idp:CreateUserPool"
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "prod"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ephemeral-provisioner_stable_attachment-1_FE7C7103" {
+  policy_arn = aws_iam_policy.ephemeral-provisioner_stable_policy-1_0E60DE67.arn
+  role       = aws_iam_role.ephemeral-provisioner_stable_role_F05763AC.name
+}
+
+resource "aws_iam_policy" "ephemeral-provisioner_stable_policy-2_55B5119E" {
+  name = "authz-stable-provisioner-2"
+  path = "/apps-platform/ephemeral-provisioner/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "ManageUserPoolsOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "cognito-idp:DescribeUserPool",
+          "cognito-idp:DeleteUserPool",
+          "cognito-idp:GetUserPoolMfaConfig",
+          "cognito-idp:CreateUserPoolClient",
+          "cognito-idp:DescribeUserPoolClient",
+          "cognito-idp:UpdateUserPoolClient",
+          "cognito-idp:DeleteUserPoolClient",
+          "cognito-idp:ListUserPoolClients",
+          "cognito-idp:ListTagsForResource",
+        ]
+        Resource = "arn:aws:cognito-idp:eu-central-1:333333333333:userpool/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UpdateUserPoolsOfTheStage"
+        Effect   = "Allow"
+        Action   = "cognito-idp:UpdateUserPool"
+        Resource = "arn:aws:cognito-idp:eu-central-1:333333333333:userpool/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+            "aws:RequestTag/Stage"    = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project"  = "authz"
+            "aws:RequestTag/app"      = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagUserPoolsOfTheStage"
+        Effect   = "Allow"
+        Action   = "cognito-idp:TagResource"
+        Resource = "arn:aws:cognito-idp:eu-central-1:333333333333:userpool/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagUserPoolsOfTheStage"
+        Effect   = "Allow"
+        Action   = "cognito-idp:UntagResource"
+        Resource = "arn:aws:cognito-idp:eu-central-1:333333333333:userpool/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "CreateLogGroupOfTheStage"
+        Effect   = "Allow"
+        Action   = "logs:CreateLogGroup"
+        Resource = "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "ManageLogGroupOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:DeleteRetentionPolicy",
+          "logs:ListTagsForResource",
+          "logs:ListTagsLogGroup",
+        ]
+        Resource = [
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer",
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "TagLogGroupOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "logs:TagResource",
+          "logs:TagLogGroup",
+        ]
+        Resource = [
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer",
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid    = "UntagLogGroupOfTheStage"
+        Effect = "Allow"
+        Action = [
+          "logs:UntagResource",
+          "logs:UntagLogGroup",
+        ]
+        Resource = [
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer",
+          "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "FindLogGroups"
+        Effect   = "Allow"
+        Action   = "logs:DescribeLogGroups"
+        Resource = "*"
+      },
+      {
+        Sid      = "CreateTheAuthorizerRoleUnderTheBoundary"
+        Effect   = "Allow"
+        Action   = "iam:CreateRole"
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"    = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project"  = "authz"
+            "aws:RequestTag/app"      = "authz"
+            "iam:PermissionsBoundary" = "arn:aws:iam::333333333333:policy/apps-platform/ephemeral-provisioner/authz-authorizer-boundary"
+          }
+        }
+      },
+      {
+        Sid    = "ChangeTheAuthorizerRolesPolicyUnderTheBoundary"
+        Effect = "Allow"
+        Action = [
+          "iam:PutRolePolicy",
+          "iam:DeleteRolePolicy",
+        ]
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+            "iam:PermissionsBoundary" = "arn:aws:iam::333333333333:policy/apps-platform/ephemeral-provisioner/authz-authorizer-boundary"
+          }
+        }
+      },
+      {
+        Sid    = "ManageTheAuthorizerRole"
+        Effect = "Allow"
+        Action = [
+          "iam:GetRole",
+          "iam:DeleteRole",
+          "iam:GetRolePolicy",
+          "iam:ListRolePolicies",
+          "iam:ListAttachedRolePolicies",
+          "iam:ListInstanceProfilesForRole",
+          "iam:ListRoleTags",
+        ]
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagTheAuthorizerRole"
+        Effect   = "Allow"
+        Action   = "iam:TagRole"
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagTheAuthorizerRole"
+        Effect   = "Allow"
+        Action   = "iam:UntagRole"
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "prod"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ephemeral-provisioner_stable_attachment-2_A0FA7872" {
+  policy_arn = aws_iam_policy.ephemeral-provisioner_stable_policy-2_55B5119E.arn
+  role       = aws_iam_role.ephemeral-provisioner_stable_role_F05763AC.name
+}
+
+resource "aws_iam_policy" "ephemeral-provisioner_stable_policy-3_ACF54B44" {
+  name = "authz-stable-provisioner-3"
+  path = "/apps-platform/ephemeral-provisioner/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "PassTheAuthorizerRoleToLambda"
+        Effect   = "Allow"
+        Action   = "iam:PassRole"
+        Resource = "arn:aws:iam::333333333333:role/apps-platform/ephemeral/$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService"     = "lambda.amazonaws.com"
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "CreateTheAuthorizerFunction"
+        Effect   = "Allow"
+        Action   = "lambda:CreateFunction"
+        Resource = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+          Null = {
+            "lambda:Layer"  = "true"
+            "lambda:VpcIds" = "true"
+          }
+        }
+      },
+      {
+        Sid      = "ConfigureTheAuthorizerFunction"
+        Effect   = "Allow"
+        Action   = "lambda:UpdateFunctionConfiguration"
+        Resource = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          Null = {
+            "lambda:Layer"  = "true"
+            "lambda:VpcIds" = "true"
+          }
+        }
+      },
+      {
+        Sid    = "ManageTheAuthorizerFunction"
+        Effect = "Allow"
+        Action = [
+          "lambda:GetFunction",
+          "lambda:GetFunctionConfiguration",
+          "lambda:GetFunctionCodeSigningConfig",
+          "lambda:GetFunctionConcurrency",
+          "lambda:GetFunctionRecursionConfig",
+          "lambda:GetRuntimeManagementConfig",
+          "lambda:GetPolicy",
+          "lambda:ListVersionsByFunction",
+          "lambda:ListTags",
+          "lambda:UpdateFunctionCode",
+          "lambda:PutFunctionConcurrency",
+          "lambda:DeleteFunctionConcurrency",
+          "lambda:DeleteFunction",
+        ]
+        Resource = [
+          "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer",
+          "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer:*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "TagTheAuthorizerFunction"
+        Effect   = "Allow"
+        Action   = "lambda:TagResource"
+        Resource = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          StringEqualsIfExists = {
+            "aws:RequestTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:RequestTag/Project" = "authz"
+            "aws:RequestTag/app"     = "authz"
+          }
+        }
+      },
+      {
+        Sid      = "UntagTheAuthorizerFunction"
+        Effect   = "Allow"
+        Action   = "lambda:UntagResource"
+        Resource = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/Stage"   = "$${aws:PrincipalTag/Stage}"
+            "aws:ResourceTag/Project" = "authz"
+          }
+          "ForAllValues:StringNotEquals" = {
+            "aws:TagKeys" = [
+              "Stage",
+              "Project",
+              "app",
+            ]
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "apps-platform"
+    env       = "prod"
+    managedBy = "terraform"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ephemeral-provisioner_stable_attachment-3_B69FD0B3" {
+  policy_arn = aws_iam_policy.ephemeral-provisioner_stable_policy-3_ACF54B44.arn
+  role       = aws_iam_role.ephemeral-provisioner_stable_role_F05763AC.name
+}
+
 output "vpc_id" {
   value       = aws_vpc.network_vpc_4E8F0223.id
   description = "The stage's VPC, which onboarding and the fleet place their subnets' resources in."

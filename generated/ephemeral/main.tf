@@ -42,18 +42,11 @@ provider "aws" {
   ]
   region = can(regex("^[a-z0-9-]{1,32}$", terraform.workspace)) && terraform.workspace != "default" || terraform.workspace == "default" ? "eu-central-1" : file("Wrong workspace for this configuration: run terraform workspace select -or-create <stage>")
   assume_role {
-    role_arn     = (var.ci_phase == "plan") ? "arn:aws:iam::222222222222:role/apps-platform/ci/apps-platform-read" : "arn:aws:iam::222222222222:role/apps-platform-provisioner"
-    session_name = "apps-platform"
-  }
-}
-
-variable "ci_phase" {
-  default     = "apply"
-  description = "apply: the providers assume the provisioner roles. plan: they assume the read-only role apps-platform-read of each account (merge-request plans, with -lock=false)."
-  type        = string
-  validation {
-    error_message = "ci_phase must be one of \"apply\", \"plan\"."
-    condition     = contains(["apply", "plan"], var.ci_phase)
+    role_arn     = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"
+    session_name = "authz-${terraform.workspace}"
+    tags = {
+      Stage = "${terraform.workspace}"
+    }
   }
 }
 
@@ -315,8 +308,9 @@ resource "aws_iam_role" "authorizer_role_3A92102D" {
       },
     ]
   })
-  name = "${terraform.workspace}-authorizer"
-  path = "/apps-platform/ephemeral/"
+  name                 = "${terraform.workspace}-authorizer"
+  path                 = "/apps-platform/ephemeral/"
+  permissions_boundary = "arn:aws:iam::222222222222:policy/apps-platform/ephemeral-provisioner/authz-authorizer-boundary"
   tags = {
     platform  = "apps-platform"
     app       = "authz"
@@ -413,27 +407,27 @@ resource "aws_lambda_function" "authorizer_A59D7805" {
 
 output "stack_name" {
   value       = "acme-dev-eu-central-1-${terraform.workspace}"
-  description = "The stage's stack name (account alias, region and stage), as npm run ephemeral lists it."
+  description = "The stage's stack name, <alias>-<region>-<stage>."
 }
 
 output "stage_created_at" {
   value       = var.created_at
-  description = "When the stage was created (the created_at variable npm run ephemeral sets)."
+  description = "When the stage was created."
 }
 
 output "stage_expires_at" {
   value       = var.expires_at
-  description = "When `reap` may destroy the stage (the expires_at variable, also its TTL tag)."
+  description = "When `reap` may destroy the stage."
 }
 
 output "policy_store_id" {
   value       = aws_verifiedpermissions_policy_store.authorizer_policy-store_5884169D.policy_store_id
-  description = "The stage's Verified Permissions policy store, which holds the Cedar policies of policies/ephemeral."
+  description = "The Verified Permissions policy store of the stage."
 }
 
 output "authorizer_arn" {
   value       = aws_lambda_function.authorizer_A59D7805.arn
-  description = "The authorizer Lambda function that asks the policy store."
+  description = "The Lambda authorizer of the stage."
 }
 
 output "table_name" {
@@ -443,10 +437,10 @@ output "table_name" {
 
 output "user_pool_id" {
   value       = aws_cognito_user_pool.authorizer_user-pool_A632D27B.id
-  description = "The stage's Cognito user pool, whose tokens the authorizer accepts."
+  description = "The stage's Cognito user pool."
 }
 
 output "user_pool_client_id" {
   value       = aws_cognito_user_pool_client.authorizer_user-pool-client_BBF2F7D5.id
-  description = "The Cognito app client id of the stage's user pool (not a secret)."
+  description = "The app client of the stage's user pool (a public client: no secret)."
 }

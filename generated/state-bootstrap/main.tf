@@ -187,6 +187,8 @@ resource "aws_s3_bucket_policy" "state-bucket_policy_7580CD97" {
               "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan",
               "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-apply",
               "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read",
+              "arn:aws:iam::111111111111:role/apps-platform/ci/authz-ephemeral-ci",
+              "arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci",
             ]
           }
         }
@@ -200,6 +202,78 @@ resource "aws_s3_bucket_policy" "state-bucket_policy_7580CD97" {
         Condition = {
           ArnEquals = {
             "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-read"
+          }
+        }
+      },
+      {
+        Sid       = "PerPrCiRoleOnlyItsStateObjects"
+        Effect    = "Deny"
+        Principal = "*"
+        NotAction = "s3:ListBucket"
+        NotResource = [
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate.tflock",
+        ]
+        Condition = {
+          ArnEquals = {
+            "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/apps-platform/ci/authz-ephemeral-ci"
+          }
+        }
+      },
+      {
+        Sid       = "PerPrCiRoleListsOnlyTheWorkspaces"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:ListBucket"
+        Resource  = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          ArnEquals = {
+            "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/apps-platform/ci/authz-ephemeral-ci"
+          }
+          StringNotLike = {
+            "s3:prefix" = [
+              "env/",
+              "env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
+            ]
+          }
+        }
+      },
+      {
+        Sid       = "StableCiRoleOnlyItsStateObjects"
+        Effect    = "Deny"
+        Principal = "*"
+        NotAction = "s3:ListBucket"
+        NotResource = [
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate.tflock",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/stage/authorizer/stage/terraform.tfstate.tflock",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate",
+          "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate.tflock",
+        ]
+        Condition = {
+          ArnEquals = {
+            "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci"
+          }
+        }
+      },
+      {
+        Sid       = "StableCiRoleListsOnlyTheWorkspaces"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:ListBucket"
+        Resource  = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          ArnEquals = {
+            "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/apps-platform/ci/authz-stable-ci"
+          }
+          StringNotLike = {
+            "s3:prefix" = [
+              "env/",
+              "env/dev/authorizer/dev/terraform.tfstate",
+              "env/stage/authorizer/stage/terraform.tfstate",
+              "env/prod/authorizer/prod/terraform.tfstate",
+            ]
           }
         }
       },

@@ -214,6 +214,28 @@ const ephemeral = z
     accountAlias: pattern(ACCOUNT_ALIAS_PATTERN, "The account's alias, first part of each stack's name <alias>-<region>-<stage>."),
     project: pattern(SLUG_PATTERN, "The project the stacks belong to: their app tag and Project tag."),
     repo: z.string().min(1).describe("The repository that creates them, for the Repo tag."),
+    gitlabProjectPath: pattern(
+      GITLAB_PROJECT_PATH_PATTERN,
+      "The GitLab project whose merge-request pipelines create the stages (its CI role trusts this project's ID tokens); one of gitlabProjectPath or githubRepository.",
+    ).optional(),
+    githubRepository: pattern(
+      GITHUB_REPOSITORY_PATTERN,
+      "The GitHub repository (owner/repo) whose pull-request workflows create the stages; one of gitlabProjectPath or githubRepository.",
+    ).optional(),
+    stableStages: z
+      .record(
+        z.string(),
+        z
+          .strictObject({
+            stage: z.string().describe("The platform stage whose account hosts this long-lived stage."),
+            cognito: z.boolean().optional().describe("Create a Cognito user pool as the identity source (default: ephemeral.cognito)."),
+            allowProd: z.boolean().default(false).describe("Allow a hosting stage that is not marked ephemeral (a production account)."),
+          })
+          .describe("A long-lived authorizer stage, deployed from the protected branch with approvals."),
+      )
+      .optional()
+      .meta({ propertyNames: { pattern: STAGE_PATTERN.source } })
+      .describe("Long-lived stages of the same stack (e.g. dev, stage, prod), promoted from one main branch."),
     owner: z.string().min(1).describe("Who answers for them, for the Owner tag."),
     ttlHours: z.number().int().min(1).max(720).default(72).describe("Hours a stage lives before `reap` destroys it."),
     maxStages: z.number().int().min(1).max(100).default(10).describe("How many stages may exist at once."),
@@ -517,6 +539,50 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       issue(["ephemeral", "stage"], `must be one of the stages defined in stages (${stageNames.join(", ")})`, host);
     } else if (hostStage && hostStage.ephemeral !== true && eph.allowProd !== true) {
       issue(["ephemeral", "stage"], "must name a stage with `ephemeral: true` (ephemeral stacks stay out of production accounts), or set allowProd: true", host);
+    }
+    const gitlabPath = str(eph.gitlabProjectPath);
+    const githubRepo = str(eph.githubRepository);
+    if (gitlabPath && githubRepo) {
+      issue(["ephemeral"], "Only one of `gitlabProjectPath` or `githubRepository` can be given: it chooses the CI provider of the ephemeral stages' role.", undefined);
+    } else if (gitlabPath || githubRepo) {
+      const provider = gitlabPath ? "gitlab" : "github";
+      const field = gitlabPath ? "gitlabProjectPath" : "githubRepository";
+      if (!isObject(ci[provider])) issue(["ephemeral", field], `needs ciIdentity.${provider} to be configured`, gitlabPath ?? githubRepo);
+    }
+    const stable = isObject(eph.stableStages) ? eph.stableStages : {};
+    if (Object.keys(stable).length > 0 && !gitlabPath && !githubRepo) {
+      issue(["ephemeral", "stableStages"], "needs ephemeral.gitlabProjectPath or ephemeral.githubRepository: stable stages are deployed by their CI role", undefined);
+    }
+    for (const [name, value] of Object.entries(stable)) {
+      if (!STAGE_PATTERN.test(name) || name === "default") {
+        issue(["ephemeral", "stableStages", name], `${mustMatch(STAGE_PATTERN, `a stage name: ${patternWords(STAGE_PATTERN)}`)} and must not be "default"`, name);
+      }
+      if (!isObject(value)) continue;
+      const on = str(value.stage);
+      const onStage = on !== undefined && isObject(stages[on]) ? stages[on] : undefined;
+      if (on !== undefined && !onStage) {
+        issue(["ephemeral", "stableStages", name, "stage"], `must be one of the stages defined in stages (${stageNames.join(", ")})`, on);
+      } else if (
+        onStage &&
+        isObject(eph.ses) &&
+        (value.cognito ?? eph.cognito) !== false &&
+        str(eph.ses.identityArn)?.split(":")[4] !== str(onStage.accountId) &&
+        // In the per-PR host's account, ephemeral.ses.identityArn is refused once, above.
+        str(onStage.accountId) !== (hostStage ? str(hostStage.accountId) : undefined)
+      ) {
+        issue(
+          ["ephemeral", "stableStages", name, "stage"],
+          `hosts a user pool in account ${String(onStage.accountId)}, but ephemeral.ses.identityArn is in another account: set cognito: false for this stage or use an SES identity of that account`,
+          on,
+        );
+      }
+      if (onStage && onStage.ephemeral !== true && value.allowProd !== true) {
+        issue(
+          ["ephemeral", "stableStages", name, "stage"],
+          `names stage ${JSON.stringify(on)}, which is not marked \`ephemeral: true\` (a production account): set ephemeral.stableStages.${name}.allowProd: true to deploy the authorizer there`,
+          on,
+        );
+      }
     }
     const ses = isObject(eph.ses) ? str(eph.ses.identityArn) : undefined;
     const sesRegion = ses?.split(":")[3];

@@ -2,7 +2,8 @@ import * as path from "path";
 import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
-import { Lifecycle, LifecycleError, STAGE_NAME_RULE, TerraformDriver, checkStage, formatStages } from "./lifecycle";
+import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
+import { stackNames } from "../naming";
 import { TerraformCli, TerraformError } from "./terraform-cli";
 
 export interface CliIo {
@@ -17,17 +18,19 @@ export const EPHEMERAL_COMMAND: CommandSpec = {
   command: "npm run ephemeral --",
   summary: "Creates, lists and destroys ephemeral stages: one Terraform workspace of generated/ephemeral per stage.",
   subcommands: [
-    { name: "up", description: "create or update a stage (needs --stage); refused beyond ephemeral.maxStages" },
-    { name: "destroy", description: "destroy a stage, then delete its workspace (needs --stage)" },
-    { name: "outputs", description: "print a stage's non-sensitive outputs as JSON (needs --stage)" },
-    { name: "list", description: "list the stages with their age and time to live" },
-    { name: "reap", description: "destroy every stage past its TTL (ephemeral.ttlHours)" },
+    { name: "up", description: "create or update a stage (needs --stage, or --stable for a long-lived one); refused beyond ephemeral.maxStages" },
+    { name: "destroy", description: "destroy a stage, then delete its workspace (needs --stage; --stable also needs --destroy-stable)" },
+    { name: "outputs", description: "print a stage's non-sensitive outputs as JSON (needs --stage or --stable)" },
+    { name: "list", description: "list the per-PR stages with their age and time to live" },
+    { name: "reap", description: "destroy every per-PR stage past its TTL (ephemeral.ttlHours); never a stable stage" },
   ],
   options: [
     { name: "--stage", value: "<stage>", description: `the stage, e.g. pr-123: ${STAGE_NAME_RULE}` },
+    { name: "--stable", value: "<name>", description: "a long-lived stage of ephemeral.stableStages (dev, stage, prod), deployed from generated/authorizer-<name>" },
+    { name: "--destroy-stable", description: "with destroy --stable: really destroy a long-lived stage and its data" },
     { name: "--config", value: "<file>", description: "the platform config, with an ephemeral: section", env: "PLATFORM_CONFIG", default: "config/example.yaml" },
     { name: "--terraform", value: "<binary>", description: "the terraform binary to run", env: "TERRAFORM", default: "terraform on PATH" },
-    { name: "--template", value: "<dir>", description: "the synthesized ephemeral template", default: "generated/ephemeral" },
+    { name: "--template", value: "<dir>", description: "the synthesized template", default: "generated/ephemeral, or generated/authorizer-<name> with --stable" },
     { name: "--backend-config", value: "<file>", description: "a -backend-config file for terraform init (an emulator's endpoints)", repeatable: true },
     { name: "--override", value: "<file>", description: "a Terraform override file copied next to main.tf (an emulator's provider settings)", repeatable: true },
   ],
@@ -46,10 +49,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     }
     const command = args.subcommand!;
     const stage = valueOf(args, "--stage");
-    if (STAGE_COMMANDS.includes(command) && stage === undefined) {
-      throw new UsageError(`--stage is required for up, destroy and outputs: ${STAGE_NAME_RULE}, e.g. --stage pr-123`);
+    const stable = valueOf(args, "--stable");
+    const destroyStable = args.values.has("--destroy-stable");
+    if (stage !== undefined && stable !== undefined) throw new UsageError("--stage and --stable name different kinds of stage; give one");
+    if (STAGE_COMMANDS.includes(command) && stage === undefined && stable === undefined) {
+      throw new UsageError(`--stage is required for up, destroy and outputs: ${STAGE_NAME_RULE}, e.g. --stage pr-123 (or --stable <name> for a long-lived stage)`);
     }
     if (!STAGE_COMMANDS.includes(command) && stage !== undefined) throw new UsageError(`--stage is not used by ${command}`);
+    if (!STAGE_COMMANDS.includes(command) && stable !== undefined) {
+      throw new UsageError(`--stable is not used by ${command}: ${command === "reap" ? "stable stages have no TTL and are never reaped" : "it lists per-PR stages only"}`);
+    }
+    if (destroyStable && !(command === "destroy" && stable !== undefined)) throw new UsageError("--destroy-stable is only used by destroy --stable <name>");
     const configFlag = valueOf(args, "--config");
     const origin = configFlag ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined;
     const config = loadConfigFile(path.resolve(configFlag ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH), origin);
@@ -57,7 +67,22 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       io.err("the platform config has no `ephemeral:` section\n");
       return 2;
     }
-    const template = path.resolve(valueOf(args, "--template") ?? path.join(PROJECT_ROOT, "generated", "ephemeral"));
+    const stableStages = config.ephemeral.stableStages ?? {};
+    const stableNames = Object.keys(stableStages);
+    if (stable !== undefined && !stableNames.includes(stable)) {
+      io.err(`--stable ${JSON.stringify(stable)} is not a stable stage: ephemeral.stableStages has ${stableNames.length ? stableNames.join(", ") : "none"}\n`);
+      return 2;
+    }
+    if (stage !== undefined && stableNames.includes(stage)) {
+      io.err(`${stage} is a stable stage (ephemeral.stableStages), not a per-PR one: use --stable ${stage}${command === "destroy" ? " --destroy-stable" : ""}\n`);
+      return 1;
+    }
+    if (command === "destroy" && stable !== undefined && !destroyStable) {
+      io.err(`refusing to destroy the stable stage ${stable} and its data: add --destroy-stable if that is what you mean\n`);
+      return 1;
+    }
+    const templateName = stable !== undefined ? stackNames.authorizer(stable) : "ephemeral";
+    const template = path.resolve(valueOf(args, "--template") ?? path.join(PROJECT_ROOT, "generated", templateName));
     const terraform =
       driver ??
       new TerraformCli({
@@ -73,6 +98,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       maxStages: config.ephemeral.maxStages,
       ttlHours: config.ephemeral.ttlHours,
     });
+    if (stable !== undefined) return await runStable(command, stable, new StableStage(terraform, stable), io);
     return await runCommand(command, stage === undefined ? undefined : checkStage(stage), lifecycle, io);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -88,6 +114,22 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       return 1;
     }
     throw err;
+  }
+}
+
+async function runStable(command: string, name: string, stage: StableStage, io: CliIo): Promise<number> {
+  switch (command) {
+    case "up":
+      await stage.up();
+      io.out(`stable stage ${name} is up\n`);
+      return 0;
+    case "destroy":
+      await stage.destroy();
+      io.out(`stable stage ${name} destroyed\n`);
+      return 0;
+    default:
+      io.out(`${JSON.stringify(await stage.outputs(), null, 2)}\n`);
+      return 0;
   }
 }
 

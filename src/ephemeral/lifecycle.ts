@@ -165,6 +165,43 @@ export class Lifecycle {
   }
 }
 
+/**
+ * A long-lived stage (ephemeral.stableStages): its own template (generated/authorizer-<name>) in the
+ * workspace of its name, without TTL or stage cap. Never listed or reaped with the per-PR stages.
+ */
+export class StableStage {
+  constructor(
+    private readonly terraform: TerraformDriver,
+    private readonly name: string,
+  ) {}
+
+  public async up(): Promise<void> {
+    const exists = (await this.terraform.workspaces()).includes(this.name);
+    await this.terraform.select(this.name, !exists);
+    try {
+      await this.terraform.apply(this.name, {});
+    } catch (err) {
+      throw new LifecycleError(failure(`apply of stable stage ${this.name} failed`, err, "run up again to finish it"));
+    }
+  }
+
+  public async destroy(): Promise<void> {
+    if (!(await this.terraform.workspaces()).includes(this.name)) throw new LifecycleError(`stable stage ${this.name} has no workspace: nothing to destroy`);
+    await this.terraform.select(this.name, false);
+    try {
+      await this.terraform.destroy(this.name, {});
+    } catch (err) {
+      throw new LifecycleError(failure(`destroy of stable stage ${this.name} failed`, err, "run destroy again"));
+    }
+  }
+
+  public async outputs(): Promise<Record<string, string>> {
+    if (!(await this.terraform.workspaces()).includes(this.name)) throw new LifecycleError(`stable stage ${this.name} has no workspace: run up --stable ${this.name} first`);
+    await this.terraform.select(this.name, false);
+    return this.terraform.outputs(this.name);
+  }
+}
+
 /** An error's whole text: terraform's errors run over several lines and every one of them matters. */
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -19,7 +19,8 @@ function exampleWithStage(from: string, to: string): string {
   const text = exampleWithLine(`  ${from}:`, `  ${to}:`);
   const fleetStage = `\n    ${from}:\n      domain:`;
   if (!text.includes(fleetStage)) throw new Error(`example.yaml's fleet has no stage ${from}`);
-  return text.replace(fleetStage, `\n    ${to}:\n      domain:`);
+  // The stable authorizer stage hosted there (ephemeral.stableStages) follows the rename.
+  return text.replace(fleetStage, `\n    ${to}:\n      domain:`).replace(`{ stage: ${from},`, `{ stage: ${to},`);
 }
 
 describe("the platform config loader", () => {
@@ -254,7 +255,7 @@ describe("the platform config loader", () => {
     expect(problemsOf(text)).toEqual([
       'services[0] (payments-api).slug makes the App Runner auto scaling configuration name "payments-api-production-eu-central" 34 characters long (AWS allows 32), got "payments-api" (c.yaml:43:11)',
       // The fleet runs in the renamed stage too, and its load balancers' names are limited as well.
-      'fleet.product makes in stage production-eu-central the load balancer name "accessos-production-eu-central-99" 33 characters long (AWS allows 32), got "accessos" (c.yaml:90:12)',
+      'fleet.product makes in stage production-eu-central the load balancer name "accessos-production-eu-central-99" 33 characters long (AWS allows 32), got "accessos" (c.yaml:98:12)',
     ]);
   });
 

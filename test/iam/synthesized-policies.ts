@@ -18,8 +18,10 @@ export interface SynthesizedRole {
 
 function parse(text: unknown, where: string): Policy {
   if (typeof text !== "string") throw new Error(`${where}: policy is not a string`);
-  if (text.includes("${")) throw new Error(`${where}: policy holds a Terraform reference, which an evaluator cannot resolve: ${text}`);
-  return JSON.parse(text);
+  // `$${…}` is Terraform's escape of an IAM policy variable (`${aws:PrincipalTag/Stage}`), which the evaluator resolves.
+  const escaped = text.replace(/\$\$\{/g, "\u0000");
+  if (escaped.includes("${")) throw new Error(`${where}: policy holds a Terraform reference, which an evaluator cannot resolve: ${text}`);
+  return JSON.parse(escaped.replace(/\u0000/g, "${"));
 }
 
 /** The account of each provider configuration of a stack, keyed by `aws` or `aws.<alias>`. */

@@ -78,6 +78,7 @@ describe("the environment stack", () => {
     const group = onlyResource(dev, "aws_cloudwatch_log_group");
     expect(group).toMatchObject({ name: "/apps-platform/dev/vpc-flow-logs", retention_in_days: 365 });
     expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.platform-key_\w+\.arn\}$/);
+    // The flow logs' role (the stage also hosts the ephemeral stages' provisioner roles).
     const role = (resourcesOf(dev, "aws_iam_role") as Record<string, any>[]).find((r) => r.name === "apps-platform-dev-flow-logs")!;
     const trust = parsePolicy(role.assume_role_policy).Statement;
     expect(trust).toEqual([

@@ -40,6 +40,8 @@ export interface AuthorizerWithPolicyStoreProps {
   readonly pointInTimeRecovery?: boolean;
   /** @default false */
   readonly streams?: boolean;
+  /** The permissions boundary of the authorizer's role (the provisioner may only create it under one). @default none */
+  readonly permissionsBoundary?: string;
 }
 
 /** Throws when the SES identity is in another region or account than the pool: Cognito cannot send through it. */
@@ -145,6 +147,7 @@ export class AuthorizerWithPolicyStore extends Construct {
     const role = new IamRole(this, "role", {
       name: `${p}-authorizer`,
       path: "/apps-platform/ephemeral/",
+      permissionsBoundary: props.permissionsBoundary,
       assumeRolePolicy: policyJson([serviceAssumesRole("lambda.amazonaws.com", props.accountId)]),
     });
     new IamRolePolicy(this, "role-policy", {

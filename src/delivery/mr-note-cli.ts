@@ -1,5 +1,5 @@
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, shownPath } from "../cli/args";
-import { GitlabError, GitlabNotes, upsertNote } from "./mr-note";
+import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "../cli/args";
+import { GitlabError, GitlabNotes, noteMarker, upsertNote } from "./mr-note";
 import { NOTE_MARKER } from "./plan-summary";
 
 export interface CliIo {
@@ -10,7 +10,14 @@ export interface CliIo {
 export const MR_NOTE_COMMAND: CommandSpec = {
   command: "npm run --silent mr-note -- <summary.md>",
   summary: `Creates the merge request's plan-summary note, or updates it in place: the token user's note carrying ${NOTE_MARKER}. Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and GITLAB_NOTE_TOKEN (sent as PRIVATE-TOKEN, never printed).`,
-  options: [],
+  options: [
+    {
+      name: "--marker",
+      value: "<name>",
+      description: "which note to keep: the one carrying <!-- apps-platform:<name> --> (lowercase letters, digits, hyphens), e.g. ephemeral-stage",
+      default: "plan-summary",
+    },
+  ],
 };
 
 const ENV = ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_NOTE_TOKEN"] as const;
@@ -18,8 +25,9 @@ const ENV = ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_N
 /** Exit codes: 0 note written; 1 GitLab refused or could not be reached; 2 wrong use, a missing variable or file. */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo, fetchImpl?: typeof fetch): Promise<number> {
   try {
-    const files = argv.filter((a) => !a.startsWith("-") || a === "-");
-    const args = parseArgs(argv.filter((a) => !files.includes(a)), MR_NOTE_COMMAND);
+    // The values of options are not files.
+    const files = argv.filter((a, i) => (!a.startsWith("-") || a === "-") && argv[i - 1] !== "--marker");
+    const args = parseArgs(argv.filter((a, i) => !files.includes(a) || argv[i - 1] === "--marker"), MR_NOTE_COMMAND);
     if (args.help) {
       io.out(formatHelp(MR_NOTE_COMMAND));
       return 0;
@@ -29,12 +37,14 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     if (missing.length) throw new UsageError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set (a merge-request pipeline sets the CI_ ones; GITLAB_NOTE_TOKEN is a masked CI/CD variable)`);
     if (!/^https?:\/\//.test(env.CI_API_V4_URL!)) throw new UsageError(`CI_API_V4_URL must be an http(s) URL, got ${JSON.stringify(env.CI_API_V4_URL)}`);
     if (!/^\d+$/.test(env.CI_MERGE_REQUEST_IID!)) throw new UsageError(`CI_MERGE_REQUEST_IID must be a number, got ${JSON.stringify(env.CI_MERGE_REQUEST_IID)}`);
+    const name = valueOf(args, "--marker") ?? "plan-summary";
+    if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) throw new UsageError(`--marker must be lowercase letters, digits and single hyphens, got ${JSON.stringify(name)}`);
     const summary = readTextFile(files[0], "the summary file", shownPath(files[0]));
     const client = new GitlabNotes(
       { apiUrl: env.CI_API_V4_URL!, projectId: env.CI_PROJECT_ID!, mergeRequestIid: env.CI_MERGE_REQUEST_IID!, token: env.GITLAB_NOTE_TOKEN! },
       fetchImpl,
     );
-    const r = await upsertNote(client, summary);
+    const r = await upsertNote(client, summary, noteMarker(name));
     io.out(`mr-note: ${r.action} note ${r.id} on merge request !${env.CI_MERGE_REQUEST_IID}\n`);
     return 0;
   } catch (err) {

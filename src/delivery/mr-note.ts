@@ -122,9 +122,14 @@ export class GitlabNotes {
   }
 }
 
+/** The hidden line that names one kind of note: `<!-- apps-platform:<name> -->`. */
+export function noteMarker(name = "plan-summary"): string {
+  return name === "plan-summary" ? NOTE_MARKER : `<!-- apps-platform:${name} -->`;
+}
+
 /** The note body: the summary with the marker as its first line (added when missing). */
-export function noteBody(summary: string): string {
-  const body = summary.includes(NOTE_MARKER) ? summary : `${NOTE_MARKER}\n${summary}`;
+export function noteBody(summary: string, marker = NOTE_MARKER): string {
+  const body = summary.split(/\r?\n/).some((l) => l.trim() === marker) ? summary : `${marker}\n${summary}`;
   if (body.length > GITLAB_NOTE_LIMIT) {
     throw new GitlabError(`the summary is ${body.length} characters; GitLab takes at most ${GITLAB_NOTE_LIMIT} in a note (write it with npm run plan-summary, which keeps under it)`);
   }
@@ -132,14 +137,14 @@ export function noteBody(summary: string): string {
 }
 
 /** Whether a note is the one this tool keeps: written by the token's user, not a system note, marker on a line of its own. */
-export function isOurs(note: Note, me: { id: number }): boolean {
-  return !note.system && note.author?.id === me.id && note.body.split(/\r?\n/).some((l) => l.trim() === NOTE_MARKER);
+export function isOurs(note: Note, me: { id: number }, marker = NOTE_MARKER): boolean {
+  return !note.system && note.author?.id === me.id && note.body.split(/\r?\n/).some((l) => l.trim() === marker);
 }
 
-export async function upsertNote(client: GitlabNotes, summary: string): Promise<{ action: "created" | "updated"; id: number }> {
-  const body = noteBody(summary);
+export async function upsertNote(client: GitlabNotes, summary: string, marker = NOTE_MARKER): Promise<{ action: "created" | "updated"; id: number }> {
+  const body = noteBody(summary, marker);
   const me = await client.me();
-  const existing = (await client.notes()).find((n) => isOurs(n, me));
+  const existing = (await client.notes()).find((n) => isOurs(n, me, marker));
   if (existing) return { action: "updated", id: await client.update(existing.id, body) };
   return { action: "created", id: await client.create(body) };
 }

@@ -28,6 +28,7 @@ export const EPHEMERAL_COMMAND: CommandSpec = {
     { name: "--stage", value: "<stage>", description: `the stage, e.g. pr-123: ${STAGE_NAME_RULE}` },
     { name: "--stable", value: "<name>", description: "a long-lived stage of ephemeral.stableStages (dev, stage, prod), deployed from generated/authorizer-<name>" },
     { name: "--destroy-stable", description: "with destroy --stable: really destroy a long-lived stage and its data" },
+    { name: "--markdown", description: "with outputs: print them as a markdown table (the merge-request note), not JSON" },
     { name: "--config", value: "<file>", description: "the platform config, with an ephemeral: section", env: "PLATFORM_CONFIG", default: "config/example.yaml" },
     { name: "--terraform", value: "<binary>", description: "the terraform binary to run", env: "TERRAFORM", default: "terraform on PATH" },
     { name: "--template", value: "<dir>", description: "the synthesized template", default: "generated/ephemeral, or generated/authorizer-<name> with --stable" },
@@ -98,8 +99,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       maxStages: config.ephemeral.maxStages,
       ttlHours: config.ephemeral.ttlHours,
     });
-    if (stable !== undefined) return await runStable(command, stable, new StableStage(terraform, stable), io);
-    return await runCommand(command, stage === undefined ? undefined : checkStage(stage), lifecycle, io);
+    const markdown = args.values.has("--markdown");
+    if (markdown && command !== "outputs") throw new UsageError(`--markdown goes with outputs only, got ${command}`);
+    const show = (name: string, outputs: Record<string, string>) => io.out(markdown ? outputsMarkdown(name, outputs) : `${JSON.stringify(outputs, null, 2)}\n`);
+    if (stable !== undefined) return await runStable(command, stable, new StableStage(terraform, stable), io, show);
+    return await runCommand(command, stage === undefined ? undefined : checkStage(stage), lifecycle, io, show);
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`npm run ephemeral: ${err.message} (see --help)\n`);
@@ -117,7 +121,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   }
 }
 
-async function runStable(command: string, name: string, stage: StableStage, io: CliIo): Promise<number> {
+type ShowOutputs = (stage: string, outputs: Record<string, string>) => void;
+
+/** A stage's outputs as the merge request's note shows them: identifiers only (the stack has no secret output). */
+export function outputsMarkdown(stage: string, outputs: Record<string, string>): string {
+  const cell = (v: string) => `\`${v.replace(/`/g, "'").replace(/\|/g, "\\|").replace(/\r?\n/g, " ")}\``;
+  const rows = Object.entries(outputs).map(([k, v]) => `| ${k} | ${cell(v)} |`);
+  return [`Ephemeral stage \`${stage}\` is up:`, "", "| output | value |", "|---|---|", ...rows, ""].join("\n");
+}
+
+async function runStable(command: string, name: string, stage: StableStage, io: CliIo, show: ShowOutputs): Promise<number> {
   switch (command) {
     case "up":
       await stage.up();
@@ -128,12 +141,12 @@ async function runStable(command: string, name: string, stage: StableStage, io: 
       io.out(`stable stage ${name} destroyed\n`);
       return 0;
     default:
-      io.out(`${JSON.stringify(await stage.outputs(), null, 2)}\n`);
+      show(name, await stage.outputs());
       return 0;
   }
 }
 
-async function runCommand(command: string, stage: string | undefined, lifecycle: Lifecycle, io: CliIo): Promise<number> {
+async function runCommand(command: string, stage: string | undefined, lifecycle: Lifecycle, io: CliIo, show: ShowOutputs): Promise<number> {
   switch (command) {
     case "up": {
       const info = await lifecycle.up(stage);
@@ -145,7 +158,7 @@ async function runCommand(command: string, stage: string | undefined, lifecycle:
       io.out(`stage ${stage} destroyed and its workspace deleted\n`);
       return 0;
     case "outputs":
-      io.out(`${JSON.stringify(await lifecycle.outputs(stage), null, 2)}\n`);
+      show(stage!, await lifecycle.outputs(stage));
       return 0;
     case "list":
       io.out(`${formatStages(await lifecycle.list(), new Date())}\n`);

@@ -31,6 +31,7 @@ function allPipelines(): { name: string; doc: Record<string, unknown> }[] {
   const environment = stacks.find((s) => s.name === "environment-dev")!;
   return [
     { name: ".gitlab-ci.yml", doc: YAML.parse(fs.readFileSync(path.join(ROOT, ".gitlab-ci.yml"), "utf8")) },
+    { name: "ci/gitlab/ephemeral.gitlab-ci.yml", doc: YAML.parse(fs.readFileSync(path.join(ROOT, "ci/gitlab/ephemeral.gitlab-ci.yml"), "utf8")) },
     { name: "mr", doc: childPipeline({ ...common, mode: "mr", selected: inPipeline }).doc },
     { name: "mr (no change)", doc: childPipeline({ ...common, mode: "mr", selected: [] }).doc },
     { name: "main", doc: childPipeline({ ...common, mode: "main", selected: inPipeline, predecessors }).doc },
@@ -126,6 +127,9 @@ describe("the CI image", () => {
   it("is pinned in .gitlab-ci.yml by the hash of its inputs", () => {
     const root = YAML.parse(fs.readFileSync(path.join(ROOT, ".gitlab-ci.yml"), "utf8"));
     expect(root.variables[IMAGE_VARIABLE]).toBe(defaultImage(ROOT));
+    // The ephemeral pipelines run in another project, so they name the platform's registry in full, same tag.
+    const ephemeral = YAML.parse(fs.readFileSync(path.join(ROOT, "ci/gitlab/ephemeral.gitlab-ci.yml"), "utf8"));
+    expect(ephemeral.variables[IMAGE_VARIABLE]).toMatch(new RegExp(`^registry\\.[a-z.]+/[a-z0-9/-]+/ci:${imageTag(ROOT)}$`));
     expect(imageTag(ROOT)).toMatch(/^ci-[0-9a-f]{12}$/);
     // The build job tags what it builds with the same hash, from the same files in the same order.
     expect(root["ci-image"].script[0]).toBe('tag="ci-$(cat ci/image/Dockerfile .terraform-version scripts/lib.sh scripts/terraform.sh scripts/providers.sh | sha256sum | cut -c1-12)"');

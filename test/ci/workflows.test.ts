@@ -106,8 +106,9 @@ describe("the ephemeral CI wiring", () => {
     expect(gitlab["ephemeral:destroy"].environment).toEqual({ name: "review/$EPHEMERAL_STAGE", action: "stop" });
     expect(up.script).toContain('npm run ephemeral -- up --stage "$EPHEMERAL_STAGE"');
     const note = up.script!.join("\n");
-    expect(note).toContain("<!-- apps-platform:ephemeral-stage -->");
-    expect(note).toContain("--request PUT");
+    // The note is mr-note's, kept apart from the plan summary's by its marker (test/delivery/mr-note.test.ts).
+    expect(note).toContain("npm run --silent mr-note -- --marker ephemeral-stage stage-note.md");
+    expect(note).toContain('outputs --stage "$EPHEMERAL_STAGE" --markdown > stage-note.md');
     expect(destroy.script).toEqual(['npm run ephemeral -- destroy --stage "$EPHEMERAL_STAGE"']);
     expect(reap.rules![0].if).toBe('$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH');
     expect(up.resource_group).toBe(destroy.resource_group);

@@ -70,6 +70,20 @@ describe("npm run mr-note against GitLab's notes API on 127.0.0.1", () => {
     expect((await cli([path.join(dir, "plain.md")], env)).out).toBe(`mr-note: updated note ${ours[0].id} on merge request !12\n`);
   });
 
+  it("keeps one note per --marker: the ephemeral stage's note and the plan summary's are updated apart", async () => {
+    fs.writeFileSync(path.join(dir, "plan.md"), "## Terraform plan\n");
+    fs.writeFileSync(path.join(dir, "stage.md"), "Ephemeral stage `mr-12` is up\n");
+    expect((await cli([path.join(dir, "plan.md")], env)).out).toMatch(/created note/);
+    const first = await cli(["--marker", "ephemeral-stage", path.join(dir, "stage.md")], env);
+    expect(first.out).toMatch(/created note/);
+    fs.writeFileSync(path.join(dir, "stage.md"), "Ephemeral stage `mr-12` is up again\n");
+    expect((await cli([path.join(dir, "stage.md"), "--marker", "ephemeral-stage"], env)).out).toMatch(/updated note/);
+    const ours = gitlab.notes.filter((n) => n.author.id === BOT.id && !n.body.startsWith("comment"));
+    expect(ours.map((n) => n.body)).toEqual([`${NOTE_MARKER}\n## Terraform plan\n`, "<!-- apps-platform:ephemeral-stage -->\nEphemeral stage `mr-12` is up again\n"]);
+    const bad = await cli(["--marker", "Ephemeral Stage", path.join(dir, "stage.md")], env);
+    expect(bad).toEqual({ code: 2, out: "", err: 'mr-note: --marker must be lowercase letters, digits and single hyphens, got "Ephemeral Stage"\n' });
+  });
+
   it("does not take the token user's note that only quotes the marker inside other text", async () => {
     gitlab.notes.push({ id: 151, body: `see \`${NOTE_MARKER}\` in the docs`, system: false, author: BOT });
     fs.writeFileSync(path.join(dir, "s.md"), `${NOTE_MARKER}\nsummary\n`);

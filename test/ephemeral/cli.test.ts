@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { EPHEMERAL_COMMAND, runCli } from "../../src/ephemeral/cli";
+import { EPHEMERAL_COMMAND, outputsMarkdown, runCli } from "../../src/ephemeral/cli";
 import { TerraformDriver } from "../../src/ephemeral/lifecycle";
 import { ROOT } from "../helpers";
 
@@ -51,6 +51,7 @@ describe("npm run ephemeral on the command line", () => {
     [["up", "--stage", "--config", "x.yaml"], 'npm run ephemeral: --stage needs a value (<stage>), got the option "--config"; a value starting with "-" is not accepted (see --help)'],
     [["list", "--config"], "npm run ephemeral: --config needs a value: --config <file> (see --help)"],
     [["list", "--stage", "pr-1"], "npm run ephemeral: --stage is not used by list (see --help)"],
+    [["up", "--stage", "pr-1", "--markdown"], "npm run ephemeral: --markdown goes with outputs only, got up (see --help)"],
   ])("refuses %j with exit 2 and one line naming it", async (argv, message) => {
     const driver = untouchedDriver();
     expect(await cli(argv, {}, driver)).toEqual({ code: 2, out: "", err: `${message}\n` });
@@ -70,6 +71,12 @@ describe("npm run ephemeral on the command line", () => {
     const rel = (f: string) => path.relative(process.cwd(), f);
     expect(await cli(["list", "--config", path.join(dir, "nope.yaml")])).toEqual({ code: 2, out: "", err: `the config file ${rel(path.join(dir, "nope.yaml"))} (from --config): not found\n` });
     expect(await cli(["list"], { PLATFORM_CONFIG: dir })).toEqual({ code: 2, out: "", err: `the config file ${rel(dir)} (from PLATFORM_CONFIG): is a directory, not a file\n` });
+  });
+
+  it("writes the merge request's note of a stage as a table whose cells cannot break out of it", () => {
+    expect(outputsMarkdown("mr-7", { policy_store_id: "ps-1", odd: "a|b`c\nd" })).toBe(
+      "Ephemeral stage `mr-7` is up:\n\n| output | value |\n|---|---|\n| policy_store_id | `ps-1` |\n| odd | `a\\|b'c d` |\n",
+    );
   });
 
   it("lists every option of the spec in the help", async () => {

@@ -47,7 +47,7 @@ describe("the ephemeral stages' CI provider and stable stages in the config", ()
   });
 
   it("refuses a GitHub repository when ciIdentity has no github issuer", () => {
-    const text = example.replace("  gitlabProjectPath: acme/authz-service", "  githubRepository: acme/authz-service").replace(/\n  github:\n    audience: sts.amazonaws.com\n/, "\n");
+    const text = example.replace("  gitlabProjectPath: acme/authz-service", "  githubRepository: acme/authz-service").replace("\n  github: { audience: sts.amazonaws.com }\n", "\n");
     expect(configProblems(text)).toContainEqual(expect.stringMatching(/^ephemeral\.githubRepository needs ciIdentity\.github to be configured, got "acme\/authz-service" \(c\.yaml:\d+:\d+\)$/));
   });
 });

@@ -84,6 +84,10 @@ export function tfcWorkspaces(config: PlatformConfig): TfcWorkspace[] {
           ]);
         }),
       ),
+    // The authorizer's long-lived stages (ephemeral.stableStages), each in its hosting stage's account.
+    ...Object.entries(config.ephemeral?.stableStages ?? {}).map(([name, stable]) =>
+      ws(stackNames.authorizer(name), [], (n) => [own(n, config.stages[stable.stage].accountId)]),
+    ),
     ...(config.fleet ? fleetStages(config.fleet) : []).flatMap((fs) => {
       const accountId = config.stages[fs.stage].accountId;
       const fleet = stackNames.fleet(fs.stage);

@@ -207,7 +207,7 @@ deploy ci-identity default
 
 # The workspace is the stage: without TF_WORKSPACE the guard stops the plan before anything changes.
 (cd "$PROJECT" && "$CDKTF" diff environment-dev --no-color --skip-provider-lock >"$LOGS/environment-dev-no-workspace.log" 2>&1) && fail "cdktf diff environment-dev planned in workspace default"
-grep -q 'This configuration is synthesized for workspace "dev" and must not be planned in another one' "$LOGS/environment-dev-no-workspace.log" || { tail -30 "$LOGS/environment-dev-no-workspace.log" >&2; fail "cdktf diff environment-dev in workspace default failed for another reason"; }
+tr -s ' \n' '  ' <"$LOGS/environment-dev-no-workspace.log" | grep -q 'This configuration is synthesized for workspace "dev" and must not be planned in another one. Run: terraform workspace select -or-create dev' || { tail -30 "$LOGS/environment-dev-no-workspace.log" >&2; fail "cdktf diff environment-dev in workspace default failed for another reason"; }
 pass "cdktf diff environment-dev without TF_WORKSPACE fails on the workspace guard: $(grep -o 'Run: terraform workspace select -or-create dev' "$LOGS/environment-dev-no-workspace.log" | head -1)"
 deploy environment-dev dev
 deploy "onboarding-$SERVICE" default

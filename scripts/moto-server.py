@@ -22,6 +22,8 @@
    policy's statements are evaluated with aws:PrincipalArn (the caller: the role behind assumed-role
    keys, else the account's root) and aws:SecureTransport, which is "false" (plain HTTP) unless
    APPS_PLATFORM_EMULATOR_TLS=1 says the emulator stands in for AWS's HTTPS endpoints.
+9. RDS CreateDBInstance drops the Performance Insights settings, so an Aurora instance that asks for
+   them plans to turn them on again after every apply; they are kept as given.
 
 Same arguments as moto_server (-H 127.0.0.1 -p PORT). scripts/moto.sh starts it.
 """
@@ -248,6 +250,23 @@ def get_permission(self, action: str, resource: str):
 
 
 FakeBucket.get_permission = get_permission
+
+from moto.rds.models import DBInstance  # noqa: E402
+
+_PERFORMANCE_INSIGHTS = ("performance_insights_enabled", "performance_insights_kms_key_id", "performance_insights_retention_period")
+_db_instance_init = DBInstance.__init__
+
+
+def _db_instance_with_insights(self, *args, **kwargs):
+    _db_instance_init(self, *args, **kwargs)
+    if kwargs.get("enable_performance_insights") is not None:
+        self.performance_insights_enabled = kwargs["enable_performance_insights"]
+    for name in _PERFORMANCE_INSIGHTS:
+        if kwargs.get(name) is not None:
+            setattr(self, name, kwargs[name])
+
+
+DBInstance.__init__ = _db_instance_with_insights
 
 if __name__ == "__main__":
     sys.exit(main())

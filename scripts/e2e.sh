@@ -50,6 +50,8 @@ bash "$ROOT/scripts/e2e-backend.sh"
 step "ephemeral lifecycle"
 bash "$ROOT/scripts/e2e-ephemeral.sh"
 
+step "cdktf deploy walkthrough"
+bash "$ROOT/scripts/e2e-deploy.sh"
 step "plan summary fixtures"
 bash "$ROOT/scripts/plan-fixtures.sh" --check
 step "GitLab pipelines (gitlab-ci-local)"

@@ -13,6 +13,8 @@ import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { OutputDescriptionError, PlatformStack } from "../stacks/platform-stack";
 import { renderHcl } from "./hcl";
+import { StackFacts, formatDeployOrder, stackFactsOf } from "./deploy-order";
+import { stackNames } from "./naming";
 import { PROJECT_ROOT as ROOT } from "./paths";
 
 export interface SynthOptions {
@@ -32,6 +34,8 @@ export interface StackSummary {
   readonly resources: number;
   readonly backend: string;
   readonly workspace: string;
+  /** What the stack needs and makes, for the order to apply the stacks in. */
+  readonly facts: StackFacts;
 }
 
 /** Below this many stacks, one process is faster than starting workers. */
@@ -57,6 +61,7 @@ export const SYNTH_COMMAND: CommandSpec = {
       default: "generated",
     },
     { name: "--shard", value: "<i>/<n>", description: "synthesize only stacks i, i+n, i+2n, ... (0 <= i < n) and print their summaries as JSON", default: "all stacks" },
+    { name: "--quiet", description: "print only the per-stack table, not what to do next (the order to apply the stacks in)" },
   ],
 };
 
@@ -249,6 +254,7 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions): StackSum
     resources: resourceCount(stack),
     backend: stack.backendDescription.location,
     workspace: stack.backendDescription.workspace,
+    facts: stackFactsOf(JSON.parse(fs.readFileSync(path.join(options.outdir, "stacks", stack.node.id, "cdk.tf.json"), "utf8")), stack.backendDescription.workspace),
   }));
 }
 
@@ -330,6 +336,24 @@ export function formatSummary(summaries: StackSummary[]): string {
     .join("\n");
 }
 
+/** Stack names with placeholders, by kind (the name up to its first hyphen), for steps of several stacks. */
+const STACK_PATTERNS = Object.fromEntries(
+  [stackNames.environment("<stage>"), stackNames.onboarding("<slug>"), stackNames.service("<slug>", "<stage>"), stackNames.fleet("<stage>"), stackNames.tenant("<id>", "<stage>")].map((p) => [
+    p.split("-")[0],
+    p,
+  ]),
+);
+
+/** What to do after a synth: the order to apply the stacks in, who applies each and what it needs first. */
+export function deployOrder(config: PlatformConfig, summaries: readonly StackSummary[], generatedDir: string): string {
+  return formatDeployOrder({
+    config,
+    stacks: summaries.map((s) => ({ name: s.name, facts: s.facts })),
+    generatedDir: path.relative(process.cwd(), generatedDir) || ".",
+    patterns: STACK_PATTERNS,
+  });
+}
+
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -355,6 +379,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
     }
     const summaries = await synthesize(options, undefined, (line) => io.err(`${line}\n`));
     io.out(`${formatSummary(summaries)}\n${summaries.length} stacks synthesized to ${path.relative(process.cwd(), options.generatedDir) || "."}\n`);
+    if (!args.values.has("--quiet")) io.out(`\n${deployOrder(loadConfigFile(options.configFile, options.configOrigin), summaries, options.generatedDir)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

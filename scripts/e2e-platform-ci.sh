@@ -4,11 +4,12 @@
 # a merge-request pipeline would (-lock=false, ci_phase=plan) and check that the provider worked as the
 # read role and planned no change; a ci_phase other than apply or plan is refused before any provider
 # is configured. The emulator does not enforce IAM: what the roles may do is proven by the IAM
-# evaluator (test/iam/platform-ci*.test.ts). Starts the emulator unless MOTO_URL is set.
+# evaluator (test/iam/platform-ci*.test.ts). Starts an emulator of its own: moto is one account, so
+# the read role environment-<stage> made in another run would already hold the name.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 # shellcheck source=scripts/moto.sh
-[ -n "${MOTO_URL:-}" ] || source "$ROOT/scripts/moto.sh"
+source "$ROOT/scripts/moto.sh"
 
 BACKEND_OVERRIDES="$E2E/platform-ci.s3.tfbackend"
 write_backend_overrides "$BACKEND_OVERRIDES"

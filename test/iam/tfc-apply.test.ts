@@ -44,7 +44,8 @@ describe("an apply run cannot change the run identities", () => {
     }
     expect(allowed).toEqual([]);
     console.log(`tfc apply roles: ${evaluated} writes to run identities evaluated for ${applyRoles.length} apply roles, ${allowed.length} allowed`);
-    expect(applyRoles.length).toBe(1 + 2 + 8 + 2 + 5);
+    // ci-identity, 2 environments, 8 onboarding accounts, 3 stable authorizer stages, 2 fleets, 5 tenants.
+    expect(applyRoles.length).toBe(1 + 2 + 8 + 3 + 2 + 5);
     expect(evaluated).toBeGreaterThan(applyRoles.length * 40);
   });
 

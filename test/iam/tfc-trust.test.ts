@@ -49,8 +49,9 @@ describe("HCP Terraform runs assume only their own phase's roles", () => {
     expect(configured.filter((a) => !arns.has(a))).toEqual([]);
     const trusting = roles.filter((r) => JSON.stringify(r.trust).includes(":oidc-provider/app.terraform.io"));
     expect(new Set(trusting.map((r) => r.arn))).toEqual(new Set(configured));
-    // ci-identity, 2 environments, 3 onboardings (2 + 1 + 2 stages and the deployment account), 2 fleets, 5 tenants: 2 roles each per account; 5 service stacks use their read and deploy roles.
-    expect(trusting.length).toBe(2 * (1 + 2 + (3 + 2 + 3) + 2 + 5) + 2 * 5);
+    // ci-identity, 2 environments, 3 onboardings (2 + 1 + 2 stages and the deployment account), 3 stable authorizer stages, 2 fleets, 5 tenants:
+    // 2 roles each per account; 5 service stacks use their read and deploy roles.
+    expect(trusting.length).toBe(2 * (1 + 2 + (3 + 2 + 3) + 3 + 2 + 5) + 2 * 5);
   });
 
   it("every token of the platform's project, for every workspace name and look-alike and every phase, × every role", async () => {

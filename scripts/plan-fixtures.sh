@@ -38,8 +38,8 @@ OUT="$FIXTURES"
 W="$E2E/plan-fixtures"; rm -rf "$W"; mkdir -p "$W"
 [ "$mode" = check ] && OUT="$W/out"
 mkdir -p "$OUT"
-# Its own build info: .cache/ is shared, and a build info written elsewhere would leave dist/ unbuilt.
-(cd "$ROOT" && node_modules/.bin/tsc -p tsconfig.json --tsBuildInfoFile .tmp/tsc/build.tsbuildinfo)
+# The same incremental build as npm run synth: nothing is emitted when dist/ is current.
+(cd "$ROOT" && node_modules/.bin/tsc -b tsconfig.json)
 
 # The plans keep local state: the fixtures are about the plan, not the backend (scripts/e2e-backend.sh
 # proves that one).

@@ -70,7 +70,10 @@ fs.writeFileSync(project + "/cdktf.json", JSON.stringify(cfg, null, 2));' "$ROOT
 # and database, not yet its ECS Express service, which the emulator does not have (nor App Runner, which
 # payments-api runs on). The fleet and the ephemeral template are left out: they are not deployed here
 # (scripts/e2e-fleet.sh and e2e-ephemeral.sh apply them), and each cdktf deploy synthesizes every stack.
-FIRST_PHASE='raw.services.find((s) => s.slug === "webservice-aurora-example").deployService = false; delete raw.fleet; delete raw.ephemeral;'
+# Without the platform repository's CI roles too: moto is one account, where the deployment account's
+# and the stage's read roles (both apps-platform-read) would share a name (scripts/e2e-platform-ci.sh
+# applies them).
+FIRST_PHASE='raw.services.find((s) => s.slug === "webservice-aurora-example").deployService = false; delete raw.fleet; delete raw.ephemeral; delete raw.ciIdentity.platformRepository;'
 config_variant "$DIR/local.yaml" "$FIRST_PHASE"
 config_variant "$DIR/s3.yaml" "$FIRST_PHASE"' raw.backend.stateBootstrapBackend = "s3";'
 export PLATFORM_CONFIG="$DIR/local.yaml"
@@ -155,7 +158,7 @@ deploy() {
 
   local work; work="$(tf_copy "$stack")"
   (cd "$work" && env "${WS[@]}" "$TF" init -no-color >"$work/init.log" 2>&1) || { tail -30 "$work/init.log" >&2; fail "terraform init in the copy of generated/$stack"; }
-  local rc=0; (cd "$work" && env "${WS[@]}" "$TF" plan -detailed-exitcode -no-color >"$work/plan.log" 2>&1) || rc=$?
+  local rc=0; (cd "$work" && env "${WS[@]}" "$TF" plan -detailed-exitcode -lock-timeout=120s -no-color >"$work/plan.log" 2>&1) || rc=$?
   [ "$rc" = 0 ] || { grep -E '# .* (will|must) |Plan:|Error' "$work/plan.log" >&2; fail "terraform plan of generated/$stack on cdktf's state exits $rc, not 0 (no changes)"; }
   local before want; before="$(state_of "$work")"; want="$(declared "$stack")"
   local count; count="$(echo "$before" | cut -d' ' -f2)"

@@ -154,7 +154,7 @@ provider "aws" {
   skip_metadata_api_check     = true
 }
 HCL
-grep -q 'role_arn = "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"' "$ROOT/generated/ephemeral/main.tf" || fail "the ephemeral template's provider does not assume the per-PR provisioner"
+grep -Eq 'role_arn += "arn:aws:iam::222222222222:role/apps-platform/ephemeral-provisioner/authz-ephemeral-provisioner"' "$ROOT/generated/ephemeral/main.tf" || fail "the ephemeral template's provider does not assume the per-PR provisioner"
 standin ephemeral "$DIR/as-provisioner" ttl
 standin authorizer-dev "$DIR/stable-dev" none
 clip() { node "$ROOT/dist/src/ephemeral/cli.js" "$@" --config "$ROOT/config/example.yaml" --terraform "$TF" --backend-config "$DIR/moto.s3.tfbackend" --override "$DIR/endpoints_override.tf"; }

@@ -494,8 +494,6 @@ resource "aws_iam_policy" "platform-ci_plan_policy-1_3C697BE2" {
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*",
         ]
       },
       {
@@ -610,8 +608,6 @@ resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*",
         ]
       },
       {
@@ -634,8 +630,6 @@ resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/fleet/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/ephemeral/*",
-          "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/*",
         ]
       },
       {
@@ -790,6 +784,15 @@ resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
           "cognito-idp:ListUsersInGroup",
           "cognito-idp:AdminGetUser",
           "rds:DownloadDBLogFilePortion",
+          "lambda:GetFunction",
+          "lambda:GetFunctionConfiguration",
+          "cognito-idp:DescribeUserPoolClient",
+          "cognito-idp:ListUserPoolClientSecrets",
+          "cognito-idp:DescribeIdentityProvider",
+          "ssm:GetParameterHistory",
+          "ssm:GetDeployablePatchSnapshotForInstance",
+          "ec2:DescribeInstanceAttribute",
+          "ec2:DescribeLaunchTemplateVersions",
         ]
         Resource = "*"
       },

@@ -818,6 +818,15 @@ resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
           "cognito-idp:ListUsersInGroup",
           "cognito-idp:AdminGetUser",
           "rds:DownloadDBLogFilePortion",
+          "lambda:GetFunction",
+          "lambda:GetFunctionConfiguration",
+          "cognito-idp:DescribeUserPoolClient",
+          "cognito-idp:ListUserPoolClientSecrets",
+          "cognito-idp:DescribeIdentityProvider",
+          "ssm:GetParameterHistory",
+          "ssm:GetDeployablePatchSnapshotForInstance",
+          "ec2:DescribeInstanceAttribute",
+          "ec2:DescribeLaunchTemplateVersions",
         ]
         Resource = "*"
       },

@@ -14,7 +14,9 @@ import { PLATFORM_READ_SERVICES, ReadPrefix } from "./platform-read-services";
  */
 
 /** The state key kinds of the platform's own stacks (src/backend.ts stateKey), the only keys its CI roles touch. */
-export const PLATFORM_STATE_KINDS = ["state-bootstrap", "ci-identity", "environment", "onboarding", "fleet", "tenant", "ephemeral"] as const;
+// Not the authorizer's stages (ephemeral, authorizer): their own CI roles run them, and their state
+// holds each stage's generated signing secret.
+export const PLATFORM_STATE_KINDS = ["state-bootstrap", "ci-identity", "environment", "onboarding", "fleet", "tenant"] as const;
 
 export function platformCiRoleArns(partition: string, deploymentAccountId: string) {
   return {
@@ -172,6 +174,18 @@ export const DATA_READ_ACTIONS = [
   "cognito-idp:ListUsersInGroup",
   "cognito-idp:AdminGetUser",
   "rds:DownloadDBLogFilePortion",
+  // Configuration that may carry what a secret would: a function's code and environment, user pool
+  // client and identity provider secrets, parameter history, instance user data. No stack the
+  // platform's pipeline plans reads them (the authorizer's stacks are planned by their own roles).
+  "lambda:GetFunction",
+  "lambda:GetFunctionConfiguration",
+  "cognito-idp:DescribeUserPoolClient",
+  "cognito-idp:ListUserPoolClientSecrets",
+  "cognito-idp:DescribeIdentityProvider",
+  "ssm:GetParameterHistory",
+  "ssm:GetDeployablePatchSnapshotForInstance",
+  "ec2:DescribeInstanceAttribute",
+  "ec2:DescribeLaunchTemplateVersions",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

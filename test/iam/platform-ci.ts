@@ -361,6 +361,11 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
     add(role, "kms:Decrypt", key, "allow", "decrypts state through S3 with the state key", { context: { "kms:ViaService": viaS3, "kms:ResourceAliases": [alias] } });
     // Not the platform's keys, nor another bucket, table or key.
     add(role, "s3:GetObject", `${bucketArn}/service/x/terraform.tfstate`, "deny", "reads an object of the platform bucket outside the platform's keys", { resourcePolicy: platformBucket });
+    // The authorizer's stages are their own CI roles' to run: their state holds each stage's signing secret.
+    for (const k of ["env/pr-1/ephemeral/acme-dev-eu-central-1/terraform.tfstate", "env/dev/authorizer/dev/terraform.tfstate"]) {
+      add(role, "s3:GetObject", `${bucketArn}/${k}`, "deny", `reads the authorizer's state ${k}`, { resourcePolicy: platformBucket });
+      add(role, "s3:PutObject", `${bucketArn}/${k}`, "deny", `writes the authorizer's state ${k}`, { resourcePolicy: platformBucket });
+    }
     add(role, "s3:GetObject", `arn:aws:s3:::${state.bucket}-evil/ci-identity/apps-platform/terraform.tfstate`, "deny", "reads a look-alike bucket");
     add(role, "s3:ListBucket", `arn:aws:s3:::${service.stateBucket.name}`, "deny", `lists ${service.stateBucket.name}`);
     add(role, "s3:GetObject", `arn:aws:s3:::${service.stateBucket.name}/env/dev/service/x/terraform.tfstate`, "deny", `reads a service's state in ${service.stateBucket.name}`, { resourcePolicy: serviceBucket });

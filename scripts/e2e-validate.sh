@@ -58,10 +58,10 @@ print(len(errors), len(warnings), len(unexpected))
 PY
 }
 
-# Two stacks at a time (each validate is one provider process, mostly single-threaded). Terraform's
-# plugin cache is not safe for two inits writing one provider at once, so the first stack that uses
-# both aws and random fills the cache alone.
-JOBS="${APPS_PLATFORM_VALIDATE_JOBS:-2}"
+# One stack at a time by default: Terraform's plugin cache is not safe for two inits at once, even
+# warm ("failed to create directory ... file exists"). APPS_PLATFORM_VALIDATE_JOBS=2 runs two, each
+# after the first stack that uses both aws and random has filled the cache alone.
+JOBS="${APPS_PLATFORM_VALIDATE_JOBS:-1}"
 works=()
 first=""
 for dir in "$ROOT"/generated/*/; do grep -q '^provider "random"' "$dir/main.tf" && { first="$dir"; break; }; done

@@ -48,13 +48,13 @@ describe("the plan fixtures are real plans of the generated stacks", () => {
 describe("one plan's summary", () => {
   it("counts the creates of a new environment and names the services they belong to by the app tag", () => {
     const plan = readPlan(raw("environment-dev-create"), "environment-dev");
-    expect(plan.counts).toEqual({ create: 33, update: 0, replace: 0, delete: 0, import: 0, move: 0 });
+    expect(plan.counts).toEqual({ create: 51, update: 0, replace: 0, delete: 0, import: 0, move: 0 });
     const { note } = renderSummary([plan]);
     expect(note.startsWith(`${NOTE_MARKER}\n## Terraform plan\n`)).toBe(true);
-    expect(note).toContain("| `environment-dev` | 33 | 0 | 0 | 0 | 0 | 0 | 0 | IAM, DNS |");
-    expect(note).toContain("| `apps-platform` | 24 | 0 | 0 | 0 | 0 | 0 |");
+    expect(note).toContain("| `environment-dev` | 51 | 0 | 0 | 0 | 0 | 0 | 0 | IAM, DNS |");
+    expect(note).toContain("| `apps-platform` | 35 | 0 | 0 | 0 | 0 | 0 |");
     expect(note).toContain("| `payments-api` | 1 | 0 | 0 | 0 | 0 | 0 |");
-    expect(note).toContain("| (no app tag) | 8 | 0 | 0 | 0 | 0 | 0 |");
+    expect(note).toContain("| (no app tag) | 15 | 0 | 0 | 0 | 0 | 0 |");
     // A new trust policy is shown statement by statement, not as a JSON string.
     expect(section(note, "IAM policy and trust changes")).toContain(
       [

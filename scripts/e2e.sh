@@ -25,7 +25,7 @@ started=$(date +%s)
 step() { log "$1 ($(( $(date +%s) - started )) s)"; }
 
 step "compile"
-(cd "$ROOT" && node_modules/.bin/tsc -b tsconfig.json)
+(cd "$ROOT" && npm run -s build)
 step "terraform"
 TF="$("$ROOT/scripts/terraform.sh")"; export TF
 tf_version="$("$TF" version)"; echo "${tf_version%%$'\n'*}"

@@ -8,7 +8,7 @@ import { OnboardingStack } from "../stacks/onboarding";
 import { ServiceStack } from "../stacks/service";
 import { AuthorizerStack, EphemeralStack } from "../stacks/ephemeral";
 import { onboardedStages } from "./policy/ci";
-import { stackNames } from "./naming";
+import { stackNames } from "@acme/apps-platform-constructs/naming";
 import { FleetStack } from "../stacks/fleet";
 import { TenantStack } from "../stacks/tenant";
 import { fleetStages } from "./fleet/model";

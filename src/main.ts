@@ -5,7 +5,7 @@ import * as path from "path";
 import { App, TerraformResource } from "cdktf";
 import { Shard, buildPlatform, stackCount, stackNamesOf } from "./app";
 import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, shownPath, valueOf } from "./cli/args";
-import { checkSkipsOf, withSkipComments } from "./checks";
+import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
 import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
@@ -14,7 +14,7 @@ import { PlatformConfig } from "./config/schema";
 import { OutputDescriptionError, PlatformStack } from "../stacks/platform-stack";
 import { renderHcl } from "./hcl";
 import { StackFacts, formatDeployOrder, stackFactsOf } from "./deploy-order";
-import { stackNames } from "./naming";
+import { stackNames } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT as ROOT } from "./paths";
 
 export interface SynthOptions {

@@ -3,14 +3,14 @@ import { Construct } from "constructs";
 import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { PlatformConfig } from "../src/config/schema";
-import { AccountProvider } from "../src/constructs/core/account-provider";
+import { AccountProvider } from "@acme/apps-platform-constructs/core";
 import { PlatformStack } from "./platform-stack";
-import { AuthorizerWithPolicyStore } from "../src/constructs/ephemeral/authorizer-with-policy-store";
-import { STAGE_PATTERN, stackNames } from "../src/naming";
+import { AuthorizerWithPolicyStore } from "@acme/apps-platform-constructs/ephemeral";
+import { STAGE_PATTERN, stackNames } from "@acme/apps-platform-constructs/naming";
 import { AUTHORIZER_KIND, EphemeralCiScope, ephemeralCiArns, ephemeralCiScope } from "../src/policy/ephemeral-ci";
 import { PROJECT_ROOT } from "../src/paths";
-import { authorizerPackage } from "../src/runtime/bundle";
-import { MandatoryTagsAspect } from "../src/tagging";
+import { authorizerPackage } from "@acme/apps-platform-constructs/ephemeral";
+import { MandatoryTagsAspect } from "@acme/apps-platform-constructs/tagging";
 
 /** The stage of a run of the template: its workspace. */
 export const STAGE = "${terraform.workspace}";

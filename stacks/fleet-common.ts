@@ -1,7 +1,7 @@
 import { FleetConfig } from "../src/config/fleet-schema";
 import { PlatformConfig } from "../src/config/schema";
 import { controlPlaneServices } from "../src/fleet/model";
-import { FleetScope } from "../src/policy/fleet";
+import { FleetScope } from "@acme/apps-platform-constructs/policy";
 
 /** The fleet scope of a stage, for the policies. */
 export function fleetScope(config: PlatformConfig, partition: string, stage: string): FleetScope {

@@ -1,16 +1,16 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig, ServiceConfig } from "../src/config/schema";
-import { AccountProvider, deploymentAccountProvider } from "../src/constructs/core/account-provider";
+import { AccountProvider, deploymentAccountProvider } from "@acme/apps-platform-constructs/core";
 import { PlatformStack } from "./platform-stack";
-import { PolicyRole } from "../src/constructs/iam/policy-role";
+import { PolicyRole } from "@acme/apps-platform-constructs/iam";
 import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
-import { ContractReader } from "../src/constructs/contract/contract-reader";
+import { ContractReader } from "@acme/apps-platform-constructs/contract";
 import { TenantNetwork } from "../src/constructs/onboarding/tenant-network";
 import { TenantRoles } from "../src/constructs/onboarding/tenant-roles";
-import { IAM_PATHS, serviceNames, serviceStageNames, stackNames } from "../src/naming";
+import { IAM_PATHS, serviceNames, serviceStageNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { CiScope, ciRoleArns, ciRoleStatements, ciTrustStatements, onboardedStages, serviceStateBucketStatements } from "../src/policy/ci";
-import { TenantScope } from "../src/policy/tenant";
+import { TenantScope } from "@acme/apps-platform-constructs/policy";
 import { tfcRunTrust } from "../src/policy/tfc";
 
 /**

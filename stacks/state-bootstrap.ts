@@ -1,15 +1,15 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { PlatformConfig } from "../src/config/schema";
-import { deploymentAccountProvider } from "../src/constructs/core/account-provider";
+import { deploymentAccountProvider } from "@acme/apps-platform-constructs/core";
 import { PlatformStack } from "./platform-stack";
-import { EncryptionKey } from "../src/constructs/kms/encryption-key";
-import { LockTable } from "../src/constructs/state/lock-table";
-import { StateBucket } from "../src/constructs/state/state-bucket";
-import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "../src/naming";
-import { stateKeyPolicy } from "../src/policy/key-policies";
-import { denyRolesUnderPaths } from "../src/policy/statements";
-import { PolicyStatement } from "../src/policy/document";
+import { EncryptionKey } from "@acme/apps-platform-constructs/kms";
+import { LockTable } from "@acme/apps-platform-constructs/state";
+import { StateBucket } from "@acme/apps-platform-constructs/state";
+import { IAM_PATHS, PLATFORM, stackNames, stateBootstrapNames } from "@acme/apps-platform-constructs/naming";
+import { stateKeyPolicy } from "@acme/apps-platform-constructs/policy";
+import { denyRolesUnderPaths } from "@acme/apps-platform-constructs/policy";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { platformCiRoleArns, platformReadRoleArn } from "../src/policy/platform-ci";
 import { ephemeralCiScope, ephemeralStateBucketStatements, ephemeralCiRoleArnList } from "../src/policy/ephemeral-ci";
 

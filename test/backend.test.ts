@@ -1,4 +1,4 @@
-import { WORKSPACE_GUARD_ID } from "../src/backend";
+import { WORKSPACE_GUARD_ID } from "@acme/apps-platform-constructs/backend";
 import { configWith, exampleConfig, synthPlatform } from "./helpers";
 
 describe("the backend factory", () => {

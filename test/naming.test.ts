@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { subnetLayout, cidrsOverlap } from "../src/network/cidr";
+import { subnetLayout, cidrsOverlap } from "@acme/apps-platform-constructs/network";
 import {
   SLUG_PATTERN,
   STAGE_PATTERN,
@@ -10,7 +10,7 @@ import {
   serviceDnsNames,
   serviceStageNames,
   stackNames,
-} from "../src/naming";
+} from "@acme/apps-platform-constructs/naming";
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
 // fast-check cannot generate from lookaheads; build slug-shaped strings and keep those the pattern takes.

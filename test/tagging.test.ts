@@ -1,5 +1,5 @@
 import { TerraformResource } from "cdktf";
-import { MANDATORY_TAG_KEYS, isTaggable } from "../src/tagging";
+import { MANDATORY_TAG_KEYS, isTaggable } from "@acme/apps-platform-constructs/tagging";
 import { configWith, exampleConfig, synthPlatform } from "./helpers";
 
 /** Every taggable resource of every stack, with the tags it was synthesized with. */

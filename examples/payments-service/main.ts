@@ -8,11 +8,11 @@
 import { App, Aspects, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ContractReader } from "../../src/constructs/contract/contract-reader";
-import { AppsPlatformApp } from "../../src/constructs/service/apps-platform-app";
-import { Compute } from "../../src/constructs/service/compute";
-import { serviceStageNames } from "../../src/naming";
-import { MandatoryTagsAspect, mandatoryTags } from "../../src/tagging";
+import { ContractReader } from "@acme/apps-platform-constructs/contract";
+import { AppsPlatformApp } from "@acme/apps-platform-constructs/service";
+import { Compute } from "@acme/apps-platform-constructs/service";
+import { serviceStageNames } from "@acme/apps-platform-constructs/naming";
+import { MandatoryTagsAspect, mandatoryTags } from "@acme/apps-platform-constructs/tagging";
 
 const SLUG = "payments-api";
 

@@ -356,7 +356,7 @@ resource "aws_lambda_function" "authorizer_A59D7805" {
   reserved_concurrent_executions = 1
   role                           = aws_iam_role.authorizer_role_3A92102D.arn
   runtime                        = "nodejs20.x"
-  source_code_hash               = "OWPtOeWukqF0y+DiroOnJixi9Gi5diUrHjCp6dYob7k="
+  source_code_hash               = "3DkPVoGylxWIlRs7hkp49dsU8ZVTheE69plFvehNRqQ="
   tags = {
     platform  = "apps-platform"
     app       = "authz"

@@ -1,4 +1,4 @@
-import { CPU_MEMORY } from "../constructs/service/service-options";
+import { CPU_MEMORY } from "@acme/apps-platform-constructs/service";
 import { isObject, str } from "./raw";
 import { FleetConfig, fleetSchema } from "./fleet-schema";
 import {
@@ -11,7 +11,7 @@ import {
   fleetTenantServiceNames,
   LimitedName,
   normaliseDnsName,
-} from "../naming";
+} from "@acme/apps-platform-constructs/naming";
 import { fleetStage, loadBalancerCapacity, tenantsIn, webServices } from "../fleet/model";
 import { tenantsPerLoadBalancer } from "../fleet/placement";
 import { capacityReport } from "../fleet/capacity";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FLEET_NAME_PATTERN, PRODUCT_PATTERN, TENANT_ID_PATTERN, ZONE_NAME_PATTERN, mustMatch } from "../naming";
+import { FLEET_NAME_PATTERN, PRODUCT_PATTERN, TENANT_ID_PATTERN, ZONE_NAME_PATTERN, mustMatch } from "@acme/apps-platform-constructs/naming";
 
 /**
  * The `fleet:` section: one product whose tenants each get an isolated ECS Fargate service set

@@ -50,11 +50,7 @@ export function isAwsRegion(value: string): value is AwsRegion {
 }
 
 /** The IAM partition of a region: ARNs in GovCloud and China are not `arn:aws:`. */
-export function partitionOf(region: string): "aws" | "aws-us-gov" | "aws-cn" {
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  if (region.startsWith("cn-")) return "aws-cn";
-  return "aws";
-}
+export { partitionOf } from "@acme/apps-platform-constructs/naming";
 
 /** The DNS suffix of service endpoints in a region (used in `kms:ViaService` values). */
 export function dnsSuffixOf(region: string): string {

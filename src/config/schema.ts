@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { isObject, str } from "./raw";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
-import { serviceOptionProblems } from "../constructs/service/service-options";
+import { serviceOptionProblems } from "@acme/apps-platform-constructs/service";
 import { fleetSchema } from "./fleet-schema";
 import { fleetChecks } from "./fleet-checks";
 import { tfcRoleNames, tfcWorkspaceNamesOf } from "../tfc/names";
-import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "../network/cidr";
+import { ipv4CidrProblem, subnetLayout, cidrsOverlap } from "@acme/apps-platform-constructs/network";
 import {
   ACCOUNT_ALIAS_PATTERN,
   ACCOUNT_ID_PATTERN,
@@ -25,7 +25,7 @@ import {
   serviceNames,
   serviceStageNames,
   stateBootstrapNames,
-} from "../naming";
+} from "@acme/apps-platform-constructs/naming";
 
 /**
  * The platform config. Every field carries a description: it becomes the hover text of the exported

@@ -1,10 +1,10 @@
 import { PlatformConfig } from "../config/schema";
 import { partitionOf } from "../config/regions";
 import { fleetStages } from "../fleet/model";
-import { IAM_PATHS, roleArn, serviceNames, stackNames } from "../naming";
+import { IAM_PATHS, roleArn, serviceNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { onboardedStages } from "../policy/ci";
 import { platformCiRoleArns } from "../policy/platform-ci";
-import { tenantRoleArns } from "../policy/tenant";
+import { tenantRoleArns } from "@acme/apps-platform-constructs/policy";
 import { gitlabAudience } from "../policy/ci";
 
 /**

@@ -3,7 +3,7 @@ import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, valueOf } fr
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
-import { stackNames } from "../naming";
+import { stackNames } from "@acme/apps-platform-constructs/naming";
 import { TerraformCli, TerraformError } from "./terraform-cli";
 
 export interface CliIo {

@@ -1,4 +1,4 @@
-import { STAGE_PATTERN, patternWords, stackNames } from "../naming";
+import { STAGE_PATTERN, patternWords, stackNames } from "@acme/apps-platform-constructs/naming";
 
 /** What the lifecycle needs from Terraform, one call per step, so that each step can fail on its own. */
 export interface TerraformDriver {

@@ -3,7 +3,7 @@ import { CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, 
 import { FleetConfig } from "../config/fleet-schema";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PlatformConfig } from "../config/schema";
-import { fleetLoadBalancerName, stackNames } from "../naming";
+import { fleetLoadBalancerName, stackNames } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../paths";
 import { capacityReport, formatCapacity } from "./capacity";
 import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./lock-file";

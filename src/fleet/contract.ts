@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
-import { skipCheck } from "../checks";
+import { skipCheck } from "@acme/apps-platform-constructs/checks";
 
 /**
  * The fleet contract: what `fleet-<stage>` publishes under `/apps-platform/<stage>/fleet/<product>/`

@@ -1,7 +1,7 @@
 import { PlatformConfig, ServiceConfig } from "../config/schema";
-import { IAM_PATHS, roleArn, serviceNames } from "../naming";
-import { PolicyStatement } from "./document";
-import { TenantScope, tenantRoleArns } from "./tenant";
+import { IAM_PATHS, roleArn, serviceNames } from "@acme/apps-platform-constructs/naming";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
+import { TenantScope, tenantRoleArns } from "@acme/apps-platform-constructs/policy";
 
 export type CiRoleKind = "plan" | "apply";
 

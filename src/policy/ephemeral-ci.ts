@@ -1,8 +1,8 @@
 import { PlatformConfig } from "../config/schema";
-import { IAM_PATHS, PLATFORM, roleArn } from "../naming";
-import { ConditionBlock, PolicyStatement } from "./document";
+import { IAM_PATHS, PLATFORM, roleArn } from "@acme/apps-platform-constructs/naming";
+import { ConditionBlock, PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost, oidcProviderArn } from "./ci";
-import { serviceAssumesRole } from "./statements";
+import { serviceAssumesRole } from "@acme/apps-platform-constructs/policy";
 
 /**
  * The CI identity of the authorizer stacks (seed 002): who may create, update and destroy per-PR

@@ -1,7 +1,7 @@
 import { PlatformConfig, ServiceConfig } from "../config/schema";
-import { WORKSPACE_KEY_PREFIX } from "../backend";
-import { PLATFORM, platformCiNames, roleArn, stateBootstrapNames } from "../naming";
-import { PolicyStatement } from "./document";
+import { WORKSPACE_KEY_PREFIX } from "@acme/apps-platform-constructs/backend";
+import { PLATFORM, platformCiNames, roleArn, stateBootstrapNames } from "@acme/apps-platform-constructs/naming";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { CiRoleKind, ciTrustStatements } from "./ci";
 import { PLATFORM_READ_SERVICES, ReadPrefix } from "./platform-read-services";
 

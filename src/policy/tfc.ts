@@ -1,5 +1,5 @@
 import { oidcProviderArn } from "./ci";
-import { PolicyStatement } from "./document";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { RunPhase, TFC_AWS_AUDIENCE, TFC_ROLE_PATH, tfcSubject } from "../tfc/names";
 
 /** Where a run comes from: the HCP Terraform host, organization and project of the platform's workspaces. */

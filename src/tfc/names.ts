@@ -1,5 +1,5 @@
 import { isObject, str } from "../config/raw";
-import { LimitedName, PLATFORM, roleArn, stackNames } from "../naming";
+import { LimitedName, PLATFORM, roleArn, stackNames } from "@acme/apps-platform-constructs/naming";
 
 /** The two phases of an HCP Terraform run; each gets a workload identity token of its own. */
 export const RUN_PHASES = ["plan", "apply"] as const;

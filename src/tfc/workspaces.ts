@@ -1,9 +1,9 @@
 import { PlatformConfig } from "../config/schema";
 import { partitionOf } from "../config/regions";
 import { fleetStages } from "../fleet/model";
-import { stackNames } from "../naming";
+import { stackNames } from "@acme/apps-platform-constructs/naming";
 import { onboardedStages } from "../policy/ci";
-import { tenantRoleArns } from "../policy/tenant";
+import { tenantRoleArns } from "@acme/apps-platform-constructs/policy";
 import { RunPhase, tfcRoleArn } from "./names";
 
 /**
@@ -33,10 +33,8 @@ export interface TfcWorkspace {
   readonly credentials: CredentialConfig[];
 }
 
-/** The tag of the credentials of an aliased provider: the alias in capitals (`stage_dev` → `STAGE_DEV`). */
-export function credentialTag(providerAlias: string): string {
-  return providerAlias.toUpperCase();
-}
+export { credentialTag } from "@acme/apps-platform-constructs/core";
+import { credentialTag } from "@acme/apps-platform-constructs/core";
 
 /** The provider alias onboarding gives a stage's platform account. */
 export function stageProviderAlias(stage: string): string {

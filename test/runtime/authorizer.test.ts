@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isAuthorized } from "@cedar-policy/cedar-wasm/nodejs";
-import { AuthorizationRequest, AuthorizerEvent, createHandler } from "../../src/runtime/authorizer/handler";
-import { signHs256, verifyHs256 } from "../../src/runtime/authorizer/hs256";
+import { AuthorizationRequest, AuthorizerEvent, createHandler } from "../../packages/constructs/src/ephemeral/runtime/handler";
+import { signHs256, verifyHs256 } from "../../packages/constructs/src/ephemeral/runtime/hs256";
 import { ROOT } from "../helpers";
 
 const POLICY_DIR = path.join(ROOT, "policies", "ephemeral");

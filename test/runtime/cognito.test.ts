@@ -1,5 +1,5 @@
 import { createSign, generateKeyPairSync } from "crypto";
-import { cognitoVerifier } from "../../src/runtime/authorizer/cognito";
+import { cognitoVerifier } from "../../packages/constructs/src/ephemeral/runtime/cognito";
 
 const POOL = "eu-central-1_TestPool1";
 const ISSUER = `https://cognito-idp.eu-central-1.amazonaws.com/${POOL}`;

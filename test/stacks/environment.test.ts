@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
-import { CONTRACT_ENTRIES, CONTRACT, contractParameterName } from "../../src/contract";
-import { ContractReader } from "../../src/constructs/contract/contract-reader";
+import { CONTRACT_ENTRIES, CONTRACT, contractParameterName } from "@acme/apps-platform-constructs/contract";
+import { ContractReader } from "@acme/apps-platform-constructs/contract";
 import { TfJson, configWith, exampleConfig, onlyResource, parsePolicy, resourcesOf, synthPlatform } from "../helpers";
 
 describe("the environment stack", () => {
@@ -133,7 +133,7 @@ describe("the environment stack", () => {
 
 describe("AccountProvider", () => {
   it("takes exactly one of roleName or roleArn", () => {
-    const { AccountProvider } = require("../../src/constructs/core/account-provider");
+    const { AccountProvider } = require("@acme/apps-platform-constructs/core");
     const stack = new TerraformStack(Testing.app(), "s");
     const base = { region: "eu-central-1", partition: "aws", accountId: "222222222222" };
     expect(() => new AccountProvider(stack, "none", base)).toThrow("Only one of `roleName` or `roleArn` can be given, and one is required.");

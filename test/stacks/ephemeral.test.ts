@@ -1,8 +1,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { checkSesIdentity } from "../../src/constructs/ephemeral/authorizer-with-policy-store";
-import { authorizerPackage } from "../../src/runtime/bundle";
-import { zip } from "../../src/zip";
+import { checkSesIdentity } from "@acme/apps-platform-constructs/ephemeral";
+import { authorizerPackage } from "@acme/apps-platform-constructs/ephemeral";
+import { zip } from "../../packages/constructs/src/zip";
 import { ROOT, configWith, exampleConfig, onlyResource, resourcesOf, synthPlatform } from "../helpers";
 import * as path from "path";
 

@@ -1,4 +1,4 @@
-import { MANAGED_POLICY_LIMIT } from "../../src/constructs/iam/policy-role";
+import { MANAGED_POLICY_LIMIT } from "@acme/apps-platform-constructs/iam";
 import { ciTrustStatements, CiScope } from "../../src/policy/ci";
 import { configWith, exampleConfig, onlyResource, parsePolicy, resourcesOf, synthPlatform } from "../helpers";
 

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { Testing } from "cdktf";
 import { buildPlatform, stackNamesOf } from "../../src/app";
 import { PlatformConfig } from "../../src/config/schema";
-import { ContractReader } from "../../src/constructs/contract/contract-reader";
+import { ContractReader } from "@acme/apps-platform-constructs/contract";
 import { FleetContractReader } from "../../src/fleet/contract";
 import { parseConfig } from "../../src/config/loader";
 import { TFC_AWS_AUDIENCE } from "../../src/tfc/names";

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
-import { IAM_PATHS } from "../../naming";
-import { policyJson } from "../../policy/document";
+import { IAM_PATHS } from "@acme/apps-platform-constructs/naming";
+import { policyJson } from "@acme/apps-platform-constructs/policy";
 import {
   EPHEMERAL_PATHS,
   EphemeralCiScope,
@@ -14,7 +14,7 @@ import {
   provisionerTrust,
   stableCiStatements,
 } from "../../policy/ephemeral-ci";
-import { PolicyRole } from "../iam/policy-role";
+import { PolicyRole } from "@acme/apps-platform-constructs/iam";
 
 export interface EphemeralCiRolesProps {
   readonly scope: EphemeralCiScope;

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformProvider } from "cdktf";
-import { PolicyStatement } from "../../policy/document";
-import { PolicyRole } from "../iam/policy-role";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
+import { PolicyRole } from "@acme/apps-platform-constructs/iam";
 
 export interface PlatformCiRoleProps {
   /** Who may assume the role (the platform repository's pipelines, by OIDC). */

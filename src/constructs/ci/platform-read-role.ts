@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, TerraformProvider } from "cdktf";
-import { PolicyRole } from "../iam/policy-role";
-import { skipCheck } from "../../checks";
+import { PolicyRole } from "@acme/apps-platform-constructs/iam";
+import { skipCheck } from "@acme/apps-platform-constructs/checks";
 import { ReadPrefix } from "../../policy/platform-read-services";
 import { platformReadRoleStatements, platformReadRoleTrust } from "../../policy/platform-ci";
 

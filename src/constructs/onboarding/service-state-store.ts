@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
-import { PolicyStatement } from "../../policy/document";
-import { stateKeyPolicy } from "../../policy/key-policies";
-import { EncryptionKey } from "../kms/encryption-key";
-import { LockTable } from "../state/lock-table";
-import { StateBucket } from "../state/state-bucket";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
+import { stateKeyPolicy } from "@acme/apps-platform-constructs/policy";
+import { EncryptionKey } from "@acme/apps-platform-constructs/kms";
+import { LockTable } from "@acme/apps-platform-constructs/state";
+import { StateBucket } from "@acme/apps-platform-constructs/state";
 
 export interface ServiceStateStoreProps {
   readonly partition: string;

@@ -5,8 +5,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { skipCheck } from "../../checks";
-import { SERVICE_CONTRACT, ServiceContractEntry, serviceParameterName } from "../../contract";
+import { skipCheck } from "@acme/apps-platform-constructs/checks";
+import { SERVICE_CONTRACT, ServiceContractEntry, serviceParameterName } from "@acme/apps-platform-constructs/contract";
 
 /** PostgreSQL's port, the only one a service's database group admits. */
 export const POSTGRES_PORT = 5432;

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, TerraformProvider } from "cdktf";
-import { IAM_PATHS, serviceStageNames } from "../../naming";
-import { serviceAssumesRole } from "../../policy/statements";
+import { IAM_PATHS, serviceStageNames } from "@acme/apps-platform-constructs/naming";
+import { serviceAssumesRole } from "@acme/apps-platform-constructs/policy";
 import { assumedByCiRoles } from "../../policy/ci";
 import {
   TenantScope,
@@ -9,9 +9,9 @@ import {
   ecrAccessRoleStatements,
   executionRoleStatements,
   readRoleStatements,
-} from "../../policy/tenant";
-import { PolicyRole } from "../iam/policy-role";
-import { PolicyStatement } from "../../policy/document";
+} from "@acme/apps-platform-constructs/policy";
+import { PolicyRole } from "@acme/apps-platform-constructs/iam";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
 
 export interface TenantRolesProps {
   /** The service and stage the roles are for. */

@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
-import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps, ServiceOptionsError } from "../../../src/constructs/service/apps-platform-app";
-import { Compute } from "../../../src/constructs/service/compute";
-import { appRunnerValidationRecordCount } from "../../../src/constructs/service/custom-domain";
+import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps, ServiceOptionsError } from "@acme/apps-platform-constructs/service";
+import { Compute } from "@acme/apps-platform-constructs/service";
+import { appRunnerValidationRecordCount } from "@acme/apps-platform-constructs/service";
 import { TfJson, resourcesOf } from "../../helpers";
 
 const tenant = { partition: "aws", region: "eu-central-1", accountId: "222222222222", slug: "orders", stage: "dev", zoneName: "dev.apps.acme.example" };

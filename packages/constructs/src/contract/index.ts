@@ -1,0 +1,3 @@
+export * from "./contract-publisher";
+export * from "./contract-reader";
+export * from "./entries";

@@ -1,0 +1,2 @@
+export * from "./account-provider";
+export * from "./apps-platform-stack";

@@ -1,0 +1,2 @@
+export * from "./authorizer-with-policy-store";
+export * from "./bundle";

@@ -1,0 +1,254 @@
+import { Construct } from "constructs";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
+import { skipCheck } from "../checks";
+
+/** Where a web service takes requests on a shared load balancer. */
+export interface FargateServiceRouting {
+  /** The HTTPS listener its rule is attached to. */
+  readonly listenerArn: string;
+  /** The load balancer's ARN suffix, for the target group's alarms. */
+  readonly loadBalancerArnSuffix: string;
+  readonly vpcId: string;
+  /** At most 32 characters, from naming.ts. */
+  readonly targetGroupName: string;
+  /** Host names the rule matches. */
+  readonly hosts: string[];
+  /** The path prefix the rule matches. @default every path of the hosts */
+  readonly path?: string;
+  /** The rule's priority, unique on the listener by construction (see fleet/placement.ts). */
+  readonly priority: number;
+  /** @default "/health" */
+  readonly healthCheckPath?: string;
+}
+
+export interface FargateServiceProps {
+  /** The cluster, by ARN (a reference in the same stack) or by name (ECS looks it up in the stack's account and Region). */
+  readonly cluster: string;
+  readonly clusterName: string;
+  readonly serviceName: string;
+  readonly family: string;
+  /** The image, `<repository URL>:<tag>`. */
+  readonly image: string;
+  readonly cpu: number;
+  readonly memory: number;
+  /** Tasks when running (the autoscaling minimum). */
+  readonly desiredCount: number;
+  /** The autoscaling maximum. @default max(1, 2 × desiredCount) */
+  readonly maxCount?: number;
+  /** Scale to zero tasks (and autoscaling bounds 0..0); everything else stays. @default false */
+  readonly paused?: boolean;
+  /** The container port; none for a worker. @default none */
+  readonly port?: number;
+  /** Plain environment variables (never secrets). @default none */
+  readonly environment?: Record<string, string>;
+  /** Environment variables ECS reads from Secrets Manager when a task starts: name → secret ARN. @default none */
+  readonly secrets?: Record<string, string>;
+  readonly taskRoleArn: string;
+  readonly executionRoleArn: string;
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  readonly logGroupName: string;
+  /** The key that encrypts the log group. */
+  readonly logKmsKeyArn: string;
+  /** @default 365 */
+  readonly logRetentionDays?: number;
+  readonly region: string;
+  /** Routing from the shared load balancer (web services). @default none */
+  readonly routing?: FargateServiceRouting;
+  /** Registration in a Cloud Map namespace (the router reaches services by name). @default none */
+  readonly discovery?: { readonly namespaceId: string; readonly name: string };
+  /** The SNS topic alarms notify. */
+  readonly alarmTopicArn: string;
+  /** Alarm names start with this. */
+  readonly alarmPrefix: string;
+}
+
+/**
+ * An ECS Fargate service with its task definition and log group: private subnets, no public IP,
+ * deployment circuit breaker with rollback (and, for web services, rollback on the 5xx alarm), CPU
+ * target-tracking autoscaling, CPU and memory alarms, and for web services a target group with its
+ * health check and a listener rule on the shared load balancer.
+ */
+export class FargateService extends Construct {
+  public readonly service: EcsService;
+  public readonly taskDefinition: EcsTaskDefinition;
+  public readonly targetGroup?: LbTargetGroup;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly alarms: CloudwatchMetricAlarm[] = [];
+
+  constructor(scope: Construct, id: string, props: FargateServiceProps) {
+    super(scope, id);
+    const paused = props.paused ?? false;
+    const running = paused ? 0 : props.desiredCount;
+    const maxCount = paused ? 0 : Math.max(props.maxCount ?? Math.max(1, props.desiredCount * 2), props.desiredCount);
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: props.logGroupName,
+      kmsKeyId: props.logKmsKeyArn,
+      retentionInDays: props.logRetentionDays ?? 365,
+    });
+    const container = {
+      name: "app",
+      image: props.image,
+      essential: true,
+      readonlyRootFilesystem: true,
+      ...(props.port ? { portMappings: [{ containerPort: props.port, protocol: "tcp" }] } : {}),
+      environment: Object.entries(props.environment ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value })),
+      secrets: Object.entries(props.secrets ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, valueFrom]) => ({ name, valueFrom })),
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": props.logGroupName, "awslogs-region": props.region, "awslogs-stream-prefix": "app" },
+      },
+    };
+    this.taskDefinition = new EcsTaskDefinition(this, "task", {
+      family: props.family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memory),
+      taskRoleArn: props.taskRoleArn,
+      executionRoleArn: props.executionRoleArn,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      containerDefinitions: JSON.stringify([container]),
+    });
+
+    const alarm = (name: string, a: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], "alarmName" | "alarmActions" | "okActions">) => {
+      const resource = new CloudwatchMetricAlarm(this, `alarm-${name}`, {
+        alarmName: `${props.alarmPrefix}${name}`,
+        alarmActions: [props.alarmTopicArn],
+        okActions: [props.alarmTopicArn],
+        ...a,
+      });
+      this.alarms.push(resource);
+      return resource;
+    };
+    const serviceDimensions = { ClusterName: props.clusterName, ServiceName: props.serviceName };
+    for (const metric of ["CPUUtilization", "MemoryUtilization"]) {
+      alarm(metric === "CPUUtilization" ? "cpu" : "memory", {
+        alarmDescription: `${props.serviceName}: ${metric} above 85% for 5 minutes`,
+        namespace: "AWS/ECS",
+        metricName: metric,
+        dimensions: serviceDimensions,
+        statistic: "Average",
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 85,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+    }
+
+    let deploymentAlarm: CloudwatchMetricAlarm | undefined;
+    if (props.routing && props.port) {
+      const r = props.routing;
+      this.targetGroup = new LbTargetGroup(this, "target-group", {
+        name: r.targetGroupName,
+        port: props.port,
+        protocol: "HTTP",
+        targetType: "ip",
+        vpcId: r.vpcId,
+        deregistrationDelay: "30",
+        healthCheck: { path: r.healthCheckPath ?? "/health", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      skipCheck(this.targetGroup, "CKV_AWS_378", "TLS ends at the shared load balancer; targets are reached inside the VPC, from its security group only");
+      new LbListenerRule(this, "rule", {
+        listenerArn: r.listenerArn,
+        priority: r.priority,
+        condition: [
+          { hostHeader: { values: r.hosts } },
+          ...(r.path ? [{ pathPattern: { values: [r.path, `${r.path}/*`] } }] : []),
+        ],
+        action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      });
+      const tgDimensions = { TargetGroup: this.targetGroup.arnSuffix, LoadBalancer: r.loadBalancerArnSuffix };
+      deploymentAlarm = alarm("5xx", {
+        alarmDescription: `${props.serviceName}: more than 10 5xx responses from its targets in 5 minutes`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "HTTPCode_Target_5XX_Count",
+        dimensions: tgDimensions,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 10,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+      alarm("unhealthy", {
+        alarmDescription: `${props.serviceName}: unhealthy targets for 5 minutes`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        dimensions: tgDimensions,
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+    }
+
+    const discovery = props.discovery
+      ? new ServiceDiscoveryService(this, "discovery", {
+          name: props.discovery.name,
+          // No custom health check: its only argument is deprecated (an empty block would replace the
+          // service on every plan); ECS deregisters a task's address as the task stops.
+          dnsConfig: { namespaceId: props.discovery.namespaceId, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
+          forceDestroy: true,
+        })
+      : undefined;
+
+    this.service = new EcsService(this, "service", {
+      name: props.serviceName,
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition.arn,
+      launchType: "FARGATE",
+      platformVersion: "LATEST",
+      desiredCount: running,
+      networkConfiguration: { subnets: props.subnetIds, securityGroups: props.securityGroupIds, assignPublicIp: false },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      // By name: the service's deployments roll back while the alarm is in ALARM.
+      ...(deploymentAlarm ? { alarms: { alarmNames: [`${props.alarmPrefix}5xx`], enable: true, rollback: true } } : {}),
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      ...(this.targetGroup ? { loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: "app", containerPort: props.port! }], healthCheckGracePeriodSeconds: 60 } : {}),
+      ...(discovery ? { serviceRegistries: { registryArn: discovery.arn } } : {}),
+    });
+
+    const target = new AppautoscalingTarget(this, "scaling-target", {
+      serviceNamespace: "ecs",
+      resourceId: `service/${props.clusterName}/${props.serviceName}`,
+      scalableDimension: "ecs:service:DesiredCount",
+      minCapacity: running,
+      maxCapacity: maxCount,
+      dependsOn: [this.service],
+    });
+    new AppautoscalingPolicy(this, "scaling-cpu", {
+      name: `${props.serviceName}-cpu`,
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      resourceId: target.resourceId,
+      scalableDimension: target.scalableDimension,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: 60,
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        scaleInCooldown: 120,
+        scaleOutCooldown: 60,
+      },
+    });
+  }
+}

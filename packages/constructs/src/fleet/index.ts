@@ -1,0 +1,3 @@
+export * from "./fargate-service";
+export * from "./fleet-ingress";
+export * from "./secure-bucket";

@@ -1,0 +1,3 @@
+export * from "./cidr";
+export * from "./vpc-flow-logs";
+export * from "./vpc-network";

@@ -1,0 +1,63 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IAM_PATHS } from "../naming";
+import { policyJson } from "../policy/document";
+import { serviceAssumesRole } from "../policy/statements";
+
+export interface VpcFlowLogsProps {
+  readonly vpcId: string;
+  /** The CloudWatch log group that receives the records. */
+  readonly logGroupName: string;
+  /** The role VPC Flow Logs assumes to write them. */
+  readonly roleName: string;
+  /** The KMS key that encrypts the log group. */
+  readonly kmsKeyArn: string;
+  readonly accountId: string;
+  /** Days the records are kept. @default 365 */
+  readonly retentionInDays?: number;
+}
+
+/** Flow logs of every accepted and rejected packet of a VPC, into a KMS-encrypted log group. */
+export class VpcFlowLogs extends Construct {
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly flowLog: FlowLog;
+
+  constructor(scope: Construct, id: string, props: VpcFlowLogsProps) {
+    super(scope, id);
+    const retentionInDays = props.retentionInDays ?? 365;
+
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      name: props.logGroupName,
+      retentionInDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    const role = new IamRole(this, "role", {
+      name: props.roleName,
+      path: IAM_PATHS.platform,
+      assumeRolePolicy: policyJson([serviceAssumesRole("vpc-flow-logs.amazonaws.com", props.accountId)]),
+    });
+    new IamRolePolicy(this, "role-policy", {
+      role: role.id,
+      name: "write-flow-logs",
+      policy: policyJson([
+        {
+          Sid: "WriteThisLogGroupOnly",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [this.logGroup.arn, `${this.logGroup.arn}:*`],
+        },
+      ]),
+    });
+    this.flowLog = new FlowLog(this, "flow-log", {
+      vpcId: props.vpcId,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: this.logGroup.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: 60,
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./lock-table";
+export * from "./private-bucket";
+export * from "./state-bucket";

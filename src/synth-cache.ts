@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { CACHE_FORMAT } from "./synth-inputs";
+
+/**
+ * The synth cache: per stack, its inputs hash (src/synth-inputs.ts) → what synth wrote for it. An
+ * entry is a folder `<cache>/entries/<hash>/` holding the stack's files (`cdk.tf.json`, `main.tf`,
+ * extra files such as `authorizer.zip`) and `meta.json` (the stack's summary, its manifest entry and
+ * the SHA-256 of every file). Entries are written whole or not at all (a folder renamed into place),
+ * so a synth that is stopped, or two at once, never leave half an entry.
+ *
+ * Beside them, per pair of output folders (--out, --generated), an index of the files synth last
+ * wrote there: their inode, size, modification and change times and SHA-256. A reused stack's file
+ * whose stat still matches is left alone; any other is compared by content and rewritten when it
+ * differs, so a file edited by hand, or changed by a checkout, is put right.
+ */
+
+export interface CachedFile {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export interface EntryMeta<Summary> {
+  readonly format: string;
+  readonly name: string;
+  readonly summary: Summary;
+  /** The stack's entry of cdktf.out/manifest.json. */
+  readonly manifest: unknown;
+  /** The CDKTF version the manifest names. */
+  readonly manifestVersion: string;
+  /** The files of the stack's folder in --generated (besides the marker), and in --out/stacks. */
+  readonly generated: readonly string[];
+  readonly out: readonly string[];
+  readonly files: Readonly<Record<string, CachedFile>>;
+}
+
+export const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+export class SynthCache {
+  readonly entries: string;
+  constructor(readonly dir: string) {
+    this.entries = path.join(dir, "entries");
+  }
+
+  entryDir(hash: string): string {
+    return path.join(this.entries, hash);
+  }
+
+  /** The entry's meta, or undefined when there is none (or it is of another format). */
+  read<S>(hash: string): EntryMeta<S> | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.entryDir(hash), "meta.json"), "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const meta = JSON.parse(text) as EntryMeta<S>;
+      return meta.format === CACHE_FORMAT ? meta : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores an entry: written beside the entries and renamed into place. */
+  write<S>(hash: string, meta: Omit<EntryMeta<S>, "format" | "files">, contents: ReadonlyMap<string, string | Buffer>, replace = false): EntryMeta<S> {
+    const files: Record<string, CachedFile> = {};
+    for (const [name, content] of contents) files[name] = { sha256: sha256(content), size: Buffer.byteLength(content) };
+    const full: EntryMeta<S> = { format: CACHE_FORMAT, ...meta, files };
+    const tmp = path.join(this.dir, "tmp", `${hash}.${process.pid}.${randomBytes(4).toString("hex")}`);
+    fs.mkdirSync(tmp, { recursive: true });
+    for (const [name, content] of contents) fs.writeFileSync(path.join(tmp, name), content);
+    fs.writeFileSync(path.join(tmp, "meta.json"), JSON.stringify(full));
+    fs.mkdirSync(this.entries, { recursive: true });
+    const target = this.entryDir(hash);
+    try {
+      fs.renameSync(tmp, target);
+    } catch {
+      // There is one already: another synth's of the same inputs, or one left unreadable (then replaced).
+      if (replace || this.read(hash) === undefined) {
+        fs.rmSync(target, { recursive: true, force: true });
+        fs.renameSync(tmp, target);
+      } else fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    return full;
+  }
+
+  /**
+   * Removes entries that no output index names and that were written more than `maxAgeMs` ago, and
+   * indexes of output folders that are gone. Runs at most once an hour.
+   */
+  prune(maxAgeMs = 24 * 3600 * 1000, now = Date.now()): void {
+    const stamp = path.join(this.dir, "pruned");
+    try {
+      if (now - fs.statSync(stamp).mtimeMs < 3600 * 1000) return;
+    } catch {
+      // never pruned
+    }
+    const used = new Set<string>();
+    const indexes = path.join(this.dir, "outputs");
+    for (const f of safeReaddir(indexes)) {
+      const file = path.join(indexes, f);
+      const index = readIndex(file);
+      if (!index || !fs.existsSync(index.generatedDir)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      for (const h of Object.values(index.stacks)) used.add(h);
+    }
+    for (const h of safeReaddir(this.entries)) {
+      if (used.has(h)) continue;
+      const dir = this.entryDir(h);
+      try {
+        if (now - fs.statSync(dir).mtimeMs > maxAgeMs) fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    fs.rmSync(path.join(this.dir, "tmp"), { recursive: true, force: true });
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.writeFileSync(stamp, "");
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** One file synth wrote: what it looked like on disk afterwards, and its content hash. */
+type FileRecord = [ino: string, size: string, mtimeNs: string, ctimeNs: string, sha256: string];
+
+interface IndexFile {
+  readonly outdir: string;
+  readonly generatedDir: string;
+  /** The entry each stack was last written from. */
+  stacks: Record<string, string>;
+  files: Record<string, FileRecord>;
+}
+
+function readIndex(file: string): IndexFile | undefined {
+  try {
+    const index = JSON.parse(fs.readFileSync(file, "utf8")) as IndexFile;
+    return index && typeof index.stacks === "object" && typeof index.files === "object" ? index : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const statKey = (st: fs.BigIntStats): [string, string, string, string] => [String(st.ino), String(st.size), String(st.mtimeNs), String(st.ctimeNs)];
+
+/** The files synth wrote into one pair of output folders, to tell which still hold what it wrote. */
+export class OutputIndex {
+  private readonly file: string;
+  private readonly index: IndexFile;
+
+  constructor(cache: SynthCache, outdir: string, generatedDir: string) {
+    this.file = path.join(cache.dir, "outputs", `${sha256(`${outdir}\0${generatedDir}`).slice(0, 24)}.json`);
+    const old = readIndex(this.file);
+    this.index = old && old.outdir === outdir && old.generatedDir === generatedDir ? old : { outdir, generatedDir, stacks: {}, files: {} };
+  }
+
+  /** True when `file` still is what synth wrote with this hash (by its stat, without reading it). */
+  unchanged(file: string, expected: string): boolean {
+    const rec = this.index.files[file];
+    if (!rec || rec[4] !== expected) return false;
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(file, { bigint: true });
+    } catch {
+      return false;
+    }
+    if (!st.isFile()) return false;
+    const key = statKey(st);
+    return key.every((v, i) => v === rec[i]);
+  }
+
+  /** Records `file` as it is now, holding content with this hash. */
+  record(file: string, hash: string): void {
+    this.index.files[file] = [...statKey(fs.lstatSync(file, { bigint: true })), hash];
+  }
+
+  stack(name: string, hash: string): void {
+    this.index.stacks[name] = hash;
+  }
+
+  /** Forgets the files and stacks of folders that synth removed. */
+  forget(names: ReadonlySet<string>, prefixes: readonly string[]): void {
+    for (const name of Object.keys(this.index.stacks)) if (!names.has(name)) delete this.index.stacks[name];
+    for (const f of Object.keys(this.index.files)) if (prefixes.some((p) => f.startsWith(p))) delete this.index.files[f];
+  }
+
+  save(): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.index));
+    fs.renameSync(tmp, this.file);
+  }
+}
+
+/**
+ * Puts `content` (or the file `source`) at `file` unless it already holds it. A symbolic link in its
+ * place is removed, never followed. Returns true when it wrote.
+ */
+export function placeFile(file: string, expected: CachedFile, from: { content: string | Buffer } | { source: string }, index?: OutputIndex): boolean {
+  if (index?.unchanged(file, expected.sha256)) return false;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isSymbolicLink()) {
+    fs.unlinkSync(file);
+    st = undefined;
+  }
+  let write = true;
+  if (st?.isFile() && st.size === expected.size) write = sha256(fs.readFileSync(file)) !== expected.sha256;
+  if (write) {
+    if ("content" in from) fs.writeFileSync(file, from.content);
+    else fs.copyFileSync(from.source, file);
+  }
+  index?.record(file, expected.sha256);
+  return write;
+}

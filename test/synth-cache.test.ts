@@ -1,0 +1,224 @@
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { guardedConfig } from "../src/app";
+import { SynthOptions, run, synthesizeWithReport } from "../src/main";
+import { UndeclaredInputError, codeInputsHash, treeHash } from "../src/synth-inputs";
+import { EXAMPLE_FILE, ROOT, exampleConfig } from "./helpers";
+
+/**
+ * The synth cache: an incremental synth writes exactly what a full synth writes, and a stack is
+ * rebuilt whenever something it is made from changes.
+ */
+
+const BASE = path.join(ROOT, ".tmp", "synth-cache-test");
+
+function scratch(name: string): string {
+  const dir = path.join(BASE, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+type Raw = Record<string, any>;
+
+/** The example with two more services, small ones, and without the ephemeral authorizer stages (fewer stacks to build). */
+function baseConfig(): Raw {
+  const raw = YAML.parse(fs.readFileSync(EXAMPLE_FILE, "utf8"));
+  raw.services.push({ slug: "svc-a", gitlabProjectPath: "acme/svc-a" }, { slug: "svc-b", gitlabProjectPath: "acme/svc-b" });
+  return raw;
+}
+
+function writeConfig(dir: string, raw: Raw): string {
+  const file = path.join(dir, "platform.yaml");
+  fs.writeFileSync(file, YAML.stringify(raw));
+  return file;
+}
+
+/** Every file under a folder, relative to it, with its bytes. */
+function tree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  if (!fs.existsSync(dir)) return files;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      files.set(path.relative(dir, file), fs.readFileSync(file));
+    }
+  }
+  return files;
+}
+
+function expectSameTree(actual: string, expected: string): void {
+  const a = tree(actual);
+  const b = tree(expected);
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [file, bytes] of b) {
+    if (!a.get(file)!.equals(bytes)) throw new Error(`${file} differs between ${actual} and ${expected}`);
+  }
+}
+
+function options(dir: string, configFile: string, extra: Partial<SynthOptions> = {}): SynthOptions {
+  return { configFile, outdir: path.join(dir, "cdktf.out"), generatedDir: path.join(dir, "generated"), cacheDir: path.join(dir, "cache"), ...extra };
+}
+
+/** The stacks a synth built (the others were reused). */
+async function builtBy(opts: SynthOptions): Promise<{ built: string[]; reused: number; total: number }> {
+  const before = new Map([...tree(path.join(opts.cacheDir!, "entries"))].map(([f]) => [f, true]));
+  const report = await synthesizeWithReport(opts, 1, () => undefined);
+  const entries = [...tree(path.join(opts.cacheDir!, "entries")).keys()].filter((f) => f.endsWith("meta.json") && !before.has(f));
+  const built = entries.map((f) => JSON.parse(fs.readFileSync(path.join(opts.cacheDir!, "entries", f), "utf8")).name as string).sort();
+  expect(built).toHaveLength(report.built);
+  return { built, reused: report.reused, total: report.summaries.length };
+}
+
+describe("incremental synth", () => {
+  it("writes, after adding, changing and removing services, exactly what a full synth writes, every file of both folders", async () => {
+    const dir = scratch("identical");
+    const raw = baseConfig();
+    const configFile = writeConfig(dir, raw);
+    const inc = options(path.join(dir, "inc"), configFile);
+    expect((await builtBy(inc)).reused).toBe(0);
+
+    raw.services.push({ slug: "svc-c", gitlabProjectPath: "acme/svc-c" });
+    writeConfig(dir, raw);
+    expect((await builtBy(inc)).built).toEqual(["onboarding-svc-c"]);
+
+    raw.services.find((s: Raw) => s.slug === "svc-a").branchRestriction = "main";
+    writeConfig(dir, raw);
+    expect((await builtBy(inc)).built).toEqual(["onboarding-svc-a"]);
+
+    raw.services = raw.services.filter((s: Raw) => s.slug !== "svc-b");
+    writeConfig(dir, raw);
+    const removed = await builtBy(inc);
+    expect(removed.built).toEqual([]);
+    expect(removed.reused).toBe(removed.total);
+    expect(fs.existsSync(path.join(inc.generatedDir, "onboarding-svc-b"))).toBe(false);
+    expect(fs.existsSync(path.join(inc.outdir, "stacks", "onboarding-svc-b"))).toBe(false);
+
+    const full = options(path.join(dir, "full"), configFile, { cacheDir: undefined });
+    await synthesizeWithReport(full, 1, () => undefined);
+    expectSameTree(inc.generatedDir, full.generatedDir);
+    expectSameTree(inc.outdir, full.outdir);
+  });
+
+  it("rebuilds every stack when a shared field changes, and only the stacks of a service, stage or tenant that changed", async () => {
+    const dir = scratch("inputs");
+    const raw = baseConfig();
+    const configFile = writeConfig(dir, raw);
+    const opts = options(dir, configFile);
+    const first = await builtBy(opts);
+    const all = first.built;
+    expect(first.built).toHaveLength(first.total);
+    const change = async (edit: (r: Raw) => void) => {
+      edit(raw);
+      writeConfig(dir, raw);
+      return (await builtBy(opts)).built;
+    };
+
+    // Shared fields every stack may read.
+    expect(await change((r) => (r.region = "eu-west-1"))).toEqual(all);
+    expect(await change((r) => (r.deploymentAccount.accountId = "999999999999"))).toEqual(all);
+    // A stage's zone (and the fleet's domain, which must be in it).
+    expect(
+      await change((r) => {
+        r.stages.dev.zoneName = "dev.apps2.acme.example";
+        r.fleet.stages.dev.domain = "accessos.dev.apps2.acme.example";
+      }),
+    ).toEqual(all);
+    expect(await change((r) => (r.stages.prod.accountId = "444444444444"))).toEqual(all);
+    // One service: its own stacks.
+    expect(await change((r) => (r.services.find((s: Raw) => s.slug === "payments-api").web.memory = 4096))).toEqual([
+      "onboarding-payments-api",
+      "service-payments-api-dev",
+      "service-payments-api-prod",
+    ]);
+    // One tenant: its stacks and the fleet stacks of its stages, which list every tenant.
+    expect(await change((r) => (r.fleet.tenants.find((t: Raw) => t.id === "globex").paused = true))).toEqual([
+      "fleet-dev",
+      "fleet-prod",
+      "tenant-globex-dev",
+      "tenant-globex-prod",
+    ]);
+    // A new tenant is placed by the lock; the others keep their places and are reused.
+    const added = await change((r) => r.fleet.tenants.push({ id: "umbrella", tier: "pool", wave: "general" }));
+    expect(added).toEqual(["fleet-dev", "fleet-prod", "tenant-umbrella-dev", "tenant-umbrella-prod"]);
+    // The config's path is in every main.tf's header.
+    const moved = path.join(dir, "moved.yaml");
+    fs.copyFileSync(configFile, moved);
+    expect((await builtBy(options(dir, moved))).built).toEqual(all.concat("tenant-umbrella-dev", "tenant-umbrella-prod").sort());
+  });
+
+  it("puts back a reused stack's file that was edited or removed by hand", async () => {
+    const dir = scratch("hand-edit");
+    const opts = options(dir, EXAMPLE_FILE);
+    await builtBy(opts);
+    const mainTf = path.join(opts.generatedDir, "ci-identity", "main.tf");
+    const json = path.join(opts.outdir, "stacks", "environment-dev", "cdk.tf.json");
+    const good = [fs.readFileSync(mainTf), fs.readFileSync(json)];
+    fs.appendFileSync(mainTf, "# edited\n");
+    fs.rmSync(json);
+    fs.writeFileSync(path.join(opts.outdir, "stacks", "environment-dev", "stray.txt"), "x");
+    const again = await builtBy(opts);
+    expect(again.built).toEqual([]);
+    expect(fs.readFileSync(mainTf).equals(good[0])).toBe(true);
+    expect(fs.readFileSync(json).equals(good[1])).toBe(true);
+    expect(fs.existsSync(path.join(opts.outdir, "stacks", "environment-dev", "stray.txt"))).toBe(false);
+  });
+
+  it("ignores the cache with --force, and synthesizes only the stacks --only names", async () => {
+    const dir = scratch("cli");
+    const args = ["--config", EXAMPLE_FILE, "--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--cache", path.join(dir, "cache"), "--quiet"];
+    const cli = async (extra: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await run([...args, ...extra], {}, { out: (t) => out.push(t), err: (t) => err.push(t) });
+      return { code, out: out.join(""), err: err.join("") };
+    };
+    const only = await cli(["--only", "tenant-*-dev,ci-identity"]);
+    expect(only.code).toBe(0);
+    expect(only.out.trimEnd().split("\n").pop()).toBe(`4 of 23 stacks synthesized to ${path.relative(process.cwd(), path.join(dir, "gen"))}`);
+    expect(fs.readdirSync(path.join(dir, "gen")).sort()).toEqual(["ci-identity", "fleet-placement.json", "tenant-acme-corp-dev", "tenant-globex-dev", "tenant-initech-dev"]);
+    expect(only.err).toBe(`0 reused unchanged from ${path.relative(process.cwd(), path.join(dir, "cache"))}, 4 built\n`);
+
+    const all = await cli([]);
+    expect(all.err).toBe(`4 reused unchanged from ${path.relative(process.cwd(), path.join(dir, "cache"))}, 19 built\n`);
+    const forced = await cli(["--force"]);
+    expect(forced.err).toBe(`0 reused unchanged from ${path.relative(process.cwd(), path.join(dir, "cache"))}, 23 built (--force)\n`);
+
+    const none = await cli(["--only", "tenant-nobody-*"]);
+    expect(none.code).toBe(2);
+    expect(none.out).toBe("");
+    expect(none.err.split("\n")).toHaveLength(2);
+    expect(none.err).toMatch(/^npm run synth: --only tenant-nobody-\*: no stack of .*example\.yaml has that name \(its 23 stacks: state-bootstrap, ci-identity, .*\) \(see --help\)\n$/);
+    expect((await cli(["--only", "a/b"])).err).toMatch(/^npm run synth: --only takes stack names or globs/);
+  });
+});
+
+describe("what a stack is made from", () => {
+  it("makes the config fields a stack leaves out of its inputs unreadable while it is built", () => {
+    const config = exampleConfig();
+    const seen = guardedConfig(config, { name: "onboarding-x", leftOut: ["services", "fleet.tenants"] });
+    expect(seen.region).toBe(config.region);
+    expect(seen.fleet!.product).toBe(config.fleet!.product);
+    expect(() => seen.services).toThrow(UndeclaredInputError);
+    expect(() => seen.fleet!.tenants).toThrow("stack onboarding-x read fleet.tenants, which its inputs leave out");
+    expect(() => ({ ...seen })).toThrow(UndeclaredInputError);
+    expect(guardedConfig(config, { name: "tfc", leftOut: [] })).toBe(config);
+  });
+
+  it("hashes every file of the code, its path, and the CDKTF environment", () => {
+    const dir = scratch("code");
+    fs.mkdirSync(path.join(dir, "a", "b"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "a", "b", "x.js"), "1");
+    const h = () => treeHash([path.join(dir, "a")]);
+    const first = h();
+    fs.writeFileSync(path.join(dir, "a", "b", "x.js"), "2");
+    const changed = h();
+    fs.writeFileSync(path.join(dir, "a", "y.js"), "");
+    const added = h();
+    fs.renameSync(path.join(dir, "a", "y.js"), path.join(dir, "a", "z.js"));
+    expect(new Set([first, changed, added, h()]).size).toBe(4);
+    expect(codeInputsHash({ CDKTF_CONTEXT_JSON: "{}" }, false)).not.toBe(codeInputsHash({}, false));
+    expect(codeInputsHash({ CDKTF_OUTDIR: "x" }, false)).toBe(codeInputsHash({}, false));
+  });
+});

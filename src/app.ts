@@ -37,7 +37,7 @@ export function buildPlatform(scope: Construct, config: PlatformConfig, selectio
   });
 }
 
-function selectedFactories(factories: StackFactory[], selection?: Shard | StackSelection): StackFactory[] {
+export function selectedFactories(factories: StackFactory[], selection?: Shard | StackSelection): StackFactory[] {
   const sel: StackSelection | undefined = selection && "count" in selection ? { shard: selection } : selection;
   const named = sel?.names ? factories.filter((f) => sel.names!.has(f.name)) : factories;
   return named.filter((_, i) => !sel?.shard || i % sel.shard.count === sel.shard.index);

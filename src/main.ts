@@ -2,8 +2,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, Manifest, TerraformResource } from "cdktf";
-import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, stackFactories, stackNamesOf } from "./app";
+import { App, IResolveContext, Manifest, TerraformResource, TerraformStack, Tokenization, ref } from "cdktf";
+import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, selectedFactories, stackFactories, stackNamesOf } from "./app";
 import { codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
 import { CachedFile, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
 import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "./cli/args";
@@ -13,7 +13,7 @@ import { fleetStage, fleetStages } from "./fleet/model";
 import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
 import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
-import { OutputDescriptionError, PlatformStack } from "../stacks/platform-stack";
+import { OutputDescriptionError, PlatformStack, UndescribedOutput } from "../stacks/platform-stack";
 import { renderHcl } from "./hcl";
 import { StackFacts, formatDeployOrder, stackFactsOf } from "./deploy-order";
 import { stackNames } from "@acme/apps-platform-constructs/naming";
@@ -280,52 +280,110 @@ function stackTargets(meta: StackMeta, options: SynthOptions): { file: string; n
 
 const MARKER_FILE: CachedFile = { sha256: sha256(MARKER_TEXT), size: Buffer.byteLength(MARKER_TEXT) };
 
+/** Stacks built in one CDKTF app: a bound on a worker's memory, which grows with the constructs an app holds. */
+const BATCH = 40;
+
 /**
- * Synthesizes the selected stacks of a config in this process: writes their files into the output
- * folders and, with a cache, stores each as an entry under its inputs hash.
+ * Synthesizes the selected stacks of a config in this process, a batch at a time. With a cache,
+ * each stack becomes an entry under its inputs hash and nothing is written to the output folders
+ * (the caller writes them from the entries); without one, the stacks are written there.
  */
 function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection: Shard | StackSelection | undefined, cache?: SynthCache, replace = false): StackMeta[] {
-  fs.mkdirSync(options.outdir, { recursive: true });
-  fs.mkdirSync(options.generatedDir, { recursive: true });
-  // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
-  // the synth time with hundreds of stacks and checks nothing the tests do not.
-  const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
+  quietTokens();
   const lock = lockOfProduct(readPlacementLock(options.generatedDir).lock, config.fleet?.product);
-  const stacks = buildPlatform(app, config, selection, lock);
-  // Every stack's outputs before the first is written, so that one run names every output to fix.
-  const undescribed = stacks.flatMap((s) => s.undescribedOutputs());
-  if (undescribed.length > 0) throw new OutputDescriptionError(undescribed);
-  app.synth();
-  const built = new Set(stacks.map((s) => s.node.id));
-  const hashes = cache ? new Map(plannedStacks(config, stackFactories(config, lock).filter((f) => built.has(f.name)), options.configFile).map((p) => [p.factory.name, p.hash])) : undefined;
+  const factories = selectedFactories(stackFactories(config, lock), selection);
+  const hashes = cache ? new Map(plannedStacks(config, factories, options.configFile).map((p) => [p.factory.name, p.hash])) : undefined;
   const source = headerSource(options.configFile);
-  return stacks.map((stack) => {
-    const name = stack.node.id;
-    const dir = path.join(options.generatedDir, name);
-    const outDir = path.join(options.outdir, "stacks", name);
-    const hcl = stackHcl(stack, source);
-    fs.mkdirSync(dir, { recursive: true });
-    writeOwnFile(path.join(dir, "main.tf"), hcl);
-    writeOwnFile(path.join(dir, GENERATED_MARKER), MARKER_TEXT);
-    for (const [file, content] of stack.files) {
-      writeOwnFile(path.join(dir, file), content);
-      writeOwnFile(path.join(outDir, file), content);
+  const undescribed: UndescribedOutput[] = [];
+  const metas: StackMeta[] = [];
+  for (let start = 0; start < factories.length; start += BATCH) {
+    const names = new Set(factories.slice(start, start + BATCH).map((f) => f.name));
+    const outdir = cache ? path.join(cache.dir, "tmp", `build-${process.pid}-${start}`) : options.outdir;
+    fs.mkdirSync(outdir, { recursive: true });
+    // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
+    // the synth time with hundreds of stacks and checks nothing the tests do not.
+    const app = new App({ outdir, skipValidation: true, stackTraces: false });
+    const stacks = buildPlatform(app, config, { names }, lock);
+    // Every stack's outputs before the first is written, so that one run names every output to fix.
+    undescribed.push(...stacks.flatMap((s) => s.undescribedOutputs()));
+    if (undescribed.length > 0) continue;
+    synthApp(app, outdir);
+    for (const stack of stacks) {
+      const name = stack.node.id;
+      const hcl = stackHcl(stack, source);
+      const json = fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
+      const summary: StackSummary = {
+        name,
+        resources: resourceCount(stack),
+        backend: stack.backendDescription.location,
+        workspace: stack.backendDescription.workspace,
+        facts: stackFactsOf(JSON.parse(json), stack.backendDescription.workspace),
+      };
+      const extras = [...stack.files.keys()];
+      const contents = new Map<string, string | Buffer>([["cdk.tf.json", json], ["main.tf", hcl], ...stack.files]);
+      const meta = { name, summary, manifest: app.manifest.stacks[name], manifestVersion: app.manifest.version, generated: ["main.tf", ...extras], out: ["cdk.tf.json", ...extras] };
+      if (cache) {
+        metas.push(cache.write<StackSummary>(hashes!.get(name)!, meta, contents, replace));
+        continue;
+      }
+      const dir = path.join(options.generatedDir, name);
+      fs.mkdirSync(dir, { recursive: true });
+      writeOwnFile(path.join(dir, "main.tf"), hcl);
+      writeOwnFile(path.join(dir, GENERATED_MARKER), MARKER_TEXT);
+      for (const [file, content] of stack.files) {
+        writeOwnFile(path.join(dir, file), content);
+        writeOwnFile(path.join(outdir, "stacks", name, file), content);
+      }
+      metas.push({ format: "", ...meta, files: Object.fromEntries([...contents].map(([f, c]) => [f, { sha256: sha256(c), size: Buffer.byteLength(c) }])) });
     }
-    const json = fs.readFileSync(path.join(outDir, "cdk.tf.json"), "utf8");
-    const summary: StackSummary = {
-      name,
-      resources: resourceCount(stack),
-      backend: stack.backendDescription.location,
-      workspace: stack.backendDescription.workspace,
-      facts: stackFactsOf(JSON.parse(json), stack.backendDescription.workspace),
-    };
-    const extras = [...stack.files.keys()];
-    const contents = new Map<string, string | Buffer>([["cdk.tf.json", json], ["main.tf", hcl], ...stack.files]);
-    const meta = { name, summary, manifest: app.manifest.stacks[name], manifestVersion: app.manifest.version, generated: ["main.tf", ...extras], out: ["cdk.tf.json", ...extras] };
-    if (cache) return cache.write<StackSummary>(hashes!.get(name)!, meta, contents, replace);
-    const files = Object.fromEntries([...contents].map(([f, c]) => [f, { sha256: sha256(c), size: Buffer.byteLength(c) }]));
-    return { format: "", ...meta, files };
-  });
+    if (cache) fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  if (undescribed.length > 0) throw new OutputDescriptionError(undescribed);
+  if (!cache) writeManifest(options.outdir, metas, false);
+  return metas;
+}
+
+/**
+ * What App.synth does, less the preparing resolve of every stack: that pass exists to wire
+ * references between stacks (a remote state and an output for each), and the platform's stacks
+ * reference nothing of each other (they share values through SSM contracts). quietTokens makes a
+ * reference to another stack an error, so one added by mistake fails the synth instead of naming a
+ * resource that is not in the stack.
+ */
+function synthApp(app: App, outdir: string): void {
+  const stacks = app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
+  for (const stack of stacks) (stack as unknown as { ensureBackendExists(): void }).ensureBackendExists();
+  const session = { outdir, skipValidation: true, manifest: app.manifest };
+  for (const stack of stacks) stack.synthesizer.synthesize(session);
+}
+
+let tokensQuiet = false;
+
+/**
+ * CDKTF captures a full stack trace for every token it creates (a fifth of a synth's time), only to
+ * name where a token came from in an error about it. Synth does without: such an error still names
+ * the token and the attribute.
+ */
+function quietTokens(): void {
+  if (tokensQuiet) return;
+  tokensQuiet = true;
+  const stackTrace: { captureStackTrace: () => string[] } = require("cdktf/lib/tokens/private/stack-trace");
+  stackTrace.captureStackTrace = () => [];
+  // The class of references (not exported): refused when it reaches into another stack unprepared.
+  type Ref = { originStack?: TerraformStack; identifier: string; crossStackIdentifier: Record<string, string>; resolve(context: IResolveContext): unknown };
+  const sample = Tokenization.reverseString(String(ref("x"))).tokens[0];
+  if (sample?.constructor.name !== "Reference") throw new Error(`CDKTF's references are not what synth expects (${sample?.constructor.name}): check quietTokens in src/main.ts against this CDKTF version`);
+  const reference = Object.getPrototypeOf(sample) as Ref;
+  const resolve = reference.resolve;
+  reference.resolve = function (this: Ref, context: IResolveContext) {
+    if (!context.preparing && this.originStack) {
+      const here = TerraformStack.of(context.scope);
+      if (this.originStack !== here && !this.crossStackIdentifier[here.toString()]) {
+        throw new Error(`stack ${here.node.id} references ${this.identifier} of stack ${this.originStack.node.id}: the platform's stacks share values through SSM contracts, never by reference`);
+      }
+    }
+    return resolve.call(this, context);
+  };
 }
 
 /** The config's path as a stack's main.tf names it in its header. */
@@ -365,17 +423,6 @@ export function mergeShards(outdir: string, shardDirs: string[]): void {
 
 /** The version CDKTF writes into cdktf.out/manifest.json. */
 const CDKTF_VERSION: string = require("cdktf/package.json").version;
-
-/** Moves the stacks a worker built into --out/stacks, replacing what was there. */
-function moveShardStacks(outdir: string, shardDir: string): void {
-  const from = path.join(shardDir, "stacks");
-  for (const stack of fs.existsSync(from) ? fs.readdirSync(from) : []) {
-    const target = path.join(outdir, "stacks", stack);
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(path.join(from, stack), target);
-  }
-  fs.rmSync(shardDir, { recursive: true, force: true });
-}
 
 /** What a synth did: a summary per stack (of --only's stacks with it), and how many were reused from the cache. */
 export interface SynthReport {
@@ -435,28 +482,23 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
       const dirs = shards.map((s) => path.join(options.outdir, `.shard-${s.index}`));
       const names = missing.map((p) => p.factory.name);
       const parts = await Promise.all(shards.map((s, i) => runWorker(options, names, s, dirs[i], cache.dir, replace)));
-      dirs.forEach((d) => moveShardStacks(options.outdir, d));
+      dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
       built = parts.flat();
     }
+    const wanted = new Set(planned.map((p) => p.factory.name));
     for (const meta of built) {
-      const p = planned.find((x) => x.factory.name === meta.name);
-      if (!p) throw new Error(`a synth worker built ${meta.name}, which was not asked for`);
+      if (!wanted.has(meta.name)) throw new Error(`a synth worker built ${meta.name}, which was not asked for`);
       metas.set(meta.name, meta);
-      // Just written: recorded as they are.
-      if (index) for (const t of stackTargets(meta, options)) index.record(t.file, meta.files[t.name].sha256);
     }
-    const builtNames = new Set(built.map((m) => m.name));
     for (const p of planned) {
       const meta = metas.get(p.factory.name);
-      if (!meta) throw new Error(`no cache entry for ${p.factory.name} after synth: did the code change while synth ran? Run it again`);
+      if (!meta || !fs.existsSync(cache.entryDir(p.hash))) throw new Error(`no cache entry for ${p.factory.name} after synth: did the code change while synth ran? Run it again`);
       index?.stack(meta.name, p.hash);
       const genDir = path.join(options.generatedDir, meta.name);
       const outDir = path.join(options.outdir, "stacks", meta.name);
-      if (!builtNames.has(meta.name)) {
-        fs.mkdirSync(genDir, { recursive: true });
-        fs.mkdirSync(outDir, { recursive: true });
-        for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
-      }
+      fs.mkdirSync(genDir, { recursive: true });
+      fs.mkdirSync(outDir, { recursive: true });
+      for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
       placeFile(path.join(genDir, GENERATED_MARKER), MARKER_FILE, { content: MARKER_TEXT }, index);
       // cdktf.out is synth's alone: a stack's folder there holds its files and nothing else.
       for (const f of fs.readdirSync(outDir)) if (!meta.out.includes(f)) fs.rmSync(path.join(outDir, f), { recursive: true, force: true });

@@ -44,26 +44,40 @@ function interpolationEnd(body: string, start: number): number {
   throw new NotRenderable("unclosed interpolation");
 }
 
+// In a template body: what is not copied as it is.
+const TEMPLATE_SPECIAL = /[\\$%]/g;
+
 /** The literal text and references of an HCL quoted template's body (what is between its quotes). */
 export function templateParts(body: string): Part[] {
   const parts: Part[] = [];
   let lit = "";
-  for (let i = 0; i < body.length; i++) {
+  let i = 0;
+  while (i < body.length) {
+    // Copy the plain run up to the next character that matters in one piece.
+    TEMPLATE_SPECIAL.lastIndex = i;
+    const next = TEMPLATE_SPECIAL.exec(body);
+    if (!next) {
+      lit += body.slice(i);
+      break;
+    }
+    lit += body.slice(i, next.index);
+    i = next.index;
     const c = body[i];
     if (c === "\\") {
-      const e = body[++i];
+      const e = body[i + 1];
+      i += 2;
       if (e === "n") lit += "\n";
       else if (e === "r") lit += "\r";
       else if (e === "t") lit += "\t";
       else if (e === '"' || e === "\\") lit += e;
       else if (e === "u" || e === "U") {
         const n = e === "u" ? 4 : 8;
-        lit += String.fromCodePoint(parseInt(body.slice(i + 1, i + 1 + n), 16));
+        lit += String.fromCodePoint(parseInt(body.slice(i, i + n), 16));
         i += n;
       } else throw new NotRenderable(`escape \\${e}`);
-    } else if ((c === "$" || c === "%") && body[i + 1] === c && body[i + 2] === "{") {
+    } else if (body[i + 1] === c && body[i + 2] === "{") {
       lit += `${c}{`;
-      i += 2;
+      i += 3;
     } else if (c === "%" && body[i + 1] === "{") {
       throw new NotRenderable("template directive");
     } else if (c === "$" && body[i + 1] === "{") {
@@ -71,8 +85,11 @@ export function templateParts(body: string): Part[] {
       if (lit) parts.push(lit);
       lit = "";
       parts.push({ expr: body.slice(i + 2, end).trim() });
-      i = end;
-    } else lit += c;
+      i = end + 1;
+    } else {
+      lit += c;
+      i++;
+    }
   }
   if (lit) parts.push(lit);
   return parts;

@@ -1,0 +1,197 @@
+import { TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
+import { IConstruct } from "constructs";
+
+/**
+ * A stack's Terraform JSON and CDKTF's HCL of it from one token resolution instead of two.
+ *
+ * CDKTF resolves every token of a stack once for `toTerraform` (the JSON) and again for
+ * `toHclTerraform`: the HCL fragments of its elements (each attribute a `{ value, isBlock, type,
+ * storageClassType }` that tells its renderer a block from an attribute) hold the same tokens, and
+ * resolving them again was a quarter of a stack's synth time. Here each element's HCL fragment is
+ * built unresolved and its values are taken from the element's resolved JSON fragment, path by path;
+ * CDKTF's own renderer then writes the text, exactly as `toHclTerraform` does. Wherever the two
+ * fragments do not line up (a dynamic block, a token used as a key, a value the JSON lacks), that
+ * element is resolved again the CDKTF way, so the result is always what `toHclTerraform` gives.
+ */
+
+// CDKTF's internals that toTerraform and toHclTerraform are made of (the package has no exports map).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { resolve } = require("cdktf/lib/_tokens") as { resolve: (scope: IConstruct, obj: unknown) => any };
+const { deepMerge } = require("cdktf/lib/util") as { deepMerge: (target: any, ...sources: any[]) => any };
+const render = require("cdktf/lib/hcl/render") as Record<string, (x: any) => any>;
+const { containsMapToken, containsStringListTokenElement, containsNumberListTokenElement } = require("cdktf/lib/tokens/private/encoding") as Record<string, (x: unknown) => boolean>;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface StackInternals {
+  readonly cdktfVersion: string;
+  readonly rawOverrides: Record<string, unknown>;
+}
+
+/** The elements of a stack, as TerraformStack lists them (not those of a nested stack). */
+function elementsOf(node: IConstruct, into: TerraformElement[] = []): TerraformElement[] {
+  if (TerraformElement.isTerraformElement(node)) into.push(node);
+  for (const child of node.node.children) {
+    if (TerraformStack.isStack(child)) continue;
+    elementsOf(child, into);
+  }
+  return into;
+}
+
+export interface StackTerraform {
+  /** What `stack.toTerraform()` returns. */
+  readonly json: any;
+  readonly elements: readonly TerraformElement[];
+  /** Each element's resolved `toTerraform()`. */
+  readonly fragments: readonly any[];
+  readonly metadata: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+}
+
+function metadataOf(stack: TerraformStack, elements: readonly TerraformElement[]): { metadata: Record<string, unknown>; outputs: Record<string, unknown> } {
+  const s = stack as unknown as StackInternals;
+  const metadata = {
+    version: s.cdktfVersion,
+    stackName: stack.node.id,
+    backend: "local",
+    cloud: undefined,
+    ...(Object.keys(s.rawOverrides).length > 0 ? { overrides: { stack: Object.keys(s.rawOverrides) } } : {}),
+  };
+  for (const meta of elements.map((e) => resolve(stack, e.toMetadata()))) deepMerge(metadata, meta);
+  const outputs = elements.reduce((carry: Record<string, unknown>, item) => {
+    if (!TerraformOutput.isTerraformOutput(item)) return carry;
+    deepMerge(
+      carry,
+      item.node.path.split("/").reduceRight((inner: Record<string, unknown>, part) => (Object.keys(inner).length === 0 ? { [part]: item.friendlyUniqueId } : { [part]: inner }), {}),
+    );
+    return carry;
+  }, {});
+  return { metadata, outputs };
+}
+
+/** `TerraformStack.toTerraform` of CDKTF 0.21, keeping each element's resolved fragment. */
+export function stackTerraform(stack: TerraformStack): StackTerraform {
+  const s = stack as unknown as StackInternals;
+  const elements = elementsOf(stack);
+  const { metadata, outputs } = metadataOf(stack, elements);
+  const tf: Record<string, unknown> = { "//": { metadata, outputs } };
+  const fragments = elements.map((e) => resolve(stack, e.toTerraform()));
+  for (const fragment of fragments) deepMerge(tf, fragment);
+  deepMerge(tf, s.rawOverrides);
+  return { json: resolve(stack, tf), elements, fragments, metadata, outputs };
+}
+
+const MISMATCH = Symbol("mismatch");
+type Merged = unknown | typeof MISMATCH;
+
+/**
+ * An attribute as the HCL renderer takes it: `{ value, isBlock, type, storageClassType }` (snake-cased
+ * in providers, `{ value, type }` in variables). Told wrongly either way, the values no longer line up
+ * with the JSON and the element is resolved again.
+ */
+const isWrapper = (h: Record<string, unknown>) =>
+  "value" in h && ("isBlock" in h || "storageClassType" in h || "is_block" in h || "storage_class_type" in h || (typeof h.type === "string" && Object.keys(h).length === 2));
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/**
+ * What `resolve(h)` gives, with every value taken from `j`, the resolved JSON at the same place; or
+ * MISMATCH where the two do not line up.
+ */
+function merge(h: unknown, j: unknown): Merged {
+  if (h === undefined) return undefined;
+  if (h === null) return j === null ? null : MISMATCH;
+  switch (typeof h) {
+    case "string":
+      // A literal is its own resolution; anything with a token (or an expression) is what the JSON resolved it to.
+      if (h === j) return h;
+      return typeof j === "string" && h.includes("${") ? j : MISMATCH;
+    case "number":
+      if (h === j) return h;
+      return typeof j === "number" && Token.isUnresolved(h) ? j : MISMATCH;
+    case "boolean":
+      return h === j ? h : MISMATCH;
+    case "object":
+      break;
+    default:
+      return MISMATCH;
+  }
+  if (Tokenization.isResolvable(h)) return j === undefined ? MISMATCH : j;
+  if (Array.isArray(h)) {
+    // A list token: resolved as a whole (to a list, or to an expression such as a split).
+    if (containsStringListTokenElement(h) || containsNumberListTokenElement(h)) return j === undefined ? MISMATCH : j;
+    if (!Array.isArray(j)) return MISMATCH;
+    const defined = h.filter((x) => x !== undefined);
+    if (defined.length !== j.length) return MISMATCH;
+    const out: unknown[] = [];
+    for (let i = 0; i < defined.length; i++) {
+      const m = merge(defined[i], j[i]);
+      if (m === MISMATCH) return MISMATCH;
+      if (m !== undefined) out.push(m);
+    }
+    return out;
+  }
+  const obj = h as Record<string, unknown>;
+  if (containsMapToken(obj)) return j === undefined ? MISMATCH : j;
+  if (isWrapper(obj)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(obj)) {
+      const m = key === "value" ? merge(obj.value, j) : merge(obj[key], obj[key]);
+      if (m === MISMATCH) return MISMATCH;
+      if (m !== undefined) out[key] = m;
+    }
+    return out;
+  }
+  if (!isPlainObject(j)) return MISMATCH;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    // A token in a key (encoded as `${TfToken[...]}`) is resolved the CDKTF way.
+    if (key.includes("${")) return MISMATCH;
+    const m = merge(obj[key], j[key]);
+    if (m === MISMATCH) return MISMATCH;
+    if (m !== undefined) out[key] = m;
+  }
+  return out;
+}
+
+/** How many elements hclText merged from their JSON, and how many it resolved again. */
+export const mergeStats = { merged: 0, resolved: 0 };
+
+/** `TerraformStack.toHclTerraform(...).hcl` of CDKTF 0.21, from a stackTerraform result. */
+export function hclText(stack: TerraformStack, t: StackTerraform): string {
+  const s = stack as unknown as StackInternals;
+  const tf: Record<string, any> = {};
+  const locals: Record<string, any> = {};
+  const fragments = t.elements.map((e, i) => {
+    const h = e.toHclTerraform();
+    const merged = merge(h, t.fragments[i]);
+    if (merged === MISMATCH) {
+      mergeStats.resolved++;
+      return resolve(stack, h);
+    }
+    mergeStats.merged++;
+    return merged;
+  });
+  const hclFragments = fragments.map((frag: any) => {
+    let res = "";
+    if (frag.resource) res = [res, render.renderResource(frag.resource).hcl].join("\n");
+    if (frag.data) res = [res, render.renderDatasource(frag.data).hcl].join("\n");
+    if (frag.provider) {
+      deepMerge(tf, frag);
+      res = [res, render.renderProvider(frag.provider)].join("\n\n");
+    }
+    if (frag.terraform) deepMerge(tf, frag);
+    if (frag.module) res = [res, render.renderModule(frag.module).hcl].join("\n");
+    if (frag.output) res = [res, render.renderOutput(frag.output)].join("\n\n");
+    if (frag.moved) res = [res, render.renderMoved(frag.moved)].join("\n\n");
+    if (frag.import) res = [res, render.renderImport(frag.import)].join("\n\n");
+    if (frag.locals) deepMerge(locals, frag);
+    if (frag.variable) res = [res, render.renderVariable(frag.variable)].join("\n\n");
+    return res;
+  });
+  deepMerge(tf, s.rawOverrides);
+  const terraformBlock = tf?.terraform;
+  const terraformBlockHcl = terraformBlock ? render.renderTerraform(terraformBlock) : "";
+  let localsHcl = render.renderLocals(locals.locals);
+  if (localsHcl) localsHcl = "\n\n" + localsHcl;
+  return resolve(stack, [terraformBlockHcl, localsHcl, ...hclFragments].join(""));
+}
+

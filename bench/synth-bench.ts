@@ -6,18 +6,23 @@ import { CommandSpec, UsageError, formatHelp, parseArgs, valueOf } from "../src/
 import { PROJECT_ROOT } from "../src/paths";
 
 /**
- * `npm run bench`: synthesizes configs of 1, 50 and 500 services, and a tenant fleet of 250 tenants
- * in both of its stages, generated from the example, the project's way (`npm run synth`:
- * incremental tsc, then the compiled app) and the naive way (`cdktf synth` running the TypeScript
- * sources with ts-node), and prints wall time, CPU time and peak RSS.
+ * `npm run bench`: synthesizes configs of 1, 50, 500 and 2,000 services, and a tenant fleet of 250
+ * tenants in both of its stages, generated from the example, the project's way (`npm run synth`:
+ * incremental tsc, then the compiled app, with an empty cache) and the naive way (`cdktf synth`
+ * running a plain CDKTF app of the same stacks, bench/naive-app.ts, with ts-node); then the
+ * incremental case: one service added to the largest config, synthesized again with the cache of
+ * its first synth. It prints wall time, CPU time and peak RSS, and checks that both ways wrote the
+ * same main.tf for every stack.
  */
 
 export const BENCH_COMMAND: CommandSpec = {
   command: "npm run bench --",
   summary: "Times npm run synth against cdktf synth with ts-node on configs of many services and on a large tenant fleet; prints Markdown tables.",
   options: [
-    { name: "--sizes", value: "<n,n,...>", description: "the numbers of services to synthesize, comma-separated", env: "BENCH_SIZES", default: "1,50,500" },
+    { name: "--sizes", value: "<n,n,...>", description: "the numbers of services to synthesize, comma-separated", env: "BENCH_SIZES", default: "1,50,500,2000" },
     { name: "--fleet", value: "<tenants>", description: "the tenants of the fleet to synthesize, each in both fleet stages (0: no fleet run)", env: "BENCH_FLEET", default: "250" },
+    { name: "--naive-max", value: "<services>", description: "run the naive way only for configs of at most this many services", env: "BENCH_NAIVE_MAX", default: "2000" },
+    { name: "--no-incremental", description: "leave out the incremental case (one service added to the largest size, synthesized with the cache)" },
   ],
 };
 
@@ -91,40 +96,76 @@ function measure(command: string[], cwd: string): Measurement {
   return { wall: parsed.wall, cpu: parsed.cpu, peakMiB: parsed.peakMiB };
 }
 
-/** The project's path: exactly what `npm run synth` runs. */
-function projectWay(config: string, out: string): Measurement {
-  return measure(["npm", "run", "--silent", "synth", "--", "--config", config, "--out", `${out}/cdktf.out`, "--generated", `${out}/generated`], PROJECT_ROOT);
+/** The project's path: exactly what `npm run synth` runs, with the cache in `cache`. */
+function projectWay(config: string, out: string, cache: string): Measurement {
+  return measure(
+    ["npm", "run", "--silent", "synth", "--", "--config", config, "--out", `${out}/cdktf.out`, "--generated", `${out}/generated`, "--cache", cache],
+    PROJECT_ROOT,
+  );
 }
 
-/** The naive path: `cdktf synth` with an app that runs the sources through ts-node. */
+/** The naive path: `cdktf synth` with a plain CDKTF app of the same stacks (bench/naive-app.ts) run through ts-node. */
 function naiveWay(config: string, out: string): Measurement {
   fs.mkdirSync(out, { recursive: true });
   const app = [
     path.join(BIN, "ts-node"),
     "--project",
     path.join(PROJECT_ROOT, "tsconfig.json"),
-    path.join(PROJECT_ROOT, "src", "main.ts"),
-    "--config",
+    path.join(PROJECT_ROOT, "bench", "naive-app.ts"),
     config,
-    "--generated",
     path.join(out, "generated"),
   ].join(" ");
   fs.writeFileSync(path.join(out, "cdktf.json"), JSON.stringify({ language: "typescript", app, sendCrashReports: "false" }));
   return measure([path.join(BIN, "cdktf"), "synth", "--output", path.join(out, "cdktf.out")], out);
 }
 
-/** Synthesizes one config both ways and returns its table row's cells after the first. */
-function bothWays(config: string, name: string): string {
-  const fast = projectWay(config, path.join(WORK, `fast-${name}`));
+/** Throws unless both ways wrote the same main.tf (and Lambda package) for every stack. */
+function sameStacks(fast: string, naive: string): void {
+  const stacks = fs.readdirSync(fast, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const other = fs.readdirSync(naive, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  if (stacks.sort().join() !== other.sort().join()) throw new Error(`npm run synth and the naive way wrote different stacks into ${fast} and ${naive}`);
+  for (const stack of stacks) {
+    for (const file of fs.readdirSync(path.join(naive, stack))) {
+      if (!fs.readFileSync(path.join(fast, stack, file)).equals(fs.readFileSync(path.join(naive, stack, file)))) {
+        throw new Error(`npm run synth and the naive way wrote different ${stack}/${file}`);
+      }
+    }
+  }
+}
+
+const cells = (m: Measurement) => `${m.wall.toFixed(2)} s | ${m.cpu.toFixed(1)} s | ${m.peakMiB.toFixed(0)} MiB`;
+const NO_NAIVE = "– | – | – | – |";
+
+/** Synthesizes one config both ways (the naive one when `naive`) and returns its table row's cells after the first. */
+function bothWays(config: string, name: string, naive: boolean): { row: string; naive?: Measurement } {
+  const fast = projectWay(config, path.join(WORK, `fast-${name}`), path.join(WORK, `cache-${name}`));
   const stacks = stackFolders(path.join(WORK, `fast-${name}`, "generated"));
-  const naive = naiveWay(config, path.join(WORK, `naive-${name}`));
-  const cells = (m: Measurement) => `${m.wall.toFixed(2)} s | ${m.cpu.toFixed(1)} s | ${m.peakMiB.toFixed(0)} MiB`;
-  return `${stacks} | ${cells(fast)} | ${cells(naive)} | ${(naive.wall / fast.wall).toFixed(1)}× |`;
+  if (!naive) return { row: `${stacks} | ${cells(fast)} | ${NO_NAIVE}` };
+  const slow = naiveWay(config, path.join(WORK, `naive-${name}`));
+  sameStacks(path.join(WORK, `fast-${name}`, "generated"), path.join(WORK, `naive-${name}`, "generated"));
+  return { row: `${stacks} | ${cells(fast)} | ${cells(slow)} | ${(slow.wall / fast.wall).toFixed(1)}× |`, naive: slow };
+}
+
+/**
+ * One service added to the config of `size` services synthesized by bothWays: `npm run synth` again
+ * with the same outputs and cache. Beside it, the naive way's full synth of the config before.
+ */
+function incremental(size: number, naive: Measurement | undefined): string {
+  const name = String(size);
+  const file = path.join(WORK, `services-${size}.yaml`);
+  const raw = YAML.parse(fs.readFileSync(file, "utf8"));
+  raw.services.push({ slug: "svc-added", gitlabProjectPath: "acme/services/svc-added", branchRestriction: "protected" });
+  fs.writeFileSync(file, YAML.stringify(raw));
+  const fast = projectWay(file, path.join(WORK, `fast-${name}`), path.join(WORK, `cache-${name}`));
+  const stacks = stackFolders(path.join(WORK, `fast-${name}`, "generated"));
+  return `${stacks} | ${cells(fast)} | ${naive ? `${cells(naive)} | ${(naive.wall / fast.wall).toFixed(1)}× |` : NO_NAIVE}`;
 }
 
 function main(argv: string[]): number {
   let SIZES: number[];
   let FLEET: number;
+  let NAIVE_MAX: number;
+  let INCREMENTAL: boolean;
   try {
     const args = parseArgs(argv, BENCH_COMMAND);
     if (args.help) {
@@ -132,9 +173,12 @@ function main(argv: string[]): number {
       return 0;
     }
     const flag = valueOf(args, "--sizes");
-    SIZES = benchSizes(flag ?? process.env.BENCH_SIZES ?? "1,50,500", flag !== undefined ? "--sizes" : "BENCH_SIZES");
+    SIZES = benchSizes(flag ?? process.env.BENCH_SIZES ?? "1,50,500,2000", flag !== undefined ? "--sizes" : "BENCH_SIZES");
     const fleetFlag = valueOf(args, "--fleet");
     FLEET = benchFleet(fleetFlag ?? process.env.BENCH_FLEET ?? "250", fleetFlag !== undefined ? "--fleet" : "BENCH_FLEET");
+    const naiveFlag = valueOf(args, "--naive-max");
+    NAIVE_MAX = benchFleet(naiveFlag ?? process.env.BENCH_NAIVE_MAX ?? "2000", naiveFlag !== undefined ? "--naive-max" : "BENCH_NAIVE_MAX");
+    INCREMENTAL = !args.values.has("--no-incremental");
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`npm run bench: ${err.message} (see --help)\n`);
@@ -145,17 +189,31 @@ function main(argv: string[]): number {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const rows: string[] = [];
-  const columns = "npm run synth: wall | CPU | peak RSS | cdktf synth + ts-node: wall | CPU | peak RSS | speed-up (wall) |";
+  const columns = "npm run synth: wall | CPU | peak RSS | naive (cdktf synth + ts-node): wall | CPU | peak RSS | speed-up (wall) |";
   const align = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   rows.push(`| services | stacks | ${columns}`, align);
+  const naiveOf = new Map<number, Measurement>();
   for (const size of SIZES) {
-    const row = `| ${size} | ${bothWays(configWithServices(size), String(size))}`;
+    const result = bothWays(configWithServices(size), String(size), size <= NAIVE_MAX);
+    if (result.naive) naiveOf.set(size, result.naive);
+    const row = `| ${size} | ${result.row}`;
     rows.push(row);
     process.stdout.write(`${row}\n`);
   }
   if (FLEET > 0) {
-    const row = `| ${FLEET} × 2 | ${bothWays(configWithFleet(FLEET), `fleet-${FLEET}`)}`;
+    const row = `| ${FLEET} × 2 | ${bothWays(configWithFleet(FLEET), `fleet-${FLEET}`, true).row}`;
     rows.push("", `| fleet tenants × stages | stacks | ${columns}`, align, row);
+    process.stdout.write(`${row}\n`);
+  }
+  if (INCREMENTAL && SIZES.length > 0) {
+    const size = Math.max(...SIZES);
+    const row = `| one added to ${size} | ${incremental(size, naiveOf.get(size))}`;
+    rows.push(
+      "",
+      `| incremental: services | stacks | npm run synth (cache of the synth above): wall | CPU | peak RSS | naive: the full synth above: wall | CPU | peak RSS | speed-up (wall) |`,
+      align,
+      row,
+    );
     process.stdout.write(`${row}\n`);
   }
   process.stdout.write(`\n${rows.join("\n")}\n`);

@@ -3,7 +3,7 @@ import { UsageError, formatHelp, parseArgs } from "../../src/cli/args";
 
 describe("npm run bench on the command line", () => {
   it("lists --sizes with its env var and default in its help", () => {
-    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--sizes <n,n,\.\.\.> +.*\(env BENCH_SIZES; default 1,50,500\)$/m);
+    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--sizes <n,n,\.\.\.> +.*\(env BENCH_SIZES; default 1,50,500,2000\)$/m);
   });
 
   it("refuses an unknown flag, naming it and the closest one", () => {
@@ -22,5 +22,10 @@ describe("npm run bench on the command line", () => {
     expect(benchFleet("0", "BENCH_FLEET")).toBe(0);
     expect(() => benchFleet("-1", "--fleet")).toThrow(UsageError);
     expect(() => benchFleet("2.5", "BENCH_FLEET")).toThrow('BENCH_FLEET must be a whole number of tenants (0 for no fleet run), e.g. 250, got "2.5"');
+  });
+
+  it("lists the naive way's size limit and the switch that leaves out the incremental case", () => {
+    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--naive-max <services> +.*\(env BENCH_NAIVE_MAX; default 2000\)$/m);
+    expect(formatHelp(BENCH_COMMAND)).toMatch(/^ {2}--no-incremental +.*one service added to the largest size/m);
   });
 });

@@ -87,6 +87,16 @@ const STACK_TEMPLATE = ".apps-platform-stack";
 /** Installs the project's packages unless the lock file's cache brought them. */
 export const INSTALL = "test -d node_modules || npm ci --no-audit --no-fund";
 
+/** The variable that names the config in a job that checks its stack against a synth of it (SYNTH_CHECK). */
+export const SYNTH_CONFIG_VARIABLE = "APPS_PLATFORM_SYNTH_CONFIG";
+
+/** With APPS_PLATFORM_SYNTH_CONFIG set: synthesizes the job's stack alone and fails when its committed folder is not what synth writes. */
+export const SYNTH_CHECK =
+  `if [ -n "\${${SYNTH_CONFIG_VARIABLE}:-}" ]; then ` +
+  `npm run --silent synth -- --config "$${SYNTH_CONFIG_VARIABLE}" --generated "$GENERATED_DIR" --only "$STACK" --quiet && ` +
+  `if [ -n "$(git status --porcelain -- "$GENERATED_DIR/$STACK")" ]; then git status --short -- "$GENERATED_DIR/$STACK"; ` +
+  `echo "$GENERATED_DIR/$STACK is not what npm run synth writes from $${SYNTH_CONFIG_VARIABLE}: run npm run synth and commit the result"; exit 1; fi; fi`;
+
 /** The hidden jobs every generated job extends. */
 function templates(config: PlatformConfig, generatedDir: string): Record<string, Job> {
   return {
@@ -104,6 +114,9 @@ function templates(config: PlatformConfig, generatedDir: string): Record<string,
       variables: { CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", AWS_REGION: config.region, AWS_DEFAULT_REGION: config.region, GENERATED_DIR: generatedDir },
       before_script: [
         INSTALL,
+        // A merge request's plan job first synthesizes its own stack (`--only`, reusing what the cache
+        // holds) and stops when the committed folder differs: what it plans is what the sources make.
+        SYNTH_CHECK,
         `mkdir -p "$CI_PROJECT_DIR/${OUT}/summary" "$CI_PROJECT_DIR/${OUT}/full" "$CI_PROJECT_DIR/${OUT}/report" "$CI_PROJECT_DIR/${OUT}/apply" "$CI_PROJECT_DIR/.tfplan/$STACK"`,
         // The credentials of ROLE_ARN; the token and the keys are never printed.
         `creds="$(aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "gitlab-$CI_JOB_ID" --web-identity-token "$AWS_ID_TOKEN" --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)"`,
@@ -158,13 +171,13 @@ function planArtifacts(stack: PipelineStack, extra: string[] = []): Job {
   };
 }
 
-function mrPlanJob(s: SelectedStack): Job {
+function mrPlanJob(s: SelectedStack, configFile: string): Job {
   const { stack } = s;
   return {
     extends: STACK_TEMPLATE,
     stage: "plan",
     resource_group: resourceGroup(stack),
-    variables: stackVariables(stack, stack.plan),
+    variables: stackVariables(stack, stack.plan, { [SYNTH_CONFIG_VARIABLE]: configFile }),
     script: [
       `echo ${dq(`${stack.name}: ${s.reasons.join("; ")}`)}`,
       ...workspaceLines(stack),
@@ -244,7 +257,7 @@ function baseDoc(input: PipelineInput, stages: string[]): Record<string, unknown
 export function childPipeline(input: PipelineInput): Pipeline {
   if (input.mode === "mr") {
     const jobs: Record<string, Job> = {};
-    for (const s of input.selected) jobs[`plan:${s.stack.name}`] = mrPlanJob(s);
+    for (const s of input.selected) jobs[`plan:${s.stack.name}`] = mrPlanJob(s, input.configFile);
     jobs["mr-note"] = notePipelineJob(input, input.selected.map((s) => s.stack));
     const stages = input.selected.length ? ["plan", "note"] : ["note"];
     return { header: header(input, `${input.selected.length} plan job${input.selected.length === 1 ? "" : "s"}`), doc: { ...baseDoc(input, stages), ...jobs } };

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { ROOT, configWith, exampleConfig } from "../helpers";
-import { MAX_NEEDS, applyPipeline, childPipeline, jobsOf, planVerdict } from "../../src/delivery/pipeline";
+import { MAX_NEEDS, SYNTH_CHECK, applyPipeline, childPipeline, jobsOf, planVerdict } from "../../src/delivery/pipeline";
 import { stacksOfChangedFiles, stacksOfConfigChange } from "../../src/delivery/pipeline-changes";
 import { applyPredecessors, pipelineStacks, selectedPredecessors } from "../../src/delivery/pipeline-stacks";
 import { run } from "../../src/delivery/pipeline-cli";
@@ -65,7 +65,12 @@ describe("the jobs", () => {
   it("plan with the read-only roles: the platform's plan role with ci_phase=plan; a service's stacks are its own pipelines'", () => {
     const doc = childPipeline({ ...common, mode: "mr", selected }).doc as Record<string, any>;
     const env = doc["plan:environment-prod"];
-    expect(env.variables).toEqual({ STACK: "environment-prod", ROLE_ARN: "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan", TF_VAR_ci_phase: "plan" });
+    expect(env.variables).toEqual({
+      STACK: "environment-prod",
+      ROLE_ARN: "arn:aws:iam::111111111111:role/apps-platform/ci/apps-platform-ci-plan",
+      TF_VAR_ci_phase: "plan",
+      APPS_PLATFORM_SYNTH_CONFIG: "config/example.yaml",
+    });
     expect(env.resource_group).toBe("environment-prod-prod");
     expect(env.script).toContain("terraform workspace select -or-create prod");
     expect(env.script.some((l: string) => l.startsWith("terraform plan -lock=false"))).toBe(true);
@@ -86,6 +91,19 @@ describe("the jobs", () => {
     // The plan itself never leaves the job: artifacts are the masked summaries and GitLab's counts.
     expect(doc["plan:environment-prod"].artifacts.paths.every((p: string) => p.endsWith(".md"))).toBe(true);
     expect(doc["plan:environment-prod"].artifacts.reports.terraform).toBe(".apps-platform/report/environment-prod.json");
+  });
+
+  it("synthesize a merge request's stack alone in its plan job, before planning it, and fail on a stale folder", () => {
+    const mr = childPipeline({ ...common, mode: "mr", selected }).doc as Record<string, any>;
+    const check = mr[".apps-platform-stack"].before_script.find((l: string) => l.includes("--only"));
+    expect(check).toBe(SYNTH_CHECK);
+    expect(check).toContain('npm run --silent synth -- --config "$APPS_PLATFORM_SYNTH_CONFIG" --generated "$GENERATED_DIR" --only "$STACK" --quiet');
+    expect(mr[".apps-platform-stack"].before_script.indexOf(check)).toBeLessThan(mr[".apps-platform-stack"].before_script.findIndex((l: string) => l.startsWith("terraform init")));
+    // Only the merge request's plans check: after merge and on the drift schedule the committed stacks are planned as they are.
+    for (const mode of ["main", "drift"] as const) {
+      const doc = childPipeline({ ...common, mode, selected }).doc as Record<string, any>;
+      for (const [, job] of jobsOf(doc)) expect((job.variables as Record<string, string> | undefined)?.APPS_PLATFORM_SYNTH_CONFIG).toBeUndefined();
+    }
   });
 
   it("leave out the local-state bootstrap and the ephemeral template, and give an unchanged merge request one job", () => {

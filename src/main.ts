@@ -6,7 +6,7 @@ import { App, IResolveContext, Manifest, TerraformResource, TerraformStack, Toke
 import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, selectedFactories, stackFactories, stackNamesOf } from "./app";
 import { codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
 import { CachedFile, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
-import { StackTerraform, hclText, stackTerraform } from "./stack-terraform";
+import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
 import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, loadConfigFile } from "./config/loader";
@@ -314,11 +314,12 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
     // Every stack's outputs before the first is written, so that one run names every output to fix.
     undescribed.push(...stacks.flatMap((s) => s.undescribedOutputs()));
     if (undescribed.length > 0) continue;
-    const terraform = synthApp(app, outdir);
+    const synthesized = synthApp(app, outdir, cache !== undefined);
     for (const stack of stacks) {
       const name = stack.node.id;
-      const hcl = stackHcl(stack, source, hclText(stack, terraform.get(name)!));
-      const json = fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
+      const done = synthesized.get(name)!;
+      const hcl = stackHcl(stack, source, hclText(stack, done));
+      const json = done.text;
       const summary: StackSummary = {
         name,
         resources: resourceCount(stack),
@@ -335,6 +336,7 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
       }
       const dir = path.join(options.generatedDir, name);
       fs.mkdirSync(dir, { recursive: true });
+      writeOwnFile(path.join(outdir, "stacks", name, "cdk.tf.json"), json);
       writeOwnFile(path.join(dir, "main.tf"), hcl);
       writeOwnFile(path.join(dir, GENERATED_MARKER), MARKER_TEXT);
       for (const [file, content] of stack.files) {
@@ -357,25 +359,20 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
  * reference to another stack an error, so one added by mistake fails the synth instead of naming a
  * resource that is not in the stack.
  */
-function synthApp(app: App, outdir: string): Map<string, StackTerraform> {
+function synthApp(app: App, outdir: string, fresh: boolean): Map<string, SynthesizedStack> {
   const stacks = app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-  const terraform = new Map<string, StackTerraform>();
-  for (const stack of stacks) {
-    (stack as unknown as { ensureBackendExists(): void }).ensureBackendExists();
-    // The JSON as toTerraform makes it, keeping each element's fragment for the HCL (src/stack-terraform.ts).
-    // The outputs' descriptions, which the stack's own toTerraform checks, are checked before this.
-    Object.defineProperty(stack, "toTerraform", {
-      configurable: true,
-      value: () => {
-        const t = stackTerraform(stack);
-        terraform.set(stack.node.id, t);
-        return t.json;
-      },
-    });
-  }
+  for (const stack of stacks) (stack as unknown as { ensureBackendExists(): void }).ensureBackendExists();
   const session = { outdir, skipValidation: true, manifest: app.manifest };
-  for (const stack of stacks) stack.synthesizer.synthesize(session);
-  return terraform;
+  const synthesized = new Map<string, SynthesizedStack>();
+  for (const stack of stacks) {
+    // The outputs' descriptions, which the stack's own toTerraform checks, are checked before this.
+    synthesized.set(stack.node.id, synthesizeStack(stack, session));
+    const dir = path.join(outdir, "stacks", stack.node.id);
+    // In a folder of its own (a cache's build folder), anything there was written by the stack's constructs.
+    const extra = fresh && fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+    if (extra.length > 0) throw new Error(`stack ${stack.node.id} wrote ${extra.join(", ")} into cdktf.out itself (a CDKTF asset?): synth keeps only cdk.tf.json and the stack's files map; put such a file in stack.files`);
+  }
+  return synthesized;
 }
 
 let tokensQuiet = false;

@@ -1,5 +1,7 @@
-import { TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
-import { IConstruct } from "constructs";
+import * as fs from "fs";
+import * as path from "path";
+import { AnnotationMetadataEntryType, Manifest, TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
+import { ConstructOrder, IConstruct } from "constructs";
 
 /**
  * A stack's Terraform JSON and CDKTF's HCL of it from one token resolution instead of two.
@@ -195,3 +197,66 @@ export function hclText(stack: TerraformStack, t: StackTerraform): string {
   return resolve(stack, [terraformBlockHcl, localsHcl, ...hclFragments].join(""));
 }
 
+
+/**
+ * json-stable-stringify(value, { space: 2 }), as CDKTF writes cdk.tf.json and its manifest: keys
+ * sorted, two spaces an indent, an empty array or object with its closing bracket on a line of its own.
+ */
+export function stableJson(value: unknown, level = 0): string | undefined {
+  let node = value as any;
+  if (node && typeof node.toJSON === "function") node = node.toJSON();
+  if (node === undefined) return undefined;
+  if (typeof node !== "object" || node === null) return JSON.stringify(node);
+  const indent = `\n${"  ".repeat(level)}`;
+  const inner = `${indent}  `;
+  if (Array.isArray(node)) {
+    let out = "[";
+    for (let i = 0; i < node.length; i++) out += `${i > 0 ? "," : ""}${inner}${stableJson(node[i], level + 1) || "null"}`;
+    return `${out}${indent}]`;
+  }
+  let out = "{";
+  let first = true;
+  for (const key of Object.keys(node).sort()) {
+    const v = stableJson(node[key], level + 1);
+    if (!v) continue;
+    out += `${first ? "" : ","}${inner}${JSON.stringify(key)}: ${v}`;
+    first = false;
+  }
+  return `${out}${indent}}`;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { invokeAspects } = require("cdktf/lib/synthesize/synthesizer") as { invokeAspects: (root: IConstruct) => void };
+const { encounteredAnnotationWithLevelError } = require("cdktf/lib/errors") as { encounteredAnnotationWithLevelError: (errors: string) => Error };
+/* eslint-enable @typescript-eslint/no-require-imports */
+const CUSTOM_SYNTHESIS = Symbol.for("cdktf/customSynthesis");
+const ANNOTATION_LEVELS: readonly string[] = [AnnotationMetadataEntryType.INFO, AnnotationMetadataEntryType.WARN, AnnotationMetadataEntryType.ERROR];
+
+export interface SynthesizedStack extends StackTerraform {
+  /** cdk.tf.json's text. */
+  readonly text: string;
+}
+
+/**
+ * What CDKTF's StackSynthesizer does for a stack, less writing cdk.tf.json (its text is returned):
+ * the aspects, the custom syntheses of its constructs, its annotations into the manifest (an error
+ * among them stops the synth), and its JSON.
+ */
+export function synthesizeStack(stack: TerraformStack, session: { outdir: string; skipValidation: boolean; manifest: Manifest }): SynthesizedStack {
+  invokeAspects(stack);
+  const stackManifest = session.manifest.forStack(stack);
+  fs.mkdirSync(path.join(session.outdir, stackManifest.workingDirectory), { recursive: true });
+  for (const node of stack.node.findAll(ConstructOrder.POSTORDER)) {
+    (node as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS]?.onSynthesize(session);
+  }
+  const annotations = stack.node.findAll().flatMap((node) =>
+    node.node.metadata
+      .filter((m) => ANNOTATION_LEVELS.includes(m.type))
+      .map((m) => ({ constructPath: node.node.path, level: m.type, message: m.data, stacktrace: m.trace })),
+  );
+  (stackManifest as { annotations: unknown }).annotations = annotations;
+  const errors = annotations.filter((a) => a.level === AnnotationMetadataEntryType.ERROR);
+  if (errors.length > 0) throw encounteredAnnotationWithLevelError(errors.map((a) => `[${a.constructPath}] ${a.message}`).join("\n"));
+  const t = stackTerraform(stack);
+  return { ...t, text: stableJson(t.json)! };
+}

@@ -24,6 +24,56 @@ const render = require("cdktf/lib/hcl/render") as Record<string, (x: any) => any
 const { containsMapToken, containsStringListTokenElement, containsNumberListTokenElement } = require("cdktf/lib/tokens/private/encoding") as Record<string, (x: unknown) => boolean>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+// Where TokenString.forNumbers finds something in a string (a number token written into it, or text
+// like one): its expression, [-|\d|.\+]+(e[-|\d|.|e|E|\+]+), matches exactly where this one does.
+const NUMBER_LIKE = /[-|\d.+]e[-|\d.eE+]/;
+
+const isConstruct = (x: any) => x._children !== undefined && x._metadata !== undefined;
+
+/**
+ * `resolve(scope, obj)`, CDKTF's token resolution, for data that is mostly plain: strings without a
+ * token, numbers that are no token, booleans, and the arrays and objects made of them are copied as
+ * CDKTF's resolve copies them (undefined dropped); anything that is or may hold a token is handed to
+ * CDKTF's resolve as a whole, where it stands. A plain value's resolution does not depend on where
+ * it stands, so the result is the same; a test checks it for every stack of three configs.
+ */
+export function fastResolve(scope: IConstruct, obj: unknown): any {
+  if (obj === undefined || obj === null) return obj;
+  switch (typeof obj) {
+    case "string":
+      // Token markers (${TfToken[, #{TfToken[, &{TfToken[), a Terraform expression, or number-like text.
+      return obj.includes("{TfToken[") || obj.includes("${") || NUMBER_LIKE.test(obj) ? resolve(scope, obj) : obj;
+    case "number":
+      return Token.isUnresolved(obj) || obj === Token.NUMBER_MAP_TOKEN_VALUE ? resolve(scope, obj) : obj;
+    case "boolean":
+      return obj;
+    case "object":
+      break;
+    default:
+      return resolve(scope, obj);
+  }
+  if (obj instanceof Date) return obj;
+  if (Array.isArray(obj)) {
+    if (containsStringListTokenElement(obj) || containsNumberListTokenElement(obj)) return resolve(scope, obj);
+    const out: unknown[] = [];
+    for (const x of obj) {
+      const r = fastResolve(scope, x);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+  if (containsMapToken(obj) || Tokenization.isResolvable(obj) || isConstruct(obj)) return resolve(scope, obj);
+  const out: Record<string, unknown> = {};
+  const o = obj as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const k = fastResolve(scope, key);
+    if (typeof k !== "string") return resolve(scope, obj);
+    const v = fastResolve(scope, o[key]);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 interface StackInternals {
   readonly cdktfVersion: string;
   readonly rawOverrides: Record<string, unknown>;
@@ -58,7 +108,7 @@ function metadataOf(stack: TerraformStack, elements: readonly TerraformElement[]
     cloud: undefined,
     ...(Object.keys(s.rawOverrides).length > 0 ? { overrides: { stack: Object.keys(s.rawOverrides) } } : {}),
   };
-  for (const meta of elements.map((e) => resolve(stack, e.toMetadata()))) deepMerge(metadata, meta);
+  for (const meta of elements.map((e) => fastResolve(stack, e.toMetadata()))) deepMerge(metadata, meta);
   const outputs = elements.reduce((carry: Record<string, unknown>, item) => {
     if (!TerraformOutput.isTerraformOutput(item)) return carry;
     deepMerge(
@@ -76,10 +126,10 @@ export function stackTerraform(stack: TerraformStack): StackTerraform {
   const elements = elementsOf(stack);
   const { metadata, outputs } = metadataOf(stack, elements);
   const tf: Record<string, unknown> = { "//": { metadata, outputs } };
-  const fragments = elements.map((e) => resolve(stack, e.toTerraform()));
+  const fragments = elements.map((e) => fastResolve(stack, e.toTerraform()));
   for (const fragment of fragments) deepMerge(tf, fragment);
   deepMerge(tf, s.rawOverrides);
-  return { json: resolve(stack, tf), elements, fragments, metadata, outputs };
+  return { json: fastResolve(stack, tf), elements, fragments, metadata, outputs };
 }
 
 const MISMATCH = Symbol("mismatch");

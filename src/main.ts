@@ -498,22 +498,36 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
     else if (count < 2 || missing.length < PARALLEL_THRESHOLD) {
       built = synthesizeHere(config, options, { names: new Set(missing.map((p) => p.factory.name)) }, cache, replace);
     } else {
-      // Parts of at most WORKER_STACKS stacks, `count` workers at a time: a worker's memory grows with
-      // the stacks it builds (CDKTF keeps every token it made), so a fresh process takes each part.
+      // This process builds a share itself (its modules are loaded already), at most WORKER_STACKS
+      // stacks; workers build the rest in parts of at most WORKER_STACKS, one fresh process a part: a
+      // process's memory grows with the stacks it builds (CDKTF keeps every token it made).
       const names = missing.map((p) => p.factory.name);
-      const parts = Math.max(count, Math.ceil(names.length / WORKER_STACKS));
-      const lists = Array.from({ length: parts }, (_, i) => names.filter((_, j) => j % parts === i));
+      const mine = names.filter((_, j) => j % count === 0).slice(0, WORKER_STACKS);
+      const own = new Set(mine);
+      const rest = names.filter((n) => !own.has(n));
+      const lanes = rest.length > (count - 1) * WORKER_STACKS ? count : count - 1;
+      const parts = Math.max(lanes, Math.ceil(rest.length / WORKER_STACKS));
+      const lists = Array.from({ length: parts }, (_, i) => rest.filter((_, j) => j % parts === i)).filter((l) => l.length > 0);
       const results: StackMeta[][] = [];
       let next = 0;
       const lane = async () => {
-        for (let i = next++; i < parts; i = next++) {
+        for (let i = next++; i < lists.length; i = next++) {
           const dir = path.join(options.outdir, `.shard-${i}`);
           results[i] = await runWorker(options, lists[i], { index: 0, count: 1 }, dir, cache.dir, replace);
           fs.rmSync(dir, { recursive: true, force: true });
         }
       };
-      await Promise.all(Array.from({ length: count }, lane));
-      built = results.flat();
+      // The workers start before this process builds its share, and run beside it.
+      const working = Promise.all(Array.from({ length: lanes }, lane));
+      let here: StackMeta[];
+      try {
+        here = synthesizeHere(config, options, { names: own }, cache, replace);
+      } catch (err) {
+        await working.catch(() => undefined);
+        throw err;
+      }
+      await working;
+      built = [...here, ...results.flat()];
     }
     const wanted = new Set(planned.map((p) => p.factory.name));
     for (const meta of built) {

@@ -1,20 +1,29 @@
 import { Construct } from "constructs";
 import { PlatformConfig } from "./config/schema";
-import { PlatformStack } from "../stacks/platform-stack";
-import { EnvironmentStack } from "../stacks/environment";
-import { StateBootstrapStack } from "../stacks/state-bootstrap";
-import { CiIdentityStack } from "../stacks/ci-identity";
-import { OnboardingStack } from "../stacks/onboarding";
-import { ServiceStack } from "../stacks/service";
-import { AuthorizerStack, EphemeralStack } from "../stacks/ephemeral";
+import type { PlatformStack } from "../stacks/platform-stack";
 import { onboardedStages } from "./policy/ci";
 import { stackNames } from "@acme/apps-platform-constructs/naming";
-import { FleetStack } from "../stacks/fleet";
-import { TenantStack } from "../stacks/tenant";
 import { fleetStages } from "./fleet/model";
 import { PlacementLock } from "./fleet/placement";
-import { TfcStack } from "../stacks/tfc";
 import { TFC_STACK } from "./tfc/names";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * The stack modules, each loaded when a stack of its kind is first built: a synth that reuses its
+ * stacks from the cache loads none, and one that builds a service's stack only that one's.
+ */
+const kinds = {
+  stateBootstrap: () => require("../stacks/state-bootstrap") as typeof import("../stacks/state-bootstrap"),
+  tfc: () => require("../stacks/tfc") as typeof import("../stacks/tfc"),
+  ciIdentity: () => require("../stacks/ci-identity") as typeof import("../stacks/ci-identity"),
+  environment: () => require("../stacks/environment") as typeof import("../stacks/environment"),
+  onboarding: () => require("../stacks/onboarding") as typeof import("../stacks/onboarding"),
+  service: () => require("../stacks/service") as typeof import("../stacks/service"),
+  ephemeral: () => require("../stacks/ephemeral") as typeof import("../stacks/ephemeral"),
+  fleet: () => require("../stacks/fleet") as typeof import("../stacks/fleet"),
+  tenant: () => require("../stacks/tenant") as typeof import("../stacks/tenant"),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { FleetStage } from "./fleet/model";
 import { guarded, omitted } from "./synth-inputs";
 
@@ -100,30 +109,30 @@ export function stackFactories(config: PlatformConfig, placementLock?: Placement
   const LISTS: LeftOut[] = ["services", "fleet.tenants"];
   const fleet = config.fleet ? fleetStages(config.fleet, placementLock) : [];
   return [
-    ...(config.backend.kind === "s3" ? [f(stackNames.stateBootstrap(), "state-bootstrap", LISTS, null, (scope, c) => new StateBootstrapStack(scope, c))] : []),
+    ...(config.backend.kind === "s3" ? [f(stackNames.stateBootstrap(), "state-bootstrap", LISTS, null, (scope, c) => new (kinds.stateBootstrap().StateBootstrapStack)(scope, c))] : []),
     // In HCP Terraform, the workspaces and the runs' AWS identities exist before any stack runs there.
-    ...(config.backend.kind === "cloud" ? [f(TFC_STACK, "tfc", NONE, null, (scope, c) => new TfcStack(scope, c))] : []),
-    f(stackNames.ciIdentity(), "ci-identity", LISTS, null, (scope, c) => new CiIdentityStack(scope, c)),
-    ...Object.keys(config.stages).map((stage) => f(stackNames.environment(stage), "environment", LISTS, { stage }, (scope, c) => new EnvironmentStack(scope, c, stage))),
+    ...(config.backend.kind === "cloud" ? [f(TFC_STACK, "tfc", NONE, null, (scope, c) => new (kinds.tfc().TfcStack)(scope, c))] : []),
+    f(stackNames.ciIdentity(), "ci-identity", LISTS, null, (scope, c) => new (kinds.ciIdentity().CiIdentityStack)(scope, c)),
+    ...Object.keys(config.stages).map((stage) => f(stackNames.environment(stage), "environment", LISTS, { stage }, (scope, c) => new (kinds.environment().EnvironmentStack)(scope, c, stage))),
     ...config.services.map((service) =>
-      f(stackNames.onboarding(service.slug), "onboarding", LISTS, { service }, (scope, c) => new OnboardingStack(scope, c, service)),
+      f(stackNames.onboarding(service.slug), "onboarding", LISTS, { service }, (scope, c) => new (kinds.onboarding().OnboardingStack)(scope, c, service)),
     ),
     // A service stack once the service says what to run; until then onboarding is all there is.
     ...config.services
       .filter((service) => service.web)
       .flatMap((service) =>
         onboardedStages(config, service).map((stage) =>
-          f(stackNames.service(service.slug, stage), "service", LISTS, { service, stage }, (scope, c) => new ServiceStack(scope, c, service, stage)),
+          f(stackNames.service(service.slug, stage), "service", LISTS, { service, stage }, (scope, c) => new (kinds.service().ServiceStack)(scope, c, service, stage)),
         ),
       ),
-    ...(config.ephemeral ? [f(stackNames.ephemeral(), "ephemeral", LISTS, null, (scope, c) => new EphemeralStack(scope, c))] : []),
-    ...Object.keys(config.ephemeral?.stableStages ?? {}).map((name) => f(stackNames.authorizer(name), "authorizer", LISTS, { name }, (scope, c) => new AuthorizerStack(scope, c, name))),
+    ...(config.ephemeral ? [f(stackNames.ephemeral(), "ephemeral", LISTS, null, (scope, c) => new (kinds.ephemeral().EphemeralStack)(scope, c))] : []),
+    ...Object.keys(config.ephemeral?.stableStages ?? {}).map((name) => f(stackNames.authorizer(name), "authorizer", LISTS, { name }, (scope, c) => new (kinds.ephemeral().AuthorizerStack)(scope, c, name))),
     // A fleet stage before its tenants: they attach to its load balancers and read its contract.
     ...fleet.flatMap((fs) => [
-      f(stackNames.fleet(fs.stage), "fleet", LISTS, { fleetStage: fs }, (scope, c) => new FleetStack(scope, c, fs)),
+      f(stackNames.fleet(fs.stage), "fleet", LISTS, { fleetStage: fs }, (scope, c) => new (kinds.fleet().FleetStack)(scope, c, fs)),
       ...fs.tenants.map((t) => {
         const name = stackNames.tenant(t.tenant.id, fs.stage);
-        return f(name, "tenant", LISTS, { fleetStage: omitted(fs, ["tenants", "placement"]), tenant: t }, (scope, c) => new TenantStack(scope, c, tenantView(fs, name), t));
+        return f(name, "tenant", LISTS, { fleetStage: omitted(fs, ["tenants", "placement"]), tenant: t }, (scope, c) => new (kinds.tenant().TenantStack)(scope, c, tenantView(fs, name), t));
       }),
     ]),
   ];

@@ -31,22 +31,12 @@ export interface PolicyRoleProps {
 /** Splits statements into groups whose policy documents each stay within IAM's size limit. */
 export function chunkStatements(statements: PolicyStatement[], limit = MANAGED_POLICY_LIMIT): PolicyStatement[][] {
   const chunks: PolicyStatement[][] = [];
-  // A document's length is that of the empty one plus its statements' and the commas between them,
-  // so each statement is written once, not once for every statement after it in its chunk.
-  const empty = policyJson([]).length;
-  let lastLength = 0;
   for (const statement of statements) {
-    const own = JSON.stringify(statement).length;
-    if (empty + own > limit) throw new Error(`Policy statement ${statement.Sid} alone exceeds IAM's ${limit}-character limit.`);
+    const size = (s: PolicyStatement[]) => policyJson(s).length;
+    if (size([statement]) > limit) throw new Error(`Policy statement ${statement.Sid} alone exceeds IAM's ${limit}-character limit.`);
     const last = chunks[chunks.length - 1];
-    if (last?.some((s) => s.Sid === statement.Sid)) policyJson([...last, statement]); // refuses the duplicate id
-    if (last && lastLength + 1 + own <= limit) {
-      last.push(statement);
-      lastLength += 1 + own;
-    } else {
-      chunks.push([statement]);
-      lastLength = empty + own;
-    }
+    if (last && size([...last, statement]) <= limit) last.push(statement);
+    else chunks.push([statement]);
   }
   return chunks;
 }

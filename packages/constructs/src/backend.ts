@@ -9,7 +9,7 @@ export interface S3BackendOptions {
   readonly lockTable: string;
   /** The KMS key (ARN or alias) that encrypts state objects. */
   readonly kmsKeyId: string;
-  /** Lock with an S3 lock file (Terraform >= 1.11). @default true */
+  /** Lock with an S3 lock file (Terraform 1.11 or later). @default true */
   readonly useLockfile?: boolean;
   /** Lock with the DynamoDB table as well. @default true */
   readonly dynamodbLock?: boolean;

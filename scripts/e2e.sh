@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:e2e: real Terraform on the generated code. Builds or finds Terraform and the providers,
 # validates every generated stack, plans and applies against an AWS emulator on loopback, proves the
-# S3 backend's locking, and scans the HCL with checkov. The emulator is stopped however this ends.
+# S3 backend's locking, publishes the construct library to a local npm registry, and scans the HCL
+# with checkov. The emulator and the registry are stopped however this ends.
 case "${1:-}" in
   "") ;;
   -h|--help)
@@ -11,7 +12,8 @@ usage: npm run test:e2e
 Real Terraform on generated/: builds or finds Terraform and the providers (into .cache/ and
 .terraform-providers/), validates every generated stack, plans and applies against an AWS emulator on
 127.0.0.1 (the tenant fleet: applied, paused, its data's destroy refused), proves the S3 backend's
-locking and the ephemeral lifecycle, and scans the HCL with checkov.
+locking and the ephemeral lifecycle, releases the construct library to a local npm registry
+(verdaccio on 127.0.0.1) and proves its semver gate, and scans the HCL with checkov.
 Takes no options.
 
 options:
@@ -62,6 +64,8 @@ step "GitLab pipelines (gitlab-ci-local)"
 bash "$ROOT/scripts/e2e-pipeline.sh"
 step "actionlint"
 bash "$ROOT/scripts/e2e-actionlint.sh"
+step "construct library release"
+bash "$ROOT/scripts/e2e-release.sh"
 step "checkov"
 bash "$ROOT/scripts/e2e-checkov.sh"
 step "done: every end-to-end check passed"

@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LIBRARY } from "../../src/release/api-extractor";
+import { LIBRARY, extractionKey } from "../../src/release/api-extractor";
 import { Npm, NpmResult, releaseSettings, repositoryOf, run } from "../../src/release/release-cli";
 import { fileInTarball } from "../../src/release/tarball";
 
@@ -59,6 +59,34 @@ describe("the release's settings", () => {
     expect(repositoryOf({ CI_PROJECT_URL: "https://gitlab.example.com/acme/apps-platform" })).toEqual({ type: "git", url: "git+https://gitlab.example.com/acme/apps-platform.git", directory: "packages/constructs" });
     expect(repositoryOf({ GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "acme/apps-platform" })?.url).toBe("git+https://github.com/acme/apps-platform.git");
     expect(repositoryOf({})).toBeUndefined();
+  });
+});
+
+describe("the key of an extraction", () => {
+  it("changes with the declarations, the name and the config, not with the compiled code", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "key-"));
+    const put = (f: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), text);
+    };
+    put(`${LIBRARY.dir}/package.json`, JSON.stringify(manifest));
+    put(LIBRARY.config, "{}");
+    put(`${LIBRARY.dir}/dist/index.d.ts`, "export * from './kms';\n");
+    put(`${LIBRARY.dir}/dist/kms/index.d.ts`, "export declare const a: string;\n");
+    put(`${LIBRARY.dir}/dist/kms/index.js`, "exports.a = 'a';\n");
+    const first = extractionKey(root);
+    put(`${LIBRARY.dir}/dist/kms/index.js`, "exports.a = 'b';\n");
+    put(`${LIBRARY.dir}/package.json`, JSON.stringify({ ...manifest, version: "9.9.9" }));
+    expect(extractionKey(root)).toBe(first);
+    put(`${LIBRARY.dir}/dist/kms/index.d.ts`, "export declare const b: string;\n");
+    const second = extractionKey(root);
+    expect(second).not.toBe(first);
+    put(`${LIBRARY.dir}/package.json`, JSON.stringify({ ...manifest, name: "@other/constructs" }));
+    expect(extractionKey(root)).not.toBe(second);
+    put(LIBRARY.config, '{"messages":{}}');
+    put(`${LIBRARY.dir}/package.json`, JSON.stringify(manifest));
+    expect(extractionKey(root)).not.toBe(second);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 

@@ -58,18 +58,11 @@ print(len(errors), len(warnings), len(unexpected))
 PY
 }
 
-# Two stacks at a time by default (one per core). Terraform links each provider from the unpacked
-# filesystem mirror into .terraform/ rather than copying it, so no plugin cache is needed here; the
-# cache lib.sh sets (for cdktf, which would otherwise make one in HOME) is not safe for two inits at
-# once ("failed to create directory ... file exists"), so validation runs without it.
+# Two stacks at a time by default (one per core): Terraform links each provider from the unpacked
+# filesystem mirror into .terraform/, with no shared plugin cache to race on (scripts/lib.sh).
 JOBS="${APPS_PLATFORM_VALIDATE_JOBS:-2}"
-grep -v '^plugin_cache_dir' "$TF_CLI_CONFIG_FILE" >"$E2E/validate.terraformrc"
-export TF_CLI_CONFIG_FILE="$E2E/validate.terraformrc"
-unset TF_PLUGIN_CACHE_DIR
 works=()
-first=""
 for dir in "$ROOT"/generated/*/ "$MATRIX"/generated/service-*/ "$ROUTER"/generated/fleet-*/ "$ROUTER"/generated/tenant-*/ "$CLOUD"/generated/*/; do
-  [ "$dir" != "$first" ] || continue
   stack="$(basename "$dir")"
   work="$E2E/validate/$stack"
   case "$dir" in "$CLOUD"/*) work="$E2E/validate/cloud-$stack" ;; esac

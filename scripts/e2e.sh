@@ -43,6 +43,7 @@ bash "$ROOT/scripts/e2e-validate.sh"
 # own. The plan-summary fixtures are checked against fresh plans apart (bash
 # scripts/plan-fixtures.sh --check, about 5 minutes); the pipeline check runs the summary on real
 # plans here.
+E2E="$ROOT/.tmp/e2e"
 EMULATOR_LOG="$E2E/emulator-group.log"
 mkdir -p "$E2E"
 (

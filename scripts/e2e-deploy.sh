@@ -51,7 +51,7 @@ LOGS="$DIR/logs"
 CDKTF="$ROOT/node_modules/.bin/cdktf"
 
 # cdktf keeps its settings under CDKTF_HOME (it reads the home directory from the password database,
-# not from HOME) and Terraform's plugin cache under TF_PLUGIN_CACHE_DIR (set by lib.sh).
+# not from HOME); lib.sh keeps it from making a plugin cache there (CDKTF_DISABLE_PLUGIN_CACHE_ENV).
 export HOME="$DIR/home" CDKTF_HOME="$DIR/home/.cdktf" TERRAFORM_BINARY_NAME="$TF" CI=1 FORCE_COLOR=0
 export CHECKPOINT_DISABLE=1
 export AWS_ENDPOINT_URL="$MOTO_URL" HTTP_PROXY="$MOTO_URL"

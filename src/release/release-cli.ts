@@ -104,8 +104,14 @@ export function repositoryOf(env: NodeJS.ProcessEnv): { type: "git"; url: string
   return url ? { type: "git", url: `git+${url}.git`, directory: LIBRARY.dir } : undefined;
 }
 
-/** The first `npm error` lines of a failed npm command, or its last lines. */
-function npmProblem(r: NpmResult): string {
+/** Why an npm command failed: the error of its --json output, else its first `npm error` lines, else its last lines. */
+export function npmProblem(r: NpmResult): string {
+  try {
+    const e = (JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as { error?: { code?: string; summary?: string; detail?: string } }).error;
+    if (e && (e.code || e.summary)) return [e.code, e.summary].filter(Boolean).join(": ");
+  } catch {
+    // not JSON
+  }
   const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
   const errors = lines.filter((l) => /^npm (?:error|ERR!)/.test(l));
   return (errors.length ? errors.slice(0, 6) : lines.slice(-6)).join("\n  ");

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LIBRARY, extractionKey } from "../../src/release/api-extractor";
-import { Npm, NpmResult, releaseSettings, repositoryOf, run } from "../../src/release/release-cli";
+import { Npm, NpmResult, npmProblem, releaseSettings, repositoryOf, run } from "../../src/release/release-cli";
 import { fileInTarball } from "../../src/release/tarball";
 
 const PKG = "@acme/apps-platform-constructs";
@@ -211,6 +211,12 @@ describe("npm run release", () => {
     const lower = await release({}, renamed);
     expect(lower).toMatchObject({ code: 1 });
     expect(lower.err).toBe(`npm run release: ${PKG}@1.0.0 is below the last release 2.0.0 on ${REGISTRY}: versions only go up (npm run version-packages)\n`);
+  });
+
+  it("says in one line why npm failed: the error of its JSON output, or its error lines", () => {
+    const refused = '{\n  "error": {\n    "code": "ECONNREFUSED",\n    "summary": "request to http://127.0.0.1:9/x failed, reason: connect ECONNREFUSED 127.0.0.1:9",\n    "detail": "proxy"\n  }\n}\n';
+    expect(npmProblem({ code: 1, stdout: refused, stderr: "" })).toBe("ECONNREFUSED: request to http://127.0.0.1:9/x failed, reason: connect ECONNREFUSED 127.0.0.1:9");
+    expect(npmProblem({ code: 1, stdout: "", stderr: "npm warn x\nnpm error code E403\nnpm error 403 Forbidden - PUT http://r/x\n" })).toBe("npm error code E403\n  npm error 403 Forbidden - PUT http://r/x");
   });
 
   it("refuses a stale report before it publishes", async () => {

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { PLATFORM, platformCiNames, roleArn } from "../naming";
+import { Problems } from "../errors";
+import { ACCOUNT_ID_PATTERN, PLATFORM, mustMatch, platformCiNames, roleArn } from "../naming";
 
 /** The Terraform variable that switches a platform stack's providers to the read roles for a plan. */
 export const CI_PHASE_VARIABLE = "ci_phase";
@@ -56,9 +57,13 @@ export class AccountProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: AccountProviderProps) {
     super(scope, id);
+    const problems = new Problems();
     if ((props.roleName === undefined) === (props.roleArn === undefined)) {
-      throw new Error("Only one of `roleName` or `roleArn` can be given, and one is required.");
+      const got = props.roleName === undefined ? "neither" : `both (roleName ${JSON.stringify(props.roleName)}, roleArn ${JSON.stringify(props.roleArn)})`;
+      problems.add(`Only one of \`roleName\` or \`roleArn\` can be given, and one is required. Given: ${got}.`);
     }
+    problems.check("accountId", props.accountId, (a) => ACCOUNT_ID_PATTERN.test(a), mustMatch(ACCOUNT_ID_PATTERN, "exactly 12 digits"));
+    problems.throwIfAny(this);
     const provisioner = props.roleName === undefined ? undefined : `arn:${props.partition}:iam::${props.accountId}:role/${props.roleName}`;
     const planRole = roleArn(props.partition, props.accountId, platformCiNames.path, platformCiNames.readRole);
     const assumed = provisioner

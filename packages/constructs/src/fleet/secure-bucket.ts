@@ -6,7 +6,8 @@ import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { makePrivate } from "../state/private-bucket";
+import { bucketNameProblems, makePrivate } from "../state/private-bucket";
+import { Problems, integerBetween } from "../errors";
 import { skipCheck } from "../checks";
 import { PolicyStatement, policyJson } from "../policy/document";
 import { denyInsecureTransport } from "../policy/statements";
@@ -59,6 +60,12 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const protect = props.protect ?? true;
+    const days = "must be a whole number of days from 1 to 36500";
+    new Problems()
+      .addAll(bucketNameProblems(props.bucketName))
+      .check("noncurrentVersionDays", props.noncurrentVersionDays, integerBetween(1, 36500), days)
+      .check("expireAfterDays", props.expireAfterDays, integerBetween(1, 36500), days)
+      .throwIfAny(this);
     const literalArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: !protect, lifecycle: { preventDestroy: protect } });
     skipCheck(this.bucket, "CKV_AWS_144", `${props.purpose}: versioned in one Region; a replica in another is an organisation's disaster-recovery choice`);

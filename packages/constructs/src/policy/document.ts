@@ -4,6 +4,8 @@
  * and tests can evaluate the synthesized text with an independent IAM evaluator.
  */
 
+import { ValidationError } from "../errors";
+
 export type ConditionBlock = Record<string, Record<string, string | boolean | string[]>>;
 
 export interface PolicyStatement {
@@ -22,12 +24,16 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/** A policy document of the statements; refuses, with every one named, statement ids given twice. */
 export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
-  const sids = new Set<string>();
-  for (const s of statements) {
-    if (sids.has(s.Sid)) throw new Error(`Policy statement ids must be unique, "${s.Sid}" appears twice.`);
-    sids.add(s.Sid);
-  }
+  const first = new Map<string, number>();
+  const problems: string[] = [];
+  statements.forEach((s, i) => {
+    const at = first.get(s.Sid);
+    if (at === undefined) first.set(s.Sid, i);
+    else problems.push(`Statement[${i}].Sid must be unique in the policy, already used by Statement[${at}], got "${s.Sid}"`);
+  });
+  if (problems.length > 0) throw new ValidationError(problems);
   return { Version: "2012-10-17", Statement: statements };
 }
 

@@ -9,6 +9,8 @@ import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { skipCheck } from "../checks";
+import { Problems, integerBetween } from "../errors";
+import { fargateServiceNames, limitProblem, overLimit } from "../naming";
 
 /** Where a web service takes requests on a shared load balancer. */
 export interface FargateServiceRouting {
@@ -86,6 +88,14 @@ export class FargateService extends Construct {
 
   constructor(scope: Construct, id: string, props: FargateServiceProps) {
     super(scope, id);
+    const names = fargateServiceNames(props.serviceName, props.alarmPrefix);
+    const metrics = ["cpu", "memory", ...(props.routing && props.port ? ["5xx", "unhealthy"] : [])];
+    const problems = new Problems();
+    problems.addAll(overLimit([names.scalingPolicy, ...metrics.map(names.alarm)]).map(limitProblem));
+    problems.check("desiredCount", props.desiredCount, integerBetween(0, 5000), "must be a whole number of tasks from 0 to 5000");
+    problems.check("port", props.port, integerBetween(1, 65535), "must be a port from 1 to 65535");
+    problems.check("routing.targetGroupName", props.routing?.targetGroupName, (n) => n.length <= 32, "must be at most 32 characters (an ELB target group name)");
+    problems.throwIfAny(this);
     const paused = props.paused ?? false;
     const running = paused ? 0 : props.desiredCount;
     const maxCount = paused ? 0 : Math.max(props.maxCount ?? Math.max(1, props.desiredCount * 2), props.desiredCount);
@@ -126,7 +136,7 @@ export class FargateService extends Construct {
 
     const alarm = (name: string, a: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], "alarmName" | "alarmActions" | "okActions">) => {
       const resource = new CloudwatchMetricAlarm(this, `alarm-${name}`, {
-        alarmName: `${props.alarmPrefix}${name}`,
+        alarmName: names.alarm(name).name,
         alarmActions: [props.alarmTopicArn],
         okActions: [props.alarmTopicArn],
         ...a,
@@ -220,7 +230,7 @@ export class FargateService extends Construct {
       networkConfiguration: { subnets: props.subnetIds, securityGroups: props.securityGroupIds, assignPublicIp: false },
       deploymentCircuitBreaker: { enable: true, rollback: true },
       // By name: the service's deployments roll back while the alarm is in ALARM.
-      ...(deploymentAlarm ? { alarms: { alarmNames: [`${props.alarmPrefix}5xx`], enable: true, rollback: true } } : {}),
+      ...(deploymentAlarm ? { alarms: { alarmNames: [names.alarm("5xx").name], enable: true, rollback: true } } : {}),
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       propagateTags: "SERVICE",
@@ -238,7 +248,7 @@ export class FargateService extends Construct {
       dependsOn: [this.service],
     });
     new AppautoscalingPolicy(this, "scaling-cpu", {
-      name: `${props.serviceName}-cpu`,
+      name: names.scalingPolicy.name,
       policyType: "TargetTrackingScaling",
       serviceNamespace: target.serviceNamespace,
       resourceId: target.resourceId,

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
-import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps, ServiceOptionsError } from "@acme/apps-platform-constructs/service";
+import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps } from "@acme/apps-platform-constructs/service";
+import { ValidationError } from "@acme/apps-platform-constructs/errors";
 import { Compute } from "@acme/apps-platform-constructs/service";
 import { appRunnerValidationRecordCount } from "@acme/apps-platform-constructs/service";
 import { TfJson, resourcesOf } from "../../helpers";
@@ -26,6 +27,15 @@ function build(props: Partial<AppsPlatformAppProps>, configure: (app: AppsPlatfo
   );
   const outputs = app.build();
   return { json: JSON.parse(Testing.synth(stack)) as TfJson, outputs };
+}
+
+function thrown(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (err) {
+    return err as ValidationError;
+  }
+  throw new Error("expected a throw");
 }
 
 const types = (json: TfJson) => Object.keys(json.resource ?? {}).sort();
@@ -184,7 +194,10 @@ describe("AppsPlatformApp", () => {
     [Compute.ecsExpress(), { cpu: 3000 }, "web.cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 on ecsExpress, got 3000"],
     [Compute.ecsExpress(), { minInstances: 3, maxInstances: 2 }, "web.maxInstances must be at least minInstances (3), got 2"],
   ])("refuses invalid web options with every problem named: %#", (compute, web, message) => {
-    expect(() => build({ compute }, (app) => app.withWebService(web))).toThrow(new ServiceOptionsError([message]));
+    const error = thrown(() => build({ compute }, (app) => app.withWebService(web)));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.problems).toEqual([message]);
+    expect(error.constructPath).toBe("service/orders");
   });
 
   it("refuses deployService without an image tag, and any with*() after build()", () => {

@@ -92,6 +92,7 @@ export const stackNames = {
 export interface LimitedName {
   /** What the name is for, as a reader of an error message would call it. */
   readonly what: string;
+  /** The name itself. */
   readonly name: string;
   /** AWS's maximum length for this kind of name. */
   readonly limit: number;

@@ -7,7 +7,7 @@ import { CONTRACT, ContractEntry, SERVICE_CONTRACT, ServiceContractEntry, contra
 export interface ContractReaderProps {
   /** The stage whose environment contract is read. */
   readonly stage: string;
-  /** The SSM prefix of one service's part of the contract, for serviceValue(). @default none */
+  /** The SSM prefix of one service's part of the contract, for serviceValue(). @default none: serviceValue() refuses */
   readonly serviceParameterPrefix?: string;
   /** The provider of the stage's platform account. @default the stack's default provider */
   readonly provider?: TerraformProvider;

@@ -30,21 +30,25 @@ export function ciPhaseVariable(scope: Construct): TerraformVariable {
   });
 }
 
+/** An AWS provider in one account. */
 export interface AccountProviderProps {
+  /** The AWS Region the provider works in. */
   readonly region: string;
+  /** The AWS partition of the Region (`aws`, `aws-us-gov`, `aws-cn`), for the role ARNs. */
   readonly partition: string;
   /** The account the provider works in; any other account is refused by the provider. */
   readonly accountId: string;
   /**
    * The provisioner role assumed in that account, by name (with its path, if any); with `ci_phase=plan`
    * the account's read role is assumed instead. Only one of `roleName` or `roleArn` can be given.
+   * @default none: `roleArn` must be given
    */
   readonly roleName?: string;
-  /** The role's ARN, when it is not fixed at synth (a Terraform variable). @default built from roleName */
+  /** The role's ARN, when it is not fixed at synth (a Terraform variable); assumed in every phase. @default none: `roleName` must be given */
   readonly roleArn?: string;
   /** A provider alias, when a stack works in two accounts. @default the default provider */
   readonly alias?: string;
-  /** The STS session name, which CloudTrail records. @default "apps-platform-<stack>" */
+  /** The STS session name, which CloudTrail records. @default "apps-platform" */
   readonly sessionName?: string;
 }
 

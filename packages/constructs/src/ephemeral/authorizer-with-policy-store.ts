@@ -21,28 +21,41 @@ import { IAM_PATHS, ephemeralStageNames, ephemeralStageNamesToCheck, limitProble
 import { policyJson } from "../policy/document";
 import { serviceAssumesRole } from "../policy/statements";
 
+/** One stage of the authorizer. */
 export interface AuthorizerWithPolicyStoreProps {
   /** Prefix of every name: the stage (an expression such as `${terraform.workspace}` in a template). */
   readonly namePrefix: string;
+  /** The Region of the stage; an SES identity must be in it. */
   readonly region: string;
+  /** The stage's account: the Lambda role trusts Lambda for it only; an SES identity must be in it. */
   readonly accountId: string;
   /** Folder with `schema.cedarschema.json` and one `.cedar` file per policy. */
   readonly policyDir: string;
-  /** The Lambda package, relative to the stack's folder, and its base64 SHA-256. */
-  readonly lambdaPackage: { readonly filename: string; readonly sha256: string };
+  /** The Lambda package (see authorizerPackage()). */
+  readonly lambdaPackage: {
+    /** The zip's path, relative to the stack's folder (`${path.module}/authorizer.zip`). */
+    readonly filename: string;
+    /** The zip's base64 SHA-256, Lambda's `source_code_hash`. */
+    readonly sha256: string;
+  };
   /** A Cognito user pool, app client and identity source. @default true */
   readonly cognito?: boolean;
-  /** An existing SES identity for Cognito's mail; it must be in `region`. @default Cognito's own mail */
-  readonly ses?: { readonly identityArn: string; readonly fromAddress: string };
-  /** @default 1 (an ephemeral stack serves its PR's tests, not traffic) */
+  /** An existing SES identity for Cognito's mail, in `region` and `accountId`. @default none: Cognito's own mail */
+  readonly ses?: {
+    /** The SES identity's ARN. */
+    readonly identityArn: string;
+    /** The sender address, of that identity. */
+    readonly fromAddress: string;
+  };
+  /** The Lambda's reserved concurrency. @default 1 (an ephemeral stack serves its PR's tests, not traffic) */
   readonly reservedConcurrency?: number;
-  /** @default 7 */
+  /** Days the authorizer's logs are kept. @default 7 */
   readonly logRetentionDays?: number;
-  /** @default false for ephemerals */
+  /** Point-in-time recovery of the table. @default false: an ephemeral table is destroyed with its stage */
   readonly pointInTimeRecovery?: boolean;
-  /** @default false */
+  /** DynamoDB streams on the table. @default false: nothing consumes them */
   readonly streams?: boolean;
-  /** The permissions boundary of the authorizer's role (the provisioner may only create it under one). @default none */
+  /** The permissions boundary of the authorizer's role (the provisioner may only create it under one). @default none: the role has no boundary */
   readonly permissionsBoundary?: string;
 }
 

@@ -36,11 +36,11 @@ export interface SecureBucketProps {
   readonly expireAfterDays?: number;
   /** The partition, for the bucket ARN in its policy. @default "aws" */
   readonly partition?: string;
-  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
+  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none: the policy only refuses requests without TLS */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
   /** Send S3 server access logs to this bucket, under `s3/<account>/<region>/<bucket>/`. @default no access logs (the reason is recorded) */
   readonly accessLogBucket?: string;
-  /** What must exist before access logging is set: the log bucket's policy, when it is made in the same stack. @default none */
+  /** What must exist before access logging is set: the log bucket's policy, when it is made in the same stack. @default none: no ordering beyond references */
   readonly accessLogDependsOn?: ITerraformDependable[];
   /** Data that must survive a destroy: `prevent_destroy`, and objects kept. @default true */
   readonly protect?: boolean;

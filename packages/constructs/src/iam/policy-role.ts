@@ -17,7 +17,9 @@ const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** IAM paths: `/`, or `/` and printable ASCII ending in `/`, at most 512 characters. */
 const IAM_PATH = /^(?=.{1,512}$)\/(?:[\x21-\x7e]+\/)?$/;
 
+/** A role and its policies. */
 export interface PolicyRoleProps {
+  /** The role's name (IAM: 1 to 64 letters, digits and `+=,.@_-`); its policies are named after it. */
   readonly roleName: string;
   /** The IAM path, which policies elsewhere match roles by. */
   readonly path: string;
@@ -27,9 +29,9 @@ export interface PolicyRoleProps {
   readonly statements: PolicyStatement[];
   /** The provider of the account the role lives in. @default the stack's default provider */
   readonly provider?: TerraformProvider;
-  /** Resources to create first (principals named in the trust policy must exist). @default none */
+  /** Resources to create first (principals named in the trust policy must exist). @default none: no ordering beyond references */
   readonly dependsOn?: ITerraformDependable[];
-  /** AWS managed policies to attach as well. @default none */
+  /** AWS managed policies to attach as well. @default none: only the role's own policies */
   readonly managedPolicyArns?: string[];
   /** Longest session, in seconds. @default 3600 */
   readonly maxSessionDuration?: number;

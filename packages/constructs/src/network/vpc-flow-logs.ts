@@ -11,7 +11,9 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 import { policyJson } from "../policy/document";
 import { serviceAssumesRole } from "../policy/statements";
 
+/** Flow logs of one VPC. */
 export interface VpcFlowLogsProps {
+  /** The VPC whose traffic is logged. */
   readonly vpcId: string;
   /** The CloudWatch log group that receives the records. */
   readonly logGroupName: string;
@@ -19,8 +21,9 @@ export interface VpcFlowLogsProps {
   readonly roleName: string;
   /** The KMS key that encrypts the log group. */
   readonly kmsKeyArn: string;
+  /** The VPC's account: the role trusts VPC Flow Logs for it only. */
   readonly accountId: string;
-  /** Days the records are kept. @default 365 */
+  /** Days the records are kept, one of LOG_RETENTION_DAYS. @default 365 */
   readonly retentionInDays?: number;
 }
 

@@ -13,17 +13,25 @@ import { keyAdministeredByAccount } from "./statements";
 
 /** One fleet in one stage of one account. */
 export interface FleetScope {
+  /** The AWS partition of the Region. */
   readonly partition: string;
+  /** The stage's Region. */
   readonly region: string;
+  /** The stage's platform account. */
   readonly accountId: string;
+  /** The organisation prefix of the fleet's bucket names. */
   readonly organisation: string;
+  /** The fleet's product, first part of its names. */
   readonly product: string;
+  /** The fleet stage. */
   readonly stage: string;
 }
 
 /** One tenant of a fleet stage. */
 export interface FleetTenantScope extends FleetScope {
+  /** The tenant's id. */
   readonly id: string;
+  /** Shared storage (`pool`, its own prefix of the fleet's) or storage of its own (`silo`). */
   readonly tier: "pool" | "silo";
 }
 

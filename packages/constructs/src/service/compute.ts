@@ -64,7 +64,10 @@ export interface ComputeBindOptions {
    * Serve the service under `<slug>.<zone>` (and `www.` with `www`). A target that cannot serve one
    * refuses it (see Compute.customDomainRefusal). @default none: no custom domain
    */
-  readonly customDomain?: { readonly www: boolean };
+  readonly customDomain?: {
+    /** Also serve `www.<slug>.<zone>`. */
+    readonly www: boolean;
+  };
 }
 
 /** What a compute target made, for the builder's outputs. */

@@ -109,7 +109,7 @@ export interface ServiceOptionsInput {
   readonly compute?: unknown;
   /** Run the image (true) or make only the repository (false). @default false (SERVICE_DEFAULTS.deployService) */
   readonly deployService?: unknown;
-  /** The image tag to run; required with deployService. @default none */
+  /** The image tag to run; required with deployService. @default none: nothing runs */
   readonly image?: unknown;
   /** The web container's options. @default none: no web service */
   readonly web?: unknown;

@@ -33,6 +33,7 @@ export interface ServiceContext {
 
 /** The service's own S3 state store, with the locking it uses. */
 export interface ServiceS3Backend {
+  /** Which backend: `s3`, the service's own bucket. */
   readonly kind: "s3";
   /** Lock with an S3 lock file (Terraform >= 1.11). @default true */
   readonly useLockfile?: boolean;
@@ -50,7 +51,7 @@ export interface ServiceStackProps {
   readonly compute: Compute;
   /** Two-phase rollout: false makes the repository (and what needs no image), true runs `imageTag`. @default false */
   readonly deployService?: boolean;
-  /** The image tag to run. Required with `deployService`. */
+  /** The image tag to run; required with `deployService`. @default none: nothing runs (deployService must be false) */
   readonly imageTag?: string;
   /**
    * Where state lives: the service's own S3 bucket, lock table and KMS key, which its onboarding made

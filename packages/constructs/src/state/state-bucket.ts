@@ -19,7 +19,7 @@ export interface StateBucketProps {
   readonly noncurrentVersionDays?: number;
   /** The partition, for the bucket ARN written into its policy. @default "aws" */
   readonly partition?: string;
-  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
+  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none: the policy only refuses requests without TLS */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
 

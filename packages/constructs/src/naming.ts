@@ -201,6 +201,14 @@ export function serviceSecretName(slug: string, stage: string, name: string): Li
   return { what: `secret name of "${name}"`, name: `${serviceStageNames(slug, stage).secretPrefix.name}${name}`, limit: 512 };
 }
 
+/**
+ * The STS session name of a service stack's provider in one stage, `<slug>-<stage>`, which CloudTrail
+ * records (STS: at most 64 characters).
+ */
+export function serviceSessionName(slug: string, stage: string): LimitedName {
+  return { what: "STS session name", name: `${slug}-${stage}`, limit: 64 };
+}
+
 /** A log group of one service in one stage, `/apps-platform/<stage>/<slug>/<component>` (`web`). */
 export function serviceLogGroupName(slug: string, stage: string, component: string): LimitedName {
   return { what: `${component} log group name`, name: `${serviceStageNames(slug, stage).logGroupPrefix.name}${component}`, limit: 512 };

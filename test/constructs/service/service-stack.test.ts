@@ -117,3 +117,26 @@ describe("ServiceStack", () => {
     expect(new ServiceStack(Testing.app(), { context, compute: Compute.ecsExpress() }, "orders").node.id).toBe("orders");
   });
 });
+
+describe("ServiceStack's context", () => {
+  it("is refused, with every problem at once, where a name or pattern would break", () => {
+    const error = validationError(
+      () => new ServiceStack(Testing.app(), { context: { ...context, organisation: "Acme", slug: "a-very-long-service-slug-of-32ch", stage: "a-stage-name-of-exactly-32-chars", zoneName: "dev" }, compute: Compute.ecsExpress() }),
+    );
+    expect(error.problems).toEqual([
+      'context.organisation must match ^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$ (lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 20 characters), got "Acme"',
+      'context.zoneName must match ^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$ (a lowercase DNS name of two or more labels, e.g. dev.apps.example.com), got "dev"',
+      'context.slug and context.stage make the STS session name "a-very-long-service-slug-of-32ch-a-stage-name-of-exactly-32-chars" is 65 characters long; AWS allows at most 64',
+    ]);
+    expect(error.constructPath).toBe("service-a-very-long-service-slug-of-32ch-a-stage-name-of-exactly-32-chars");
+  });
+
+  it("is refused when the organisation and slug make a state bucket name over S3's limit", () => {
+    const organisation = "a".repeat(30);
+    const error = validationError(() => new ServiceStack(Testing.app(), { context: { ...context, organisation, slug: "s".repeat(32) }, compute: Compute.ecsExpress() }));
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^context\.organisation must match .* 2 to 20 characters\), got "a{30}"$/),
+      `context.organisation and context.slug make the state bucket name "${organisation}-${"s".repeat(32)}-tfstate" is 71 characters long; AWS allows at most 63`,
+    ]);
+  });
+});

@@ -11,7 +11,8 @@ usage: npm run test:e2e
 Real Terraform on generated/: builds or finds Terraform and the providers (into .cache/ and
 .terraform-providers/), validates every generated stack, plans and applies against an AWS emulator on
 127.0.0.1 (the tenant fleet: applied, paused, its data's destroy refused), proves the S3 backend's
-locking and the ephemeral lifecycle, and scans the HCL with checkov.
+locking and the ephemeral lifecycle, makes a service repository from the template against the
+published construct library, and scans the HCL with checkov.
 Takes no options.
 
 options:
@@ -36,6 +37,8 @@ step "python tools (moto, checkov)"
 
 step "terraform validate"
 bash "$ROOT/scripts/e2e-validate.sh"
+step "service repository from the template"
+bash "$ROOT/scripts/e2e-service-repo.sh"
 
 # One step at a time: Terraform's plugin cache, which every step's init uses, is not safe for two
 # inits at once. The first steps share one emulator, whose state the later ones build on; the

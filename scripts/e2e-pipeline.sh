@@ -7,7 +7,9 @@
 #   3. a merge request that changes one service's branch restriction: the pipeline job gives a child
 #      pipeline with a plan job for onboarding-status-page alone, which plans with the plan role
 #      (TF_VAR_ci_phase=plan, -lock=false) and writes GitLab's Terraform report and the summary;
-#   4. after merge, a change that destroys (dev's NAT gateway): the apply pipeline's job is manual.
+#   4. after merge, a change that destroys (dev's NAT gateway): the apply pipeline's job is manual;
+#   5. the construct library's canary job: the library packed, a service repository made from the
+#      template with it, each stage synthesized.
 # The OIDC exchange is real too: the jobs call aws sts assume-role-with-web-identity, which the
 # emulator answers (it does not verify the token's signature, so the job gets a locally made token).
 # Starts an emulator of its own (scripts/moto.sh), so it runs alone or after the other end-to-end
@@ -174,4 +176,10 @@ gcl apply-manual --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=
 plain "$W/apply-manual.log" | grep -Eq 'Apply complete! Resources: 0 added, [0-9]+ changed, 2 destroyed' || { tail -20 "$W/apply-manual.log"; fail "the manual apply did not destroy the NAT gateway and its address"; }
 fresh_tree
 pass "the manual apply:environment-dev waits in its pipeline and, started by hand, applies: $(plain "$W/apply-manual.log" | grep -o 'Apply complete! .*' | head -1)"
+
+# --- 5. the construct library's canary: packed, a service repository from the template, synthesized --
+gcl canary service-template-canary || { tail -40 "$W/canary.log"; fail "the service-template-canary job failed"; }
+for stage in dev prod; do grep -q "synthesized service-payments-api-$stage with acme-apps-platform-constructs-" "$W/canary.log" || { tail -20 "$W/canary.log"; fail "the canary did not synthesize service-payments-api-$stage"; }; done
+fresh_tree
+pass "service-template-canary: the packed library installed into a repository made from the template, both stages synthesized ($(grep -o 'finished in [0-9]* s' "$W/canary.log" | tail -1))"
 pass "e2e-pipeline done in $(( $(date +%s) - started )) s"

@@ -21,9 +21,9 @@ service_repos_dir() {
 # registry. Prints the tarball's path.
 publish_library() {
   local dir="$1" tgz
-  tgz="$(cd "$ROOT/packages/constructs" && npm pack --silent --pack-destination "$dir" 2>"$dir/pack.log" | tail -1)" || { cat "$dir/pack.log" >&2; fail "npm pack of packages/constructs"; }
+  tgz="$(cd "$ROOT/packages/constructs" && env -u HTTP_PROXY -u http_proxy npm pack --silent --pack-destination "$dir" 2>"$dir/pack.log" | tail -1)" || { cat "$dir/pack.log" >&2; fail "npm pack of packages/constructs"; }
   [ -f "$dir/$tgz" ] || fail "npm pack wrote no $dir/$tgz"
-  npm publish "$dir/$tgz" --registry "$LOCAL_REGISTRY_URL" --userconfig "$LOCAL_REGISTRY_NPMRC" >"$dir/publish.log" 2>&1 || { cat "$dir/publish.log" >&2; fail "npm publish $tgz to $LOCAL_REGISTRY_URL"; }
+  env -u HTTP_PROXY -u http_proxy npm publish "$dir/$tgz" --registry "$LOCAL_REGISTRY_URL" --userconfig "$LOCAL_REGISTRY_NPMRC" >"$dir/publish.log" 2>&1 || { cat "$dir/publish.log" >&2; fail "npm publish $tgz to $LOCAL_REGISTRY_URL"; }
   echo "$dir/$tgz"
 }
 
@@ -33,9 +33,10 @@ new_service_repo() {
 }
 
 # install_service_repo <dir>: npm install as a team would, with the repository's .npmrc (@acme from the
-# local registry, whose token is in the user config) and the rest from npm's registry, cache first.
+# local registry, whose token is in the user config) and the rest from npm's registry, cache first
+# (NPM_CACHE, when the caller moved HOME). An emulator's HTTP_PROXY is not npm's.
 install_service_repo() {
-  (cd "$1" && npm install --prefer-offline --no-audit --no-fund --userconfig "$LOCAL_REGISTRY_NPMRC" >"$1.install.log" 2>&1) || { tail -30 "$1.install.log" >&2; fail "npm install in $1"; }
+  (cd "$1" && env -u HTTP_PROXY -u http_proxy npm install --prefer-offline --no-audit --no-fund --userconfig "$LOCAL_REGISTRY_NPMRC" ${NPM_CACHE:+--cache "$NPM_CACHE"} >"$1.install.log" 2>&1) || { tail -30 "$1.install.log" >&2; fail "npm install in $1"; }
   local lib="$1/node_modules/@acme/apps-platform-constructs"
   [ -d "$lib" ] && [ ! -L "$lib" ] || fail "$lib is not a folder of the repository's own node_modules (a link?)"
   local c real; real="$(cd "$lib" && pwd -P)"

@@ -99,7 +99,10 @@ export function createServiceRepo(options: NewServiceRepoOptions): NewServiceRep
     cdktf.context = { ...cdktf.context, slug: service.slug };
     return `${JSON.stringify(cdktf, null, 2)}\n`;
   });
-  edit(".npmrc", (text) => replaceLine(text, /^@acme:registry=.*$/m, `@acme:registry=${registry}`, ".npmrc").replace(/\/\/\S+:_authToken/g, `${registry.replace(/^https?:/, "")}:_authToken`));
+  // The registry's token line, in .npmrc's guidance and the README's.
+  const tokenLine = (text: string) => text.replace(/\/\/[^\s`]+:_authToken/g, `${registry.replace(/^https?:/, "")}:_authToken`);
+  edit(".npmrc", (text) => tokenLine(replaceLine(text, /^@acme:registry=.*$/m, `@acme:registry=${registry}`, ".npmrc")));
+  edit("README.md", tokenLine);
   if (service.gitlabProjectPath) {
     edit(".gitlab-ci.yml", (text) => gitlabCi(text, options.config, context, registry));
   } else {

@@ -36,7 +36,10 @@ const io = () => {
   const err: string[] = [];
   return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
 };
-const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+// Outside the project: new-service-repo refuses folders inside it. Removed after the tests.
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "service-repo-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+const tmp = (name: string) => fs.mkdtempSync(path.join(TMP, `${name}-`));
 
 /** A folder with the service's apps-platform.json, as the platform writes it. */
 function contextDir(cfg: PlatformConfig, slug: string): string {
@@ -248,6 +251,7 @@ describe("npm run new-service-repo", () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, "cdktf.json"), "utf8")).context).toEqual({ slug: "webservice-aurora-example" });
     expect(fs.readFileSync(path.join(dir, ".npmrc"), "utf8")).toMatch(/^@acme:registry=http:\/\/127\.0\.0\.1:4873\/$/m);
     expect(fs.readFileSync(path.join(dir, ".npmrc"), "utf8")).not.toContain("gitlab.com");
+    expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toContain("npm config set -- //127.0.0.1:4873/:_authToken <token>");
     const ci = YAML.parse(fs.readFileSync(path.join(dir, ".gitlab-ci.yml"), "utf8"));
     expect(Object.keys(ci).filter((k) => /^(plan|apply):/.test(k))).toEqual(["plan:dev", "apply:dev"]);
     expect(ci.variables.APPS_PLATFORM_NPM_REGISTRY).toBe("http://127.0.0.1:4873/");

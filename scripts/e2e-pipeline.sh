@@ -11,6 +11,8 @@
 #   5. the construct library's jobs: api:check passes a merge request that leaves the API alone, and
 #      release:constructs, started by hand on the default branch, publishes to a local npm registry
 #      (scripts/local-registry.sh) with the token of NPM_TOKEN, which the job's log never shows.
+#   6. the construct library's canary job: the library packed, a service repository made from the
+#      template with it, each stage synthesized.
 # The OIDC exchange is real too: the jobs call aws sts assume-role-with-web-identity, which the
 # emulator answers (it does not verify the token's signature, so the job gets a locally made token).
 # Starts an emulator of its own (scripts/moto.sh), so it runs alone or after the other end-to-end
@@ -193,4 +195,9 @@ grep -q 'published @acme/apps-platform-constructs@' "$W/release.log" || { tail -
 grep -qF "$REGISTRY_TOKEN_VALUE" "$W/release.log" && fail "the release:constructs job's log shows the registry token"
 grep -rqF "$REGISTRY_TOKEN_VALUE" "$REPO/.npmrc-release" 2>/dev/null && fail "the release:constructs job wrote the registry token into its npmrc"
 pass "release:constructs (by hand, default branch, token from NPM_TOKEN, not in the log): $(plain "$W/release.log" | grep -o 'published [^:]*' | head -1)"
+# --- 6. the construct library's canary: packed, a service repository from the template, synthesized --
+gcl canary service-template-canary || { tail -40 "$W/canary.log"; fail "the service-template-canary job failed"; }
+for stage in dev prod; do grep -q "synthesized service-payments-api-$stage with acme-apps-platform-constructs-" "$W/canary.log" || { tail -20 "$W/canary.log"; fail "the canary did not synthesize service-payments-api-$stage"; }; done
+fresh_tree
+pass "service-template-canary: the packed library installed into a repository made from the template, both stages synthesized ($(grep -o 'finished in [0-9]* s' "$W/canary.log" | tail -1))"
 pass "e2e-pipeline done in $(( $(date +%s) - started )) s"

@@ -12,8 +12,9 @@ usage: npm run test:e2e
 Real Terraform on generated/: builds or finds Terraform and the providers (into .cache/ and
 .terraform-providers/), validates every generated stack, plans and applies against an AWS emulator on
 127.0.0.1 (the tenant fleet: applied, paused, its data's destroy refused), proves the S3 backend's
-locking and the ephemeral lifecycle, releases the construct library to a local npm registry
-(verdaccio on 127.0.0.1) and proves its semver gate, and scans the HCL with checkov.
+locking and the ephemeral lifecycle, makes a service repository from the template against the
+published construct library, releases the construct library to a local npm registry (verdaccio on
+127.0.0.1) and proves its semver gate, and scans the HCL with checkov.
 Takes no options.
 
 options:
@@ -38,6 +39,8 @@ step "python tools (moto, checkov)"
 
 step "terraform validate"
 bash "$ROOT/scripts/e2e-validate.sh"
+step "service repository from the template"
+bash "$ROOT/scripts/e2e-service-repo.sh"
 
 # Two groups at once, one per core; no step shares a plugin cache (scripts/lib.sh) or an emulator
 # with the other group. The emulator group shares one emulator, whose state its later steps build

@@ -62,7 +62,7 @@ MODULES="$W/modules.txt"; : >"$MODULES"
 stages="$(node -p 'Object.keys(require(process.argv[1]).stages).join(" ")' "$REPO/apps-platform.json")"
 for stage in $stages; do
   stack="service-$SLUG-$stage"
-  # cdktf keeps its settings under CDKTF_HOME and Terraform's plugin cache under TF_PLUGIN_CACHE_DIR (lib.sh).
+  # cdktf keeps its settings under CDKTF_HOME; lib.sh keeps it from making a plugin cache in HOME.
   (cd "$REPO" && env HOME="$W/home" CDKTF_HOME="$W/home/.cdktf" CI=1 FORCE_COLOR=0 TERRAFORM_BINARY_NAME="$TF" STAGE="$stage" \
     SERVICE_REPO_DIR="$REPO" SERVICE_REPO_MODULES="$MODULES" NODE_OPTIONS="$(module_recorder "$REPO" "$MODULES")" \
     "$CDKTF" synth --no-color >"$W/synth-$stage.log" 2>&1) || { tail -30 "$W/synth-$stage.log" >&2; fail "STAGE=$stage cdktf synth in $REPO"; }

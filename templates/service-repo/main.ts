@@ -6,7 +6,8 @@
  * this file says what runs.
  */
 import { App } from "cdktf";
-import { Compute, ServiceOptionsError, ServiceStack } from "@acme/apps-platform-constructs/service";
+import { ValidationError } from "@acme/apps-platform-constructs/errors";
+import { Compute, ServiceStack } from "@acme/apps-platform-constructs/service";
 import { AppsPlatformContext, ContextError, loadAppsPlatformContext } from "./context";
 
 export function defineService(app: App, ctx: AppsPlatformContext): ServiceStack {
@@ -42,7 +43,7 @@ if (require.main === module) {
     defineService(app, loadAppsPlatformContext(app));
   } catch (err) {
     // Where it runs, or what it asks for, is wrong: say so in the words of the message, not a stack trace.
-    if (!(err instanceof ContextError || err instanceof ServiceOptionsError)) throw err;
+    if (!(err instanceof ContextError || err instanceof ValidationError)) throw err;
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

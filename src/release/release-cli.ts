@@ -77,7 +77,10 @@ export interface ReleaseSettings {
 export function releaseSettings(env: NodeJS.ProcessEnv, pkg: { name: string; publishConfig?: { access?: string } }): ReleaseSettings {
   const registry = env.NPM_CONFIG_REGISTRY ?? env.npm_config_registry;
   if (!registry) throw new UsageError("NPM_CONFIG_REGISTRY is not set: name the registry to publish to (an http(s) URL, such as GitLab's <api>/projects/<id>/packages/npm/)");
-  if (!/^https?:\/\/[^\s/]+/.test(registry)) throw new UsageError(`NPM_CONFIG_REGISTRY must be an http(s) URL, got ${JSON.stringify(registry)}`);
+  // Credentials go into an npm user config, never into the URL, which the release prints.
+  if (!/^https?:\/\/[^\s/@]+(?:\/|$)/.test(registry)) {
+    throw new UsageError(`NPM_CONFIG_REGISTRY must be an http(s) URL without credentials (put the token in an npm user config: docs/releasing.md), got ${JSON.stringify(registry.replace(/\/\/[^/@\s]*@/, "//<credentials>@"))}`);
+  }
   const name = env.APPS_PLATFORM_CONSTRUCTS_PACKAGE || pkg.name;
   if (!PACKAGE_NAME.test(name) || name.length > 214) {
     throw new UsageError(`APPS_PLATFORM_CONSTRUCTS_PACKAGE must be an npm package name (lowercase letters, digits, - . _ ~, optionally in a scope: @scope/name), got ${JSON.stringify(name)}`);

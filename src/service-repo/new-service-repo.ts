@@ -72,7 +72,10 @@ export function createServiceRepo(options: NewServiceRepoOptions): NewServiceRep
   checkTarget(dir);
   const context = serviceContextOf(options.config, service);
   const registry = options.registry ?? defaultRegistry(options.config);
-  if (!/^https?:\/\/[^\s/]+(?:\/\S*)?\/$/.test(registry)) throw new UsageError(`--registry must be an http(s) URL ending in /, got ${JSON.stringify(registry)}`);
+  // No quotes, backticks, `$`, backslashes or credentials: the URL is written into .npmrc, the CI file and the README.
+  if (!/^https?:\/\/[^\s/@$`'"\\]+(?:\/[^\s$`'"\\]*)?\/$/.test(registry)) {
+    throw new UsageError(`--registry must be an http(s) URL ending in /, without credentials, quotes, backticks or $, got ${JSON.stringify(registry)}`);
+  }
   const libraryVersion = options.libraryVersion ?? libraryVersionRange();
   if (!/^[\^~]?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(libraryVersion)) {
     throw new UsageError(`--library-version must be a version or a ^ or ~ range such as ^0.1.0, got ${JSON.stringify(libraryVersion)}`);

@@ -65,7 +65,7 @@ export function loadAppsPlatformContext(app: App, options: LoadOptions = {}): Ap
   if (stage === undefined) {
     throw new ContextError(`no stage given: set STAGE to one of ${stages.join(", ")} (the stages ${path.basename(file)} lists), e.g. STAGE=${stages[0]} npx cdktf synth`);
   }
-  if (!STAGE_PATTERN.test(stage) || !(stage in doc.stages)) {
+  if (!STAGE_PATTERN.test(stage) || !Object.prototype.hasOwnProperty.call(doc.stages, stage)) {
     throw new ContextError(`STAGE must be a stage ${slug} is onboarded to, one of ${stages.join(", ")} (from ${file}), got ${JSON.stringify(stage)}`);
   }
   const s = doc.stages[stage];

@@ -31,7 +31,10 @@ describe("the GitLab jobs of the construct library", () => {
     ]);
     expect(job.needs).toContainEqual({ job: "test" });
     expect(job.id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: "sigstore" } });
-    expect(job.variables).toEqual({ NPM_CONFIG_PROVENANCE: "true", APPS_PLATFORM_CONSTRUCTS_ACCESS: "public" });
+    // Provenance (public Sigstore log) and public access are opt-in project variables.
+    expect(job.variables).toEqual({ NPM_CONFIG_PROVENANCE: "false", APPS_PLATFORM_CONSTRUCTS_ACCESS: "restricted" });
+    // The protected environment is what guards the token: who may deploy to it, with approval.
+    expect(job.environment).toEqual({ name: "npm-release", deployment_tier: "production" });
     expect(job.resource_group).toBe("release-constructs");
     expect(job.script.at(-1)).toBe('NPM_CONFIG_USERCONFIG="$CI_PROJECT_DIR/.npmrc-release" npm run --silent release');
   });
@@ -74,6 +77,8 @@ describe("the GitHub release workflow", () => {
     expect(github.on.push).toEqual({ branches: ["main"], paths: ["packages/constructs/package.json"] });
     const job = github.jobs.release;
     expect(job.permissions).toEqual({ "id-token": "write", contents: "read" });
+    // NPM_TOKEN is an environment secret: a workflow edited on another branch cannot read it.
+    expect(job.environment).toBe("npm-release");
     expect(job.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
     const setup = job.steps.find((s: { uses?: string }) => s.uses?.startsWith("actions/setup-node@"));
     expect(setup.with["registry-url"]).toBe("${{ vars.NPM_REGISTRY }}");
@@ -81,8 +86,8 @@ describe("the GitHub release workflow", () => {
     expect(release.env).toEqual({
       NPM_CONFIG_REGISTRY: "${{ vars.NPM_REGISTRY }}",
       NODE_AUTH_TOKEN: "${{ secrets.NPM_TOKEN }}",
-      NPM_CONFIG_PROVENANCE: "true",
-      APPS_PLATFORM_CONSTRUCTS_ACCESS: "public",
+      NPM_CONFIG_PROVENANCE: "${{ vars.NPM_CONFIG_PROVENANCE || 'false' }}",
+      APPS_PLATFORM_CONSTRUCTS_ACCESS: "${{ vars.APPS_PLATFORM_CONSTRUCTS_ACCESS || 'restricted' }}",
       APPS_PLATFORM_CONSTRUCTS_PACKAGE: "${{ vars.APPS_PLATFORM_CONSTRUCTS_PACKAGE }}",
     });
   });

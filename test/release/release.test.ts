@@ -40,7 +40,9 @@ describe("the release's settings", () => {
   it("refuse, in one line naming the variable and what it allows, what would publish wrongly", () => {
     const cases: [NodeJS.ProcessEnv, RegExp][] = [
       [{}, /^NPM_CONFIG_REGISTRY is not set: name the registry to publish to/],
-      [{ NPM_CONFIG_REGISTRY: "127.0.0.1:4873" }, /^NPM_CONFIG_REGISTRY must be an http\(s\) URL, got "127\.0\.0\.1:4873"$/],
+      [{ NPM_CONFIG_REGISTRY: "127.0.0.1:4873" }, /^NPM_CONFIG_REGISTRY must be an http\(s\) URL without credentials .*, got "127\.0\.0\.1:4873"$/],
+      // A token in the URL would be printed with it: refused, and not repeated in the message.
+      [{ NPM_CONFIG_REGISTRY: "https://ci:s3cr3t@npm.example.com/" }, /^NPM_CONFIG_REGISTRY must be an http\(s\) URL without credentials .*, got "https:\/\/<credentials>@npm\.example\.com\/"$/],
       [{ NPM_CONFIG_REGISTRY: REGISTRY, APPS_PLATFORM_CONSTRUCTS_PACKAGE: "@Acme/Constructs" }, /^APPS_PLATFORM_CONSTRUCTS_PACKAGE must be an npm package name .*, got "@Acme\/Constructs"$/],
       [{ NPM_CONFIG_REGISTRY: REGISTRY, APPS_PLATFORM_CONSTRUCTS_PACKAGE: "@acme/" }, /^APPS_PLATFORM_CONSTRUCTS_PACKAGE must be an npm package name/],
       [{ NPM_CONFIG_REGISTRY: REGISTRY, APPS_PLATFORM_CONSTRUCTS_ACCESS: "private" }, /^APPS_PLATFORM_CONSTRUCTS_ACCESS must be public or restricted, got "private"$/],

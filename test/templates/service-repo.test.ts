@@ -212,6 +212,8 @@ describe("loadAppsPlatformContext", () => {
       [() => loadAppsPlatformContext(app(), { dir: repo, env: { STAGE: "dev" } }), /apps-platform\.json not found: write it from the service's onboarding: terraform output -json service_context > apps-platform\.json \(in the platform's generated\/onboarding-payments-api\), or npm run --silent service-context -- payments-api > apps-platform\.json in the platform repository$/],
       [() => loadAppsPlatformContext(app(), { dir, slug: "payments-api", env: {} }), /^no stage given: set STAGE to one of dev, prod \(the stages apps-platform\.json lists\), e\.g\. STAGE=dev npx cdktf synth$/],
       [() => loadAppsPlatformContext(app(), { dir, slug: "payments-api", env: { STAGE: "qa" } }), /^STAGE must be a stage payments-api is onboarded to, one of dev, prod \(from .*apps-platform\.json\), got "qa"$/],
+      // A name every object has (its prototype's) is not a stage.
+      [() => loadAppsPlatformContext(app(), { dir, slug: "payments-api", env: { STAGE: "constructor" } }), /^STAGE must be a stage payments-api is onboarded to, one of dev, prod \(from .*apps-platform\.json\), got "constructor"$/],
       [() => loadAppsPlatformContext(app(), { dir: other, slug: "payments-api", env: { STAGE: "dev" } }), /apps-platform\.json is the context of "status-page", but this repository is "payments-api" \(cdktf\.json context\.slug\): write it/],
       [() => loadAppsPlatformContext(app(), { dir, slug: "Payments", env: { STAGE: "dev" } }), /^cdktf\.json context\.slug must be the slug the service is onboarded with .*, got "Payments"$/],
       [
@@ -279,6 +281,10 @@ describe("npm run new-service-repo", () => {
       [[path.join(ROOT, ".tmp", "inside"), "--slug", "payments-api"], /is inside the platform repository .*: a service repository is a repository of its own, so choose a folder outside it/],
       [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--library-version", "latest"], /--library-version must be a version or a \^ or ~ range such as \^0\.1\.0, got "latest"/],
       [[path.join(tmp("n"), "a"), "--slgu", "payments-api"], /unknown option --slgu; did you mean --slug\?/],
+      // Written into .npmrc, the CI file and the README: no replacement patterns, quotes or credentials.
+      [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--registry", "https://x.example/$&/"], /--registry must be an http\(s\) URL ending in \/, without credentials, quotes, backticks or \$, got "https:\/\/x\.example\/\$&\/"/],
+      [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--registry", "https://u:p@x.example/"], /--registry must be an http\(s\) URL ending in \//],
+      [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--registry", "https://x.example/`id`/"], /--registry must be an http\(s\) URL ending in \//],
     ];
     for (const [argv, re] of cases) {
       const r = io();

@@ -131,6 +131,14 @@ describe("ServiceStack's context", () => {
     expect(error.constructPath).toBe("service-a-very-long-service-slug-of-32ch-a-stage-name-of-exactly-32-chars");
   });
 
+  it("is refused with an account id or a region that is not one, before any ARN is made of it", () => {
+    const error = validationError(() => new ServiceStack(Testing.app(), { context: { ...context, accountId: "undefined", region: "eu-central" }, compute: Compute.ecsExpress() }));
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^context\.accountId must match \^\[0-9\]\{12\}\$ .*, got "undefined"$/),
+      'context.region must be an AWS Region such as eu-central-1, got "eu-central"',
+    ]);
+  });
+
   it("is refused when the organisation and slug make a state bucket name over S3's limit", () => {
     const organisation = "a".repeat(30);
     const error = validationError(() => new ServiceStack(Testing.app(), { context: { ...context, organisation, slug: "s".repeat(32) }, compute: Compute.ecsExpress() }));

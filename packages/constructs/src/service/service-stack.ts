@@ -6,6 +6,7 @@ import { AccountProvider } from "../core/account-provider";
 import { AppsPlatformStack } from "../core/apps-platform-stack";
 import { Problems } from "../errors";
 import {
+  ACCOUNT_ID_PATTERN,
   ORGANISATION_PATTERN,
   SLUG_PATTERN,
   STAGE_PATTERN,
@@ -120,6 +121,8 @@ export class ServiceStack extends AppsPlatformStack {
       .check("context.organisation", context.organisation, (v) => ORGANISATION_PATTERN.test(v), mustMatch(ORGANISATION_PATTERN))
       .check("context.slug", context.slug, (v) => SLUG_PATTERN.test(v), mustMatch(SLUG_PATTERN))
       .check("context.stage", context.stage, (v) => STAGE_PATTERN.test(v), mustMatch(STAGE_PATTERN))
+      .check("context.accountId", context.accountId, (v) => ACCOUNT_ID_PATTERN.test(v), mustMatch(ACCOUNT_ID_PATTERN))
+      .check("context.region", context.region, (v) => /^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(v), "must be an AWS Region such as eu-central-1")
       .check("context.zoneName", context.zoneName, (v) => ZONE_NAME_PATTERN.test(v), mustMatch(ZONE_NAME_PATTERN))
       .addAll(overLimit(Object.values(names)).map((n) => `context.organisation and context.slug make ${limitProblem(n)}`))
       .addAll(overLimit([session]).map((n) => `context.slug and context.stage make ${limitProblem(n)}`))

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, UsageError, formatHelp, parseArgs, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, UsageError, formatHelp, parseArgs, runAsMain, valueOf } from "../cli/args";
 import { GitError, fileAt, git, resolveBase } from "../delivery/pipeline-changes";
 import { PROJECT_ROOT } from "../paths";
 import { gate, gateReport } from "./api-gate";
@@ -34,10 +34,7 @@ export const API_CHECK_COMMAND: CommandSpec = {
   ],
 };
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type Io = CliIo;
 
 export interface Options {
   readonly root?: string;
@@ -186,12 +183,6 @@ if (require.main === module) {
     process.stderr.write(`api-cli: the first argument must be update or check, got ${JSON.stringify(mode)}\n`);
     process.exitCode = 2;
   } else {
-    run(mode, rest, process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-      (code) => (process.exitCode = code),
-      (err) => {
-        process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-        process.exitCode = 1;
-      },
-    );
+    runAsMain((io) => run(mode, rest, process.env, io));
   }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, UsageError, formatHelp, parseArgs } from "../cli/args";
+import { CliIo, CommandSpec, UsageError, formatHelp, parseArgs, runAsMain } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { gate, gateReport } from "./api-gate";
 import { Extract, LIBRARY, extractApi } from "./api-extractor";
@@ -36,10 +36,7 @@ const ENVIRONMENT = [
 /** npm's package-name rules: lowercase, URL-safe, at most 214 characters, optionally in a scope. */
 const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type Io = CliIo;
 
 export interface NpmResult {
   readonly code: number;
@@ -273,12 +270,4 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, io: I
   }
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain((io) => run(process.argv.slice(2), process.env, io));

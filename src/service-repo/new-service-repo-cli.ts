@@ -1,12 +1,9 @@
 import * as path from "node:path";
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { createServiceRepo, libraryVersionRange } from "./new-service-repo";
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
 export const NEW_SERVICE_REPO_COMMAND: CommandSpec = {
   command: "npm run new-service-repo -- <dir>",
@@ -72,6 +69,4 @@ export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliI
   }
 }
 
-if (require.main === module) {
-  process.exitCode = runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-}
+if (require.main === module) runAsMain((io) => runCli(process.argv.slice(2), process.env, io));

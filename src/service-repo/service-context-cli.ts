@@ -1,14 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { serviceOf } from "./new-service-repo";
 import { SERVICE_CONTEXT_FILE, serviceContextOf, serviceContextText } from "./service-context";
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
 export const SERVICE_CONTEXT_COMMAND: CommandSpec = {
   command: "npm run --silent service-context -- <slug>",
@@ -56,6 +53,4 @@ export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliI
   }
 }
 
-if (require.main === module) {
-  process.exitCode = runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-}
+if (require.main === module) runAsMain((io) => runCli(process.argv.slice(2), process.env, io));

@@ -41,7 +41,22 @@ install_service_repo() {
   [ -d "$lib" ] && [ ! -L "$lib" ] || fail "$lib is not a folder of the repository's own node_modules (a link?)"
   local c real; real="$(cd "$lib" && pwd -P)"
   for c in "${PROJECT_CHECKOUTS[@]}"; do case "$real/" in "$c"/*) fail "$lib resolves into $c" ;; esac; done
-  grep -q "\"resolved\": \"${LOCAL_REGISTRY_URL}@acme/apps-platform-constructs/-/" "$1/package-lock.json" || fail "package-lock.json of $1 does not resolve @acme/apps-platform-constructs from $LOCAL_REGISTRY_URL"
+  # The lockfile pins the tarball the local registry serves: its integrity is the registry's, and a
+  # "resolved" URL, when npm writes one (omit-lockfile-registry-resolved leaves it out), is the registry's.
+  local version served
+  version="$(node -p 'require(process.argv[1]).version' "$lib/package.json")"
+  served="$(env -u HTTP_PROXY -u http_proxy npm view "@acme/apps-platform-constructs@$version" dist.integrity --registry "$LOCAL_REGISTRY_URL" --userconfig "$LOCAL_REGISTRY_NPMRC" 2>>"$1.install.log")" || fail "npm view @acme/apps-platform-constructs@$version on $LOCAL_REGISTRY_URL"
+  node -e '
+const [lockFile, registry, served] = process.argv.slice(1);
+const entry = (JSON.parse(require("fs").readFileSync(lockFile, "utf8")).packages || {})["node_modules/@acme/apps-platform-constructs"];
+const problems = [];
+if (!entry) problems.push("has no node_modules/@acme/apps-platform-constructs");
+else {
+  if (entry.integrity !== served) problems.push(`pins integrity ${entry.integrity}, the registry serves ${served}`);
+  if (entry.resolved !== undefined && !entry.resolved.startsWith(registry + "@acme/apps-platform-constructs/-/")) problems.push(`resolves it from ${entry.resolved}`);
+}
+if (problems.length) { console.error(`${lockFile} ${problems.join("; ")}`); process.exit(1); }' "$1/package-lock.json" "$LOCAL_REGISTRY_URL" "$served" \
+    || fail "package-lock.json of $1 does not pin @acme/apps-platform-constructs as $LOCAL_REGISTRY_URL serves it"
 }
 
 # A require hook that lists, at exit, every module a Node process started from <dir> loaded.

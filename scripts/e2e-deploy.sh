@@ -4,7 +4,8 @@
 # (`terraform init -migrate-state`), then ci-identity, environment-dev, one onboarding and its service
 # stack. After each deploy, `cdktf diff` and plain `terraform plan -detailed-exitcode` in a copy of
 # generated/<stack> on the same state say "no changes", and a second `cdktf deploy` changes nothing
-# (the state's serial stays).
+# (the state's serial stays). Then the service from its own repository, made from the template with
+# the library as published: its own pipeline jobs plan and apply it with its CI roles on its state.
 #
 # The emulator's settings are kept out of the committed code and out of the walkthrough's commands:
 # - environment variables both clients read: AWS_ENDPOINT_URL (the AWS provider and the S3 backend;
@@ -24,7 +25,11 @@ usage: bash scripts/e2e-deploy.sh
 The README's "Deploying with cdktf" walkthrough against its own AWS emulator on 127.0.0.1: cdktf deploy,
 cdktf diff, terraform plan on the same state and a second cdktf deploy, for state-bootstrap (local state,
 then migrated into its bucket), ci-identity, environment-dev, onboarding-webservice-aurora-example and
-service-webservice-aurora-example-dev. Writes only under .tmp/e2e/deploy. Takes no options.
+service-webservice-aurora-example-dev; then the service's own repository, made with npm run
+new-service-repo against the library published to a local registry, whose plan:dev and apply:dev jobs
+(gitlab-ci-local) plan and apply it with its CI roles on its own state. Writes only under
+.tmp/e2e/deploy, .tmp/e2e/registry and a temporary folder outside the project (removed when it passes).
+Takes no options.
 
 options:
   -h, --help  print this help and exit
@@ -50,8 +55,10 @@ GEN="$DIR/generated"
 LOGS="$DIR/logs"
 CDKTF="$ROOT/node_modules/.bin/cdktf"
 
+# npm's cache stays where it is (the service repository's install reads it); nothing else is written there.
+NPM_CACHE="$(npm config get cache)"; export NPM_CACHE
 # cdktf keeps its settings under CDKTF_HOME (it reads the home directory from the password database,
-# not from HOME) and Terraform's plugin cache under TF_PLUGIN_CACHE_DIR (set by lib.sh).
+# not from HOME); lib.sh keeps it from making a plugin cache there (CDKTF_DISABLE_PLUGIN_CACHE_ENV).
 export HOME="$DIR/home" CDKTF_HOME="$DIR/home/.cdktf" TERRAFORM_BINARY_NAME="$TF" CI=1 FORCE_COLOR=0
 export CHECKPOINT_DISABLE=1
 export AWS_ENDPOINT_URL="$MOTO_URL" HTTP_PROXY="$MOTO_URL"
@@ -218,6 +225,8 @@ deploy "onboarding-$SERVICE" default
 # The service stack is its pipeline's to apply: with the credentials of its CI apply role (an output of
 # onboarding), whose state bucket admits only the service's CI roles and the provisioner.
 ci_apply="$(cd "$DIR/tf/onboarding-$SERVICE" && "$TF" output -raw ci_apply_role_arn)"
+# What the service's repository keeps as apps-platform.json (step 4), read while these are the operator's credentials.
+(cd "$DIR/tf/onboarding-$SERVICE" && "$TF" output -json service_context) >"$DIR/service_context.json"
 eval "$("$CACHE/venv/bin/python" - "$MOTO_URL" "$ci_apply" <<'PY'
 import boto3, sys
 c = boto3.client("sts", endpoint_url=sys.argv[1]).assume_role(RoleArn=sys.argv[2], RoleSessionName="service-pipeline")["Credentials"]
@@ -227,4 +236,109 @@ PY
 pass "credentials of $ci_apply, as the service's apply pipeline gets them"
 deploy "service-$SERVICE-dev" dev
 
-pass "the cdktf walkthrough: $(echo "$STACKS" | wc -w) stacks deployed, diffed, planned clean by terraform and redeployed as no-ops in $(elapsed)"
+log "4. the service from its own repository: made from the template, its own pipeline, its own roles and state"
+# The onboarding's service_context output is what npm run service-context computes from the config.
+node "$ROOT/dist/src/service-repo/service-context-cli.js" "$SERVICE" --config "$DIR/s3.yaml" >"$DIR/service-context.json"
+node -e 'const fs = require("fs"), assert = require("assert"); assert.deepStrictEqual(JSON.parse(fs.readFileSync(process.argv[1])), JSON.parse(fs.readFileSync(process.argv[2])))' "$DIR/service_context.json" "$DIR/service-context.json" \
+  || fail "terraform output -json service_context of onboarding-$SERVICE differs from npm run service-context -- $SERVICE"
+pass "terraform output -json service_context of onboarding-$SERVICE is what npm run service-context -- $SERVICE prints"
+
+# The repository outside the project, with the library as published (the local registry).
+source "$ROOT/scripts/service-repo-lib.sh"
+SR="$(service_repos_dir)"
+# Removed when the walkthrough passed; kept for a look otherwise.
+trap 'if [ -n "${DONE:-}" ]; then rm -rf "$SR"; else echo "the service repository is kept in $SR" >&2; fi; stop_moto' EXIT
+# shellcheck source=scripts/local-registry.sh
+source "$ROOT/scripts/local-registry.sh"
+publish_library "$SR" >/dev/null
+REPO="$SR/$SERVICE"
+new_service_repo "$REPO" "$SERVICE" "$DIR/s3.yaml"
+cp "$DIR/service_context.json" "$REPO/apps-platform.json"
+# The team's edit of main.ts, which describes payments-api as created: their service as the config
+# variant has it, in the first phase of its rollout (ECS Express, no service yet, a database).
+node -e '
+const fs = require("fs"), file = process.argv[1];
+let text = fs.readFileSync(file, "utf8");
+const edits = [
+  ["Compute.appRunner()", "Compute.ecsExpress()"],
+  ["deployService: true,", "deployService: false,"],
+  ["imageTag: \"1.4.2\",", "imageTag: \"2.0.0\","],
+  [/\.withWebService\(\{[^}]*\{[^}]*\},\s*\}\)/, ".withWebService({ healthCheckPath: \"/healthz\" })"],
+  [".withDatabase()", ".withDatabase({ maxCapacity: 2 })"],
+  [/\n\s*\/\/ Optional capability: <slug>\.<zone>[^\n]*\n\s*\.withCustomDomain\(\)/, ""],
+];
+for (const [from, to] of edits) {
+  const next = text.replace(from, to);
+  if (next === text) throw new Error("main.ts of the template has no " + from);
+  text = next;
+}
+fs.writeFileSync(file, text);' "$REPO/main.ts"
+install_service_repo "$REPO"
+pass "$REPO: made with npm run new-service-repo, apps-platform.json from the onboarding's output, main.ts describing $SERVICE, installed with @acme/apps-platform-constructs from $LOCAL_REGISTRY_URL ($(elapsed))"
+
+(cd "$REPO" && STAGE=dev "$CDKTF" synth --no-color >"$LOGS/repo-synth.log" 2>&1) || { tail -30 "$LOGS/repo-synth.log" >&2; fail "STAGE=dev cdktf synth in $REPO"; }
+node -e '
+const fs = require("fs"), strip = (f) => { const d = JSON.parse(fs.readFileSync(f, "utf8")); delete d["//"]; return JSON.stringify(d); };
+process.exit(strip(process.argv[1]) === strip(process.argv[2]) ? 0 : 1)' "$REPO/cdktf.out/stacks/service-$SERVICE-dev/cdk.tf.json" "$PROJECT/cdktf.out/stacks/service-$SERVICE-dev/cdk.tf.json" \
+  || fail "the repository's service-$SERVICE-dev is not the Terraform the platform synthesized for it"
+pass "STAGE=dev cdktf synth in the repository: service-$SERVICE-dev, the same Terraform as the platform's"
+
+# Its pipeline's jobs, run by gitlab-ci-local in the repository: the ID token is exchanged for the
+# service's CI roles (the emulator does not check its signature), and the jobs reach the emulator
+# through AWS_ENDPOINT_URL and an override of the providers' allowed_account_ids.
+mkdir -p "$SR/overrides"
+override_of "$REPO/cdktf.out/stacks/service-$SERVICE-dev/cdk.tf.json" >"$SR/overrides/emulator_override.tf.json"
+rm -rf "$REPO/cdktf.out" "$REPO/dist"
+b64() { printf '%s' "$1" | base64 | tr -d '=\n' | tr '/+' '_-'; }
+project="$(node -p 'require(process.argv[1]).repository.gitlabProjectPath' "$REPO/apps-platform.json")"
+ID_TOKEN="$(b64 '{"alg":"RS256","typ":"JWT"}').$(b64 "{\"iss\":\"https://gitlab.com\",\"aud\":\"https://gitlab.com\",\"sub\":\"project_path:$project:ref_type:branch:ref:main\"}").$(b64 signature)"
+gitr() { git -C "$REPO" -c user.email=e2e@apps-platform.invalid -c user.name=e2e "$@"; }
+gitr init -q -b main && gitr remote add origin "https://gitlab.example.invalid/$project.git"
+printf '%s\n' node_modules/ .gitlab-ci-local/ >>"$REPO/.git/info/exclude"
+gitr add -A && gitr commit -qm "the service's repository" && gitr update-ref refs/remotes/origin/main HEAD && gitr symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main
+job() {
+  local label="$1" source="$2"; shift 2
+  (cd "$REPO" && PATH="$(dirname "$TF"):$PATH" "$ROOT/scripts/gitlab-ci-local.sh" --force-shell-executor --no-color --max-job-name-padding 0 \
+    --ignore-predefined-vars CI_PIPELINE_SOURCE,CI_PROJECT_DIR,CI_COMMIT_REF_PROTECTED,CI_JOB_TOKEN \
+    --variable "CI_PIPELINE_SOURCE=$source" --variable CI_COMMIT_REF_PROTECTED=true --variable "CI_PROJECT_DIR=$REPO" \
+    --variable CI_JOB_TOKEN=local-test-run --variable "AWS_ID_TOKEN=$ID_TOKEN" --variable "AWS_ENDPOINT_URL=$MOTO_URL" \
+    --variable "APPS_PLATFORM_PROVIDER_MIRROR=$MIRROR" --variable "APPS_PLATFORM_LOCAL_OVERRIDES=$SR/overrides" --variable APPS_PLATFORM_CI_IMAGE=local-shell \
+    "$@") >"$LOGS/$label.log" 2>&1 || { tail -40 "$LOGS/$label.log" >&2; fail "the repository's job $* ($label)"; }
+  sed -i 's/\x1b\[[0-9;]*m//g' "$LOGS/$label.log"
+  gitr clean -qfdx -e node_modules -e .gitlab-ci-local >/dev/null
+}
+STATE_KEY="env/dev/service/$SERVICE/terraform.tfstate"
+state_serial() {
+  "$CACHE/venv/bin/python" - "$MOTO_URL" "acme-$SERVICE-tfstate" "$STATE_KEY" <<'PY'
+import boto3, json, sys
+d = json.loads(boto3.client("s3", endpoint_url=sys.argv[1]).get_object(Bucket=sys.argv[2], Key=sys.argv[3])["Body"].read())
+print(d["serial"], sum(len(r["instances"]) for r in d["resources"] if r["mode"] == "managed"))
+PY
+}
+before="$(state_serial)"
+
+job plan-mr merge_request_event plan:dev
+grep -q "assume-role-with-web-identity --role-arn \"\$ROLE_ARN\"" "$LOGS/plan-mr.log" || fail "plan:dev did not exchange its ID token"
+grep -q 'terraform plan -lock=false -input=false -var "platform_role_arn=$READ_ROLE_ARN"' "$LOGS/plan-mr.log" || fail "plan:dev did not plan with -lock=false as the read role"
+grep -q 'No changes. Your infrastructure matches the configuration.' "$LOGS/plan-mr.log" || { grep -E '# .* (will|must) |Plan:' "$LOGS/plan-mr.log" >&2; fail "plan:dev of the repository plans changes to what the platform's service stack applied"; }
+[ "$(state_serial)" = "$before" ] || fail "the merge-request plan changed the state"
+pass "plan:dev (merge request; $SERVICE-ci-plan, -lock=false, platform_role_arn = $SERVICE-dev-read): No changes on s3://acme-$SERVICE-tfstate/$STATE_KEY, the state the platform's stack applied ($(elapsed))"
+
+# The team adds a secret and merges: the apply job of the protected branch makes it.
+node -e '
+const fs = require("fs"), file = process.argv[1], text = fs.readFileSync(file, "utf8");
+const next = text.replace(".withDatabase({ maxCapacity: 2 })", ".withDatabase({ maxCapacity: 2 })\n    .withSecret(\"api-key\", { environmentVariable: \"API_KEY\" })");
+if (next === text) throw new Error("no .withDatabase in main.ts"); fs.writeFileSync(file, next);' "$REPO/main.ts"
+gitr commit -qam "an API key"
+job apply-main push apply:dev
+grep -Eq 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed' "$LOGS/apply-main.log" || { grep -E '# .* (will|must) |Plan:|Apply' "$LOGS/apply-main.log" >&2; fail "apply:dev did not add the secret alone"; }
+after="$(state_serial)"
+[ "${after#* }" = "$(( ${before#* } + 1 ))" ] || fail "the state after apply:dev holds ${after#* } resources, not ${before#* } + 1"
+pass "apply:dev (protected branch; $SERVICE-ci-apply, deploy role): $(grep -o 'Apply complete! .*' "$LOGS/apply-main.log" | head -1) into the service's state (serial ${before%% *} -> ${after%% *}) ($(elapsed))"
+
+job replan-mr merge_request_event plan:dev
+grep -q 'No changes. Your infrastructure matches the configuration.' "$LOGS/replan-mr.log" || { grep -E '# .* (will|must) |Plan:' "$LOGS/replan-mr.log" >&2; fail "plan:dev after the apply plans changes"; }
+pass "plan:dev after the apply: No changes, with the plan role's read of the state the apply role wrote ($(elapsed))"
+
+pass "the cdktf walkthrough: $(echo "$STACKS" | wc -w) stacks deployed, diffed, planned clean by terraform and redeployed as no-ops, and the service planned and applied from its own repository in $(elapsed)"
+DONE=1

@@ -7,7 +7,12 @@
 #   3. a merge request that changes one service's branch restriction: the pipeline job gives a child
 #      pipeline with a plan job for onboarding-status-page alone, which plans with the plan role
 #      (TF_VAR_ci_phase=plan, -lock=false) and writes GitLab's Terraform report and the summary;
-#   4. after merge, a change that destroys (dev's NAT gateway): the apply pipeline's job is manual.
+#   4. after merge, a change that destroys (dev's NAT gateway): the apply pipeline's job is manual;
+#   5. the construct library's jobs: api:check passes a merge request that leaves the API alone, and
+#      release:constructs, started by hand on the default branch, publishes to a local npm registry
+#      (scripts/local-registry.sh) with the token of NPM_TOKEN, which the job's log never shows.
+#   6. the construct library's canary job: the library packed, a service repository made from the
+#      template with it, each stage synthesized.
 # The OIDC exchange is real too: the jobs call aws sts assume-role-with-web-identity, which the
 # emulator answers (it does not verify the token's signature, so the job gets a locally made token).
 # Starts an emulator of its own (scripts/moto.sh), so it runs alone or after the other end-to-end
@@ -174,4 +179,25 @@ gcl apply-manual --file apply-environment-dev.yml --variable CI_PIPELINE_SOURCE=
 plain "$W/apply-manual.log" | grep -Eq 'Apply complete! Resources: 0 added, [0-9]+ changed, 2 destroyed' || { tail -20 "$W/apply-manual.log"; fail "the manual apply did not destroy the NAT gateway and its address"; }
 fresh_tree
 pass "the manual apply:environment-dev waits in its pipeline and, started by hand, applies: $(plain "$W/apply-manual.log" | grep -o 'Apply complete! .*' | head -1)"
+
+# --- 5. the construct library's jobs ------------------------------------------------------------------
+gcl api-check --variable CI_PIPELINE_SOURCE=merge_request_event --variable "CI_MERGE_REQUEST_DIFF_BASE_SHA=$BASE" --variable CI_MERGE_REQUEST_IID=7 api:check \
+  || { tail -30 "$W/api-check.log"; fail "the api:check job failed on a merge request that leaves the API alone"; }
+grep -q 'is the same as in' "$W/api-check.log" || { tail -20 "$W/api-check.log"; fail "the api:check job did not compare the API with the merge request's base"; }
+pass "api:check (merge request): $(plain "$W/api-check.log" | grep -o 'the public API of .*' | head -1)"
+# shellcheck source=scripts/local-registry.sh
+source "$ROOT/scripts/local-registry.sh"
+REGISTRY_TOKEN_VALUE="$(sed -E 's/^.*:_authToken=//' "$LOCAL_REGISTRY_NPMRC")"
+gcl release --variable CI_PIPELINE_SOURCE=push --variable "NPM_CONFIG_REGISTRY=$LOCAL_REGISTRY_URL" --variable "NPM_TOKEN=$REGISTRY_TOKEN_VALUE" \
+  --variable NPM_CONFIG_PROVENANCE=false --manual release:constructs release:constructs \
+  || { tail -30 "$W/release.log"; fail "the release:constructs job failed against the local registry"; }
+grep -q 'published @acme/apps-platform-constructs@' "$W/release.log" || { tail -20 "$W/release.log"; fail "the release:constructs job published nothing"; }
+grep -qF "$REGISTRY_TOKEN_VALUE" "$W/release.log" && fail "the release:constructs job's log shows the registry token"
+grep -rqF "$REGISTRY_TOKEN_VALUE" "$REPO/.npmrc-release" 2>/dev/null && fail "the release:constructs job wrote the registry token into its npmrc"
+pass "release:constructs (by hand, default branch, token from NPM_TOKEN, not in the log): $(plain "$W/release.log" | grep -o 'published [^:]*' | head -1)"
+# --- 6. the construct library's canary: packed, a service repository from the template, synthesized --
+gcl canary service-template-canary || { tail -40 "$W/canary.log"; fail "the service-template-canary job failed"; }
+for stage in dev prod; do grep -q "synthesized service-payments-api-$stage with acme-apps-platform-constructs-" "$W/canary.log" || { tail -20 "$W/canary.log"; fail "the canary did not synthesize service-payments-api-$stage"; }; done
+fresh_tree
+pass "service-template-canary: the packed library installed into a repository made from the template, both stages synthesized ($(grep -o 'finished in [0-9]* s' "$W/canary.log" | tail -1))"
 pass "e2e-pipeline done in $(( $(date +%s) - started )) s"

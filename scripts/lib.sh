@@ -22,8 +22,12 @@ export PATH="$GOBIN:$PATH"
 
 MIRROR="$ROOT/.terraform-providers"
 export TF_CLI_CONFIG_FILE="$MIRROR/terraformrc"
-export TF_PLUGIN_CACHE_DIR="$CACHE/terraform-plugins"
-mkdir -p "$CACHE" "$GOBIN" "$MIRROR" "$TF_PLUGIN_CACHE_DIR"
+# No plugin cache: Terraform links providers from the unpacked filesystem mirror into .terraform/
+# rather than copying them, and a shared cache is not safe for two inits at once. cdktf would
+# otherwise point TF_PLUGIN_CACHE_DIR at a cache in the home directory.
+unset TF_PLUGIN_CACHE_DIR
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV=true
+mkdir -p "$CACHE" "$GOBIN" "$MIRROR"
 # scripts/providers.sh writes the real file; until then Terraform gets an empty one, not the user's.
 [ -f "$TF_CLI_CONFIG_FILE" ] || : > "$TF_CLI_CONFIG_FILE"
 

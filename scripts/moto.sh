@@ -2,7 +2,7 @@
 # script exits, whatever the exit. Source it; it exports MOTO_URL and the dummy credentials.
 # shellcheck shell=bash
 
-MOTO_LOG="$ROOT/.tmp/e2e/moto.log"
+MOTO_LOG="$ROOT/.tmp/e2e/moto-$$.log"
 mkdir -p "$(dirname "$MOTO_LOG")"
 MOTO_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 # Requests signed with the dummy keys act in the deployment account of the example config.

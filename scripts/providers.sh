@@ -65,6 +65,5 @@ provider_installation {
     exclude = ["registry.terraform.io/hashicorp/*"]
   }
 }
-plugin_cache_dir = "$TF_PLUGIN_CACHE_DIR"
 HCL
 log "provider mirror ready: $(tr '\n' ' ' < "$MIRROR/versions.env")"

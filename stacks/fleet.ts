@@ -138,7 +138,7 @@ export class FleetStack extends PlatformStack {
       new VpcSecurityGroupIngressRule(this, `pool-db-from-${id}`, { securityGroupId: poolDbSg.id, referencedSecurityGroupId: group.id, ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: `PostgreSQL from ${id}` });
     }
     const pool = new AuroraDatabase(this, "pool-database", {
-      names: { cluster: names.poolCluster.name, instance: names.poolInstance.name, subnetGroup: names.poolSubnetGroup.name, parameterGroup: names.poolParameterGroup.name, finalSnapshot: names.poolFinalSnapshot.name },
+      names: { cluster: names.poolCluster, instance: names.poolInstance, subnetGroup: names.poolSubnetGroup, parameterGroup: names.poolParameterGroup, finalSnapshot: names.poolFinalSnapshot },
       subnetIds: privateSubnetIds,
       securityGroupId: poolDbSg.id,
       kmsKeyArn: key.arn,

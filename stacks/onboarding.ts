@@ -3,6 +3,7 @@ import { TerraformOutput } from "cdktf";
 import { PlatformConfig, ServiceConfig } from "../src/config/schema";
 import { AccountProvider, deploymentAccountProvider } from "@acme/apps-platform-constructs/core";
 import { PlatformStack } from "./platform-stack";
+import { LiteralOutput } from "./literal-output";
 import { PolicyRole } from "@acme/apps-platform-constructs/iam";
 import { ServiceStateStore } from "../src/constructs/onboarding/service-state-store";
 import { ContractReader } from "@acme/apps-platform-constructs/contract";
@@ -12,6 +13,7 @@ import { IAM_PATHS, serviceNames, serviceStageNames, stackNames } from "@acme/ap
 import { CiScope, ciRoleArns, ciRoleStatements, ciTrustStatements, onboardedStages, serviceStateBucketStatements } from "../src/policy/ci";
 import { TenantScope } from "@acme/apps-platform-constructs/policy";
 import { tfcRunTrust } from "../src/policy/tfc";
+import { SERVICE_CONTEXT_FILE, serviceContextOf, sortedKeys } from "../src/service-repo/service-context";
 
 /**
  * Everything a service needs before its first deployment, from one entry in `services:`. One stack
@@ -99,6 +101,11 @@ export class OnboardingStack extends PlatformStack {
     new TerraformOutput(this, "state_bucket", { value: store.bucket.name, description: "The bucket that holds the service's own Terraform state." });
     new TerraformOutput(this, "ci_plan_role_arn", { value: plan.role.arn, description: "The role the service's merge-request pipelines assume to plan (read-only)." });
     new TerraformOutput(this, "ci_apply_role_arn", { value: apply.role.arn, description: "The role the service's protected-branch pipelines assume to apply." });
+    // Fixed by the config, so `npm run service-context -- <slug>` writes the same without state.
+    new LiteralOutput(this, "service_context", {
+      value: sortedKeys(serviceContextOf(config, service)),
+      description: `What the service's repository needs of its onboarding (organisation, region, each stage's account, zone and roles, its CI roles and state store): terraform output -json service_context > ${SERVICE_CONTEXT_FILE} in the service's repository.`,
+    });
   }
 }
 

@@ -97,7 +97,7 @@ export class TenantStack extends PlatformStack {
       new VpcSecurityGroupIngressRule(this, "database-from-tasks", { securityGroupId: dbSg.id, referencedSecurityGroupId: tasks.id, ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: "PostgreSQL from the tenant's tasks" });
       new VpcSecurityGroupEgressRule(this, "tasks-to-database", { securityGroupId: tasks.id, referencedSecurityGroupId: dbSg.id, ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: "PostgreSQL to the tenant's own database" });
       const db = new AuroraDatabase(this, "database", {
-        names: { cluster: n.siloCluster.name, instance: n.siloInstance.name, subnetGroup: n.siloSubnetGroup.name, parameterGroup: n.siloParameterGroup.name, finalSnapshot: n.siloFinalSnapshot.name },
+        names: { cluster: n.siloCluster, instance: n.siloInstance, subnetGroup: n.siloSubnetGroup, parameterGroup: n.siloParameterGroup, finalSnapshot: n.siloFinalSnapshot },
         subnetIds: privateSubnetIds,
         securityGroupId: dbSg.id,
         kmsKeyArn: keyArn,

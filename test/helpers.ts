@@ -16,6 +16,7 @@ export type TfJson = {
   data?: Record<string, Record<string, Record<string, unknown>>>;
   provider?: Record<string, Record<string, unknown>[]>;
   output?: Record<string, Record<string, unknown>>;
+  variable?: Record<string, Record<string, unknown>>;
 };
 
 export function exampleConfig(): PlatformConfig {

@@ -1,13 +1,21 @@
 import fc from "fast-check";
 import { subnetLayout, cidrsOverlap } from "@acme/apps-platform-constructs/network";
 import {
+  LONGEST_STAGE_LENGTH,
   SLUG_PATTERN,
   STAGE_PATTERN,
   TENANT_ID_PATTERN,
+  ephemeralStageNames,
+  ephemeralStageNamesToCheck,
+  fargateServiceNames,
   fleetTenantNames,
+  limitProblem,
+  managedPolicyName,
   normaliseDnsName,
   overLimit,
   serviceDnsNames,
+  serviceLogGroupName,
+  serviceSecretName,
   serviceStageNames,
   stackNames,
 } from "@acme/apps-platform-constructs/naming";
@@ -119,5 +127,45 @@ describe("naming", () => {
       );
       expect("tenants/acme-corp/x".startsWith(names("acme", "dev").evidencePrefix.name)).toBe(false);
     });
+  });
+
+  it("gives every ephemeral stage a workspace may be names within their limits, and measures the template's with the longest one", () => {
+    fc.assert(
+      fc.property(stage, (st) => {
+        expect(overLimit(ephemeralStageNames(st))).toEqual([]);
+      }),
+    );
+    expect(LONGEST_STAGE_LENGTH).toBe(32);
+    expect(STAGE_PATTERN.test("s".repeat(LONGEST_STAGE_LENGTH))).toBe(true);
+    expect(STAGE_PATTERN.test("s".repeat(LONGEST_STAGE_LENGTH + 1))).toBe(false);
+    const template = ephemeralStageNamesToCheck("${terraform.workspace}");
+    expect(template.function.name).toBe(`${"s".repeat(32)}-authorizer`);
+    expect(ephemeralStageNamesToCheck("pr-1").function.name).toBe("pr-1-authorizer");
+  });
+
+  it("leaves a name known only at plan out of the length check", () => {
+    expect(overLimit([{ what: "x", name: `\${terraform.workspace}${"x".repeat(100)}`, limit: 10 }])).toEqual([]);
+    expect(overLimit([{ what: "x", name: "x".repeat(11), limit: 10 }])).toHaveLength(1);
+  });
+
+  it("says which name is over its limit, how long it is and what AWS allows", () => {
+    expect(limitProblem({ what: "table name", name: "abcd", limit: 3 })).toBe('the table name "abcd" is 4 characters long; AWS allows at most 3');
+  });
+
+  it("derives the suffixed names constructs used to build themselves, each with its limit", () => {
+    expect(managedPolicyName("orders-dev-deploy", 0)).toEqual({ what: "managed policy name", name: "orders-dev-deploy-1", limit: 128 });
+    expect(serviceSecretName("orders", "dev", "stripe-key")).toEqual({ what: 'secret name of "stripe-key"', name: "apps-platform/services/dev/orders/stripe-key", limit: 512 });
+    expect(serviceLogGroupName("orders", "dev", "web")).toEqual({ what: "web log group name", name: "/apps-platform/dev/orders/web", limit: 512 });
+    const fargate = fargateServiceNames("acme-corp-web", "accessos-acme-corp-dev-web-");
+    expect(fargate.scalingPolicy).toEqual({ what: "CPU scaling policy name", name: "acme-corp-web-cpu", limit: 256 });
+    expect(fargate.alarm("5xx")).toEqual({ what: "5xx alarm name", name: "accessos-acme-corp-dev-web-5xx", limit: 255 });
+  });
+
+  it("keeps a service's secret and log group names within their limits for any slug, stage and secret name", () => {
+    fc.assert(
+      fc.property(slug, stage, fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), (s, st, secret) => {
+        expect(overLimit([serviceSecretName(s, st, secret), serviceLogGroupName(s, st, "web")])).toEqual([]);
+      }),
+    );
   });
 });

@@ -35,4 +35,12 @@ describe("the mandatory tags", () => {
     const bucket = taggedResources().find((r) => r.stack === "state-bootstrap" && r.address.startsWith("aws_s3_bucket."))!;
     expect(bucket.tags.env).toBe("global");
   });
+
+  it("tag what onboarding makes in a stage account env=global, as the README says: one stack holds every stage's", () => {
+    const resources = taggedResources().filter((r) => r.stack === "onboarding-payments-api");
+    const stageRoles = resources.filter((r) => r.address.startsWith("aws_iam_role.") && /^aws_iam_role\.(dev|prod)-/.test(r.address));
+    expect(stageRoles.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(resources.map((r) => r.tags.env))).toEqual(new Set(["global"]));
+    expect(new Set(resources.map((r) => r.tags.app))).toEqual(new Set(["payments-api"]));
+  });
 });

@@ -2941,3 +2941,45 @@ output "ci_apply_role_arn" {
   value       = aws_iam_role.ci-apply_role_91702007.arn
   description = "The role the service's protected-branch pipelines assume to apply."
 }
+
+output "service_context" {
+  value = {
+    ci = {
+      applyRoleArn = "arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-apply"
+      audience     = "sts.amazonaws.com"
+      planRoleArn  = "arn:aws:iam::111111111111:role/apps-platform/ci/status-page-ci-plan"
+    }
+    organisation = "acme"
+    region       = "eu-central-1"
+    repository = {
+      githubRepository = "acme/status-page"
+    }
+    slug = "status-page"
+    stages = {
+      dev = {
+        accountId     = "222222222222"
+        deployRoleArn = "arn:aws:iam::222222222222:role/apps-platform/deploy/status-page-dev-deploy"
+        ephemeral     = true
+        readRoleArn   = "arn:aws:iam::222222222222:role/apps-platform/read/status-page-dev-read"
+        zoneName      = "dev.apps.acme.example"
+      }
+      prod = {
+        accountId     = "333333333333"
+        deployRoleArn = "arn:aws:iam::333333333333:role/apps-platform/deploy/status-page-prod-deploy"
+        ephemeral     = false
+        readRoleArn   = "arn:aws:iam::333333333333:role/apps-platform/read/status-page-prod-read"
+        zoneName      = "apps.acme.example"
+      }
+    }
+    state = {
+      bucket       = "acme-status-page-tfstate"
+      dynamodbLock = true
+      kind         = "s3"
+      kmsKeyId     = "alias/apps-platform/status-page/tfstate"
+      lockTable    = "acme-status-page-tflock"
+      useLockfile  = true
+    }
+    version = 1
+  }
+  description = "What the service's repository needs of its onboarding (organisation, region, each stage's account, zone and roles, its CI roles and state store): terraform output -json service_context > apps-platform.json in the service's repository."
+}

@@ -1704,3 +1704,38 @@ output "ci_apply_role_arn" {
   value       = aws_iam_role.ci-apply_role_91702007.arn
   description = "The role the service's protected-branch pipelines assume to apply."
 }
+
+output "service_context" {
+  value = {
+    ci = {
+      applyRoleArn = "arn:aws:iam::111111111111:role/apps-platform/ci/webservice-aurora-example-ci-apply"
+      audience     = "https://gitlab.com"
+      planRoleArn  = "arn:aws:iam::111111111111:role/apps-platform/ci/webservice-aurora-example-ci-plan"
+    }
+    organisation = "acme"
+    region       = "eu-central-1"
+    repository = {
+      gitlabProjectPath = "acme/apps-platform/webservice-aurora-example"
+    }
+    slug = "webservice-aurora-example"
+    stages = {
+      dev = {
+        accountId     = "222222222222"
+        deployRoleArn = "arn:aws:iam::222222222222:role/apps-platform/deploy/webservice-aurora-example-dev-deploy"
+        ephemeral     = true
+        readRoleArn   = "arn:aws:iam::222222222222:role/apps-platform/read/webservice-aurora-example-dev-read"
+        zoneName      = "dev.apps.acme.example"
+      }
+    }
+    state = {
+      bucket       = "acme-webservice-aurora-example-tfstate"
+      dynamodbLock = true
+      kind         = "s3"
+      kmsKeyId     = "alias/apps-platform/webservice-aurora-example/tfstate"
+      lockTable    = "acme-webservice-aurora-example-tflock"
+      useLockfile  = true
+    }
+    version = 1
+  }
+  description = "What the service's repository needs of its onboarding (organisation, region, each stage's account, zone and roles, its CI roles and state store): terraform output -json service_context > apps-platform.json in the service's repository."
+}

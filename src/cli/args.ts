@@ -199,3 +199,30 @@ export function readTextFile(file: string, what: string, shown = file): string {
     throw new FileError(file, `${what} ${shown}: ${readProblem(err)}`);
   }
 }
+
+/** Where a command writes: what it outputs, and its messages. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** The process's standard output and standard error. */
+export const PROCESS_IO: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/**
+ * Runs a command as the process's entry point: the exit code it returns (or resolves to) becomes the
+ * process's; an error it did not expect prints its stack and exits 1.
+ */
+export function runAsMain(command: (io: CliIo) => number | Promise<number>): void {
+  const fail = (err: unknown): void => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  };
+  try {
+    Promise.resolve(command(PROCESS_IO)).then((code) => {
+      process.exitCode = code;
+    }, fail);
+  } catch (err) {
+    fail(err);
+  }
+}

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { CommandSpec, UsageError, formatHelp, parseArgs } from "../cli/args";
+import { CliIo, CommandSpec, UsageError, formatHelp, parseArgs, runAsMain } from "../cli/args";
 import { provisioningJsonSchema } from "../fleet/provisioning";
 import { PROJECT_ROOT } from "../paths";
 import { platformConfigSchema } from "./schema";
@@ -29,7 +29,7 @@ export const SCHEMA_COMMAND: CommandSpec = {
 /** `npm run schema`: 0 written or help printed, 2 for any argument (it takes none but --help). */
 export function runSchemaExport(
   argv: string[],
-  io: { out: (t: string) => void; err: (t: string) => void },
+  io: CliIo,
   file = SCHEMA_FILE,
   provisioningFile = PROVISIONING_SCHEMA_FILE,
 ): number {
@@ -55,6 +55,4 @@ export function runSchemaExport(
   return 0;
 }
 
-if (require.main === module) {
-  process.exitCode = runSchemaExport(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-}
+if (require.main === module) runAsMain((io) => runSchemaExport(process.argv.slice(2), io));

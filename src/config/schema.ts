@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isObject, str } from "./raw";
 import { AWS_REGIONS, isAwsRegion, nearestRegion } from "./regions";
-import { serviceOptionProblems } from "@acme/apps-platform-constructs/service";
+import { CUSTOM_DOMAIN_DEFAULTS, DATABASE_DEFAULTS, SERVICE_DEFAULTS, WEB_SERVICE_DEFAULTS, serviceOptionProblems } from "@acme/apps-platform-constructs/service";
 import { fleetSchema } from "./fleet-schema";
 import { fleetChecks } from "./fleet-checks";
 import { tfcRoleNames, tfcWorkspaceNamesOf } from "../tfc/names";
@@ -141,16 +141,16 @@ export const COMPUTE_TARGETS = ["appRunner", "ecsExpress"] as const;
 
 const web = z
   .strictObject({
-    port: z.number().int().min(1).max(65535).default(8080).describe("The port the container listens on."),
-    cpu: z.number().int().default(1024).describe("CPU units (1024 = 1 vCPU)."),
-    memory: z.number().int().default(2048).describe("Memory in MiB."),
+    port: z.number().int().min(1).max(65535).default(WEB_SERVICE_DEFAULTS.port).describe("The port the container listens on."),
+    cpu: z.number().int().default(WEB_SERVICE_DEFAULTS.cpu).describe("CPU units (1024 = 1 vCPU)."),
+    memory: z.number().int().default(WEB_SERVICE_DEFAULTS.memory).describe("Memory in MiB."),
     healthCheckPath: z
       .string()
       .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]{0,50}$/, { error: "must be an absolute URL path of at most 51 characters" })
-      .default("/health")
+      .default(WEB_SERVICE_DEFAULTS.healthCheckPath)
       .describe("The HTTP path the platform checks."),
-    minInstances: z.number().int().min(1).max(25).default(1),
-    maxInstances: z.number().int().min(1).max(25).default(2),
+    minInstances: z.number().int().min(1).max(25).default(WEB_SERVICE_DEFAULTS.minInstances),
+    maxInstances: z.number().int().min(1).max(25).default(WEB_SERVICE_DEFAULTS.maxInstances),
     environment: z
       .record(z.string().regex(/^(?!AWS_)[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "must be an environment variable name not starting with AWS_" }), z.string())
       .default({})
@@ -169,14 +169,14 @@ const web = z
 
 const database = z
   .strictObject({
-    minCapacity: z.number().min(0).max(256).default(0).describe("Aurora capacity units when idle (0 pauses the cluster)."),
-    maxCapacity: z.number().min(1).max(256).default(1).describe("Aurora capacity units at most."),
+    minCapacity: z.number().min(0).max(256).default(DATABASE_DEFAULTS.minCapacity).describe("Aurora capacity units when idle (0 pauses the cluster)."),
+    maxCapacity: z.number().min(1).max(256).default(DATABASE_DEFAULTS.maxCapacity).describe("Aurora capacity units at most."),
   })
   .describe("An Aurora Serverless v2 PostgreSQL cluster for the service.");
 
 const customDomain = z
   .strictObject({
-    www: z.boolean().default(false).describe("Also serve www.<slug>.<zone>."),
+    www: z.boolean().default(CUSTOM_DOMAIN_DEFAULTS.www).describe("Also serve www.<slug>.<zone>."),
   })
   .describe("Serve the service at <slug>.<zone>.");
 
@@ -198,9 +198,9 @@ const service = z
       .describe("The stages this service is onboarded to (default: every stage)."),
     compute: z
       .enum(COMPUTE_TARGETS)
-      .default("ecsExpress")
+      .default(SERVICE_DEFAULTS.compute)
       .describe("ecsExpress (ECS Express Mode) or appRunner (only for accounts that already use App Runner)."),
-    deployService: z.boolean().default(false).describe("false: only the ECR repository exists (push an image first); true: the service runs `image`."),
+    deployService: z.boolean().default(SERVICE_DEFAULTS.deployService).describe("false: only the ECR repository exists (push an image first); true: the service runs `image`."),
     image: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be an image tag" }).optional().describe("The image tag to run."),
     web: web.optional(),
     database: database.optional(),

@@ -1,11 +1,8 @@
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
 import { GitlabError, GitlabNotes, noteMarker, upsertNote } from "./mr-note";
 import { NOTE_MARKER } from "./plan-summary";
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
 export const MR_NOTE_COMMAND: CommandSpec = {
   command: "npm run --silent mr-note -- <summary.md>",
@@ -63,8 +60,4 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   }
 }
 
-if (require.main === module) {
-  void runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runAsMain((io) => runCli(process.argv.slice(2), process.env, io));

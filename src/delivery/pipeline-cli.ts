@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { GitError, changedFiles, fileAt, git, mergeReasons, parseRaw, resolveBase, stacksOfChangedFiles, stacksOfConfigChange } from "./pipeline-changes";
@@ -28,10 +28,7 @@ export const PIPELINE_COMMAND: CommandSpec = {
   ],
 };
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type Io = CliIo;
 
 const ZERO_SHA = /^0+$/;
 
@@ -154,12 +151,4 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io, cwd = 
   }
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain((io) => run(process.argv.slice(2), process.env, io));

@@ -1,13 +1,10 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, FileError, UsageError, allOptions, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, allOptions, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
 import { NotAPlanError, Plan, readPlan } from "./plan-model";
 import { GITLAB_NOTE_LIMIT, gitlabReport, renderSummary } from "./plan-summary";
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
 export const PLAN_SUMMARY_COMMAND: CommandSpec = {
   command: "npm run --silent plan-summary -- <plan.json | <stack>=<plan.json>>...",
@@ -114,6 +111,4 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   }
 }
 
-if (require.main === module) {
-  process.exitCode = runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-}
+if (require.main === module) runAsMain((io) => runCli(process.argv.slice(2), io));

@@ -1,15 +1,12 @@
 import * as path from "path";
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
 import { stackNames } from "@acme/apps-platform-constructs/naming";
 import { TerraformCli, TerraformError } from "./terraform-cli";
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
 /** The subcommands that act on one stage, and so need `--stage`. */
 const STAGE_COMMANDS = ["up", "destroy", "outputs"];
@@ -172,12 +169,4 @@ async function runCommand(command: string, stage: string | undefined, lifecycle:
   }
 }
 
-if (require.main === module) {
-  runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain((io) => runCli(process.argv.slice(2), process.env, io));

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { FleetConfig } from "../config/fleet-schema";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PlatformConfig } from "../config/schema";
@@ -18,10 +18,7 @@ import { PlacementLock, tenantsPerLoadBalancer } from "./placement";
  * file that cannot be read, is invalid or has no fleet).
  */
 
-export interface FleetIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type FleetIo = CliIo;
 
 const STAGE: OptionSpec = { name: "--stage", value: "<stage>", description: "a stage of the fleet (fleet.stages)" };
 const CONFIG: OptionSpec = { name: "--config", value: "<file>", description: "the platform config, with a fleet: section", env: "PLATFORM_CONFIG", default: "config/example.yaml" };
@@ -275,11 +272,4 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, io: FleetIo): number
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = run(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runAsMain((io) => run(process.argv.slice(2), process.env, io));

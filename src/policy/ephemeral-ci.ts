@@ -1,11 +1,11 @@
 import { PlatformConfig } from "../config/schema";
-import { IAM_PATHS, PLATFORM, roleArn } from "@acme/apps-platform-constructs/naming";
+import { IAM_PATHS, PLATFORM, ephemeralStageNames, roleArn } from "@acme/apps-platform-constructs/naming";
 import { ConditionBlock, PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost, oidcProviderArn } from "./ci";
 import { serviceAssumesRole } from "@acme/apps-platform-constructs/policy";
 
 /**
- * The CI identity of the authorizer stacks (seed 002): who may create, update and destroy per-PR
+ * The CI identity of the authorizer stacks: who may create, update and destroy per-PR
  * stages, who may deploy the long-lived ones, and what each may do.
  *
  * Two CI roles in the deployment account, each chaining into one provisioner role per hosting stage
@@ -34,7 +34,7 @@ export const EPHEMERAL_PATHS = {
   /** The provisioner roles and the authorizer's permissions boundary. */
   provisioner: `/${PLATFORM}/ephemeral-provisioner/`,
   /** The authorizer Lambdas' roles (AuthorizerWithPolicyStore). */
-  authorizer: `/${PLATFORM}/ephemeral/`,
+  authorizer: IAM_PATHS.ephemeralAuthorizer,
 } as const;
 
 /** Names of the authorizer's CI identity, in the deployment account and the hosting accounts. */
@@ -385,17 +385,21 @@ export function provisionerTrust(p: ProvisionerScope): PolicyStatement[] {
   ];
 }
 
+/** The names of the session's stage's resources (AuthorizerWithPolicyStore's), by its Stage tag. */
+const SESSION_STAGE = ephemeralStageNames(STAGE_VAR);
+
 /** The ARNs of one stage's resources, by the session's Stage tag. */
 function stageResources(p: ProvisionerScope) {
   const { partition: pt, region: r, accountId: a } = p;
+  const n = SESSION_STAGE;
   return {
-    function: `arn:${pt}:lambda:${r}:${a}:function:${STAGE_VAR}-authorizer`,
-    functionVersions: `arn:${pt}:lambda:${r}:${a}:function:${STAGE_VAR}-authorizer:*`,
-    table: `arn:${pt}:dynamodb:${r}:${a}:table/${STAGE_VAR}-data`,
-    role: `arn:${pt}:iam::${a}:role${EPHEMERAL_PATHS.authorizer}${STAGE_VAR}-authorizer`,
-    logGroup: `arn:${pt}:logs:${r}:${a}:log-group:/aws/lambda/${STAGE_VAR}-authorizer`,
-    logGroupStreams: `arn:${pt}:logs:${r}:${a}:log-group:/aws/lambda/${STAGE_VAR}-authorizer:*`,
-    secret: `arn:${pt}:secretsmanager:${r}:${a}:secret:${PLATFORM}/ephemeral/${STAGE_VAR}/jwt-secret-??????`,
+    function: `arn:${pt}:lambda:${r}:${a}:function:${n.function.name}`,
+    functionVersions: `arn:${pt}:lambda:${r}:${a}:function:${n.function.name}:*`,
+    table: `arn:${pt}:dynamodb:${r}:${a}:table/${n.table.name}`,
+    role: `arn:${pt}:iam::${a}:role${EPHEMERAL_PATHS.authorizer}${n.role.name}`,
+    logGroup: `arn:${pt}:logs:${r}:${a}:log-group:${n.logGroup.name}`,
+    logGroupStreams: `arn:${pt}:logs:${r}:${a}:log-group:${n.logGroup.name}:*`,
+    secret: `arn:${pt}:secretsmanager:${r}:${a}:secret:${n.jwtSecret.name}-??????`,
     policyStores: `arn:${pt}:verifiedpermissions::${a}:policy-store/*`,
     userPools: `arn:${pt}:cognito-idp:${r}:${a}:userpool/*`,
   };
@@ -637,13 +641,13 @@ export function authorizerBoundaryStatements(partition: string, region: string, 
       Sid: "ReadOwnSigningSecret",
       Effect: "Allow",
       Action: "secretsmanager:GetSecretValue",
-      Resource: `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${PLATFORM}/ephemeral/${STAGE_VAR}/jwt-secret-??????`,
+      Resource: `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${SESSION_STAGE.jwtSecret.name}-??????`,
     },
     {
       Sid: "WriteOwnLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${STAGE_VAR}-authorizer:*`,
+      Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:${SESSION_STAGE.logGroup.name}:*`,
     },
   ];
 }

@@ -1,6 +1,6 @@
 // Bundles the Lambda authorizer (src/ephemeral/runtime) into dist/ephemeral/authorizer.js, which
-// the published package ships and authorizerPackage() zips. Skipped when the bundle is newer than
-// every runtime source file.
+// the published package ships and authorizerPackage() zips. Skipped when the bundle is newer than every
+// runtime source file, the package's manifest and the workspace's lockfile.
 import { buildSync } from "esbuild";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sources = path.join(root, "src", "ephemeral", "runtime");
 const out = path.join(root, "dist", "ephemeral", "authorizer.js");
-const newest = Math.max(...fs.readdirSync(sources).map((f) => fs.statSync(path.join(sources, f)).mtimeMs));
+// The bundle holds its dependencies too (aws-jwt-verify): a new lockfile or package manifest rebuilds it.
+const inputs = [
+  ...fs.readdirSync(sources).map((f) => path.join(sources, f)),
+  path.join(root, "package.json"),
+  path.join(root, "..", "..", "package-lock.json"),
+].filter((f) => fs.existsSync(f));
+const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
 if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= newest && !process.argv.includes("--force")) process.exit(0);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 buildSync({

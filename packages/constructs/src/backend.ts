@@ -2,6 +2,7 @@ import { CloudBackend, DataResource, LocalBackend, NamedCloudWorkspace, S3Backen
 
 /** The S3 backend: the platform's state bucket, or the one a service's onboarding made. */
 export interface S3BackendOptions {
+  /** Which backend: `s3`. */
   readonly kind: "s3";
   /** The state bucket. */
   readonly bucket: string;
@@ -9,7 +10,7 @@ export interface S3BackendOptions {
   readonly lockTable: string;
   /** The KMS key (ARN or alias) that encrypts state objects. */
   readonly kmsKeyId: string;
-  /** Lock with an S3 lock file (Terraform >= 1.11). @default true */
+  /** Lock with an S3 lock file (Terraform 1.11 or later). @default true */
   readonly useLockfile?: boolean;
   /** Lock with the DynamoDB table as well. @default true */
   readonly dynamodbLock?: boolean;
@@ -17,6 +18,7 @@ export interface S3BackendOptions {
 
 /** HCP Terraform (Terraform Cloud): one workspace per stack. */
 export interface CloudBackendOptions {
+  /** Which backend: `cloud` (HCP Terraform). */
   readonly kind: "cloud";
   /** The HCP Terraform organization. */
   readonly organization: string;
@@ -39,22 +41,27 @@ export interface StateLocation {
   readonly unit: string;
   /** The workspace the stack must be planned in: its stage, or `default` for stage-less stacks. */
   readonly workspace: string;
-  /** For a template planned once per stage: the pattern its workspace must match instead. */
+  /** For a template planned once per stage: the pattern its workspace must match instead. @default none: the stack is planned in `workspace` only */
   readonly workspacePattern?: string;
 }
 
 /** An S3 state store other than the platform's own (a service's bucket, created by its onboarding). */
 export interface S3StateStore {
+  /** The state bucket. */
   readonly bucket: string;
+  /** The DynamoDB lock table. */
   readonly lockTable: string;
+  /** The KMS key (ARN or alias) that encrypts state objects. */
   readonly kmsKeyId: string;
 }
 
 /** What a stack's backend resolved to, for the synth summary and for tests. */
 export interface BackendDescription {
+  /** The backend the stack resolved to. */
   readonly kind: "s3" | "cloud" | "local";
   /** `s3://bucket/key`, `tfc:org/workspace` or a local path. */
   readonly location: string;
+  /** The workspace the stack is planned in (`<stage>` for a per-stage template). */
   readonly workspace: string;
 }
 

@@ -8,8 +8,11 @@ import { TerraformResource, TerraformStack } from "cdktf";
  */
 const METADATA_TYPE = "apps-platform:checkov-skip";
 
+/** A scanner finding accepted on purpose, and why. */
 export interface CheckSkip {
+  /** The checkov check id, `CKV_AWS_18`. */
   readonly check: string;
+  /** Why the finding does not apply, as a reviewer reads it beside the resource. */
   readonly reason: string;
 }
 

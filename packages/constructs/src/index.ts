@@ -8,6 +8,7 @@
  */
 export * from "./backend";
 export * from "./checks";
+export * from "./errors";
 export * from "./naming";
 export * from "./tagging";
 export * from "./contract";

@@ -4,6 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { isUnresolved } from "./errors";
 
 export const PLATFORM = "apps-platform";
 
@@ -11,14 +12,16 @@ export const PLATFORM = "apps-platform";
 // Patterns for config values
 // ---------------------------------------------------------------------------------------------------
 
-/** Stage names, as the seeds fix them (`dev`, `prod`, `pr-123`). */
+/** Stage names (`dev`, `prod`, `pr-123`); an ephemeral stage is also a Terraform workspace. */
 export const STAGE_PATTERN = /^[a-z0-9-]{1,32}$/;
+/** The longest stage name STAGE_PATTERN admits. */
+export const LONGEST_STAGE_LENGTH = 32;
 /** Service slugs: DNS labels that start with a letter, no leading, trailing or doubled hyphens. */
 export const SLUG_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/;
 /** The organisation prefix of globally unique names (S3 buckets). */
 export const ORGANISATION_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$/;
 export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
-/** Account aliases of ephemeral stacks (seed 002). */
+/** Account aliases of the ephemeral stacks, first part of each stage's stack name. */
 export const ACCOUNT_ALIAS_PATTERN = /^[a-z0-9-]{1,20}$/;
 /** GitLab full project paths: a group (and subgroups) and a project, as `sub` carries them. */
 export const GITLAB_PROJECT_PATH_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
@@ -75,7 +78,7 @@ export const stackNames = {
   fleet: (stage: string): string => `fleet-${stage}`,
   /** One fleet tenant's service set in one stage. */
   tenant: (id: string, stage: string): string => `tenant-${id}-${stage}`,
-  /** The name of one ephemeral stage's stack, as seed 002 names them. */
+  /** The name of one ephemeral stage's stack, `<alias>-<region>-<stage>`. */
   ephemeralStage: (accountAlias: string, region: string, stage: string): string => `${accountAlias}-${region}-${stage}`,
   /** A long-lived stage (dev, stage, prod) of the ephemeral stacks' authorizer. */
   authorizer: (stage: string): string => `authorizer-${stage}`,
@@ -89,9 +92,15 @@ export const stackNames = {
 export interface LimitedName {
   /** What the name is for, as a reader of an error message would call it. */
   readonly what: string;
+  /** The name itself. */
   readonly name: string;
   /** AWS's maximum length for this kind of name. */
   readonly limit: number;
+}
+
+/** A name over its limit, as a problem: `the <what> "<name>" is <n> characters long; AWS allows at most <limit>`. */
+export function limitProblem(n: LimitedName): string {
+  return `the ${n.what} "${n.name}" is ${n.name.length} characters long; AWS allows at most ${n.limit}`;
 }
 
 /** IAM paths keep each kind of role in its own ARN space, so policies can match them by prefix. */
@@ -109,7 +118,17 @@ export const IAM_PATHS = {
   fleetExecution: `/${PLATFORM}/fleet/execution/`,
   /** The fleet control plane's task and execution roles. */
   fleetControlPlane: `/${PLATFORM}/fleet/control-plane/`,
+  /** The ephemeral authorizers' Lambda roles. */
+  ephemeralAuthorizer: `/${PLATFORM}/ephemeral/`,
 } as const;
+
+/**
+ * A customer managed policy of a role, `<role>-<n>` (n from 1): PolicyRole splits a role's statements
+ * over as many as IAM's size limit needs.
+ */
+export function managedPolicyName(roleName: string, index: number): LimitedName {
+  return { what: "managed policy name", name: `${roleName}-${index + 1}`, limit: 128 };
+}
 
 /**
  * The platform's own CI roles: the plan and apply roles its repository's pipelines assume in the
@@ -124,17 +143,34 @@ export const platformCiNames = {
   readRole: `${PLATFORM}-read`,
 } as const;
 
+/**
+ * The Name tags of a VPC's parts, after the VPC's name (EC2 tag values: at most 256 characters).
+ * Indexes count from 0; the names from 1.
+ */
+export function vpcNames(vpcName: string) {
+  const tag = (what: string, name: string): LimitedName => ({ what, name, limit: 256 });
+  return {
+    vpc: tag("VPC name", vpcName),
+    defaultSecurityGroup: tag("default security group name", `${vpcName}-default-closed`),
+    publicRoutes: tag("public route table name", `${vpcName}-public`),
+    subnet: (tier: "public" | "private", index: number) => tag(`${tier} subnet name`, `${vpcName}-${tier}-${index + 1}`),
+    natGateway: (index: number) => tag("NAT gateway name", `${vpcName}-nat-${index + 1}`),
+    privateRoutes: (index: number) => tag("private route table name", `${vpcName}-private-${index + 1}`),
+  };
+}
+
 /** Names of the platform's shared resources in one stage. */
 export function environmentNames(stage: string) {
   const base = `${PLATFORM}-${stage}`;
+  const vpc = vpcNames(base);
   return {
     base,
     vpc: base,
     platformKeyAlias: `alias/${PLATFORM}/${stage}/platform`,
     flowLogGroup: `/${PLATFORM}/${stage}/vpc-flow-logs`,
     flowLogRole: `${PLATFORM}-${stage}-flow-logs`,
-    subnet: (tier: "public" | "private", index: number) => `${base}-${tier}-${index + 1}`,
-    natGateway: (index: number) => `${base}-nat-${index + 1}`,
+    subnet: (tier: "public" | "private", index: number) => vpc.subnet(tier, index).name,
+    natGateway: (index: number) => vpc.natGateway(index).name,
   };
 }
 
@@ -155,6 +191,27 @@ export function serviceNames(organisation: string, slug: string) {
     ciPlanRole: { what: "CI plan role name", name: `${slug}-ci-plan`, limit: 64 },
     ciApplyRole: { what: "CI apply role name", name: `${slug}-ci-apply`, limit: 64 },
   } satisfies Record<string, LimitedName>;
+}
+
+/**
+ * A secret of one service in one stage, `apps-platform/services/<stage>/<slug>/<name>` (Secrets
+ * Manager names: at most 512 characters).
+ */
+export function serviceSecretName(slug: string, stage: string, name: string): LimitedName {
+  return { what: `secret name of "${name}"`, name: `${serviceStageNames(slug, stage).secretPrefix.name}${name}`, limit: 512 };
+}
+
+/**
+ * The STS session name of a service stack's provider in one stage, `<slug>-<stage>`, which CloudTrail
+ * records (STS: at most 64 characters).
+ */
+export function serviceSessionName(slug: string, stage: string): LimitedName {
+  return { what: "STS session name", name: `${slug}-${stage}`, limit: 64 };
+}
+
+/** A log group of one service in one stage, `/apps-platform/<stage>/<slug>/<component>` (`web`). */
+export function serviceLogGroupName(slug: string, stage: string, component: string): LimitedName {
+  return { what: `${component} log group name`, name: `${serviceStageNames(slug, stage).logGroupPrefix.name}${component}`, limit: 512 };
 }
 
 /** Names of one service's resources in one stage (platform account). */
@@ -258,7 +315,7 @@ export function fleetTenantNames(organisation: string, product: string, id: stri
     siloParameterGroup: { what: "silo DB cluster parameter group name", name: unit, limit: 255 },
     siloFinalSnapshot: { what: "silo Aurora final snapshot identifier", name: `${unit}-final`, limit: 255 },
     siloDatabaseSecurityGroup: { what: "silo database security group name", name: `${unit}-db`, limit: 255 },
-    // Secrets Manager names: the path the seed gives, `/<product>/<stage>/<id>/`.
+    // Secrets Manager names under the tenant's own path, `/<product>/<stage>/<id>/`.
     secretPrefix: { what: "secret name prefix", name: `/${product}/${stage}/${id}/`, limit: 512 - 7 },
     logGroupPrefix: { what: "log group prefix", name: `/${product}/${stage}/tenants/${id}/`, limit: 512 },
     evidencePrefix: { what: "evidence key prefix", name: `tenants/${id}/`, limit: 1024 },
@@ -266,6 +323,42 @@ export function fleetTenantNames(organisation: string, product: string, id: stri
     databaseUser: { what: "database user", name: `tenant_${id.replace(/-/g, "_")}`, limit: 63 },
     host: { what: "host name label", name: id, limit: 63 },
   } satisfies Record<string, LimitedName | string>;
+}
+
+/**
+ * Names a Fargate service derives from its own: its CPU scaling policy (Application Auto Scaling:
+ * at most 256 characters) and its alarms, `<alarmPrefix><metric>` (CloudWatch: at most 255).
+ */
+export function fargateServiceNames(serviceName: string, alarmPrefix: string) {
+  return {
+    scalingPolicy: { what: "CPU scaling policy name", name: `${serviceName}-cpu`, limit: 256 } satisfies LimitedName,
+    alarm: (metric: string): LimitedName => ({ what: `${metric} alarm name`, name: `${alarmPrefix}${metric}`, limit: 255 }),
+  };
+}
+
+/**
+ * Names of one stage of the ephemeral authorizer, all after the stage. In the per-PR template the
+ * stage is `${terraform.workspace}`, known only at plan: its names are checked with the longest stage
+ * name the workspace guard admits (see ephemeralStageNamesToCheck).
+ */
+export function ephemeralStageNames(stage: string) {
+  return {
+    function: { what: "authorizer function name", name: `${stage}-authorizer`, limit: 64 },
+    role: { what: "authorizer role name", name: `${stage}-authorizer`, limit: 64 },
+    logGroup: { what: "authorizer log group name", name: `/aws/lambda/${stage}-authorizer`, limit: 512 },
+    table: { what: "table name", name: `${stage}-data`, limit: 255 },
+    jwtSecret: { what: "signing secret name", name: `${PLATFORM}/ephemeral/${stage}/jwt-secret`, limit: 512 },
+    userPool: { what: "user pool name", name: `${stage}-users`, limit: 128 },
+    userPoolClient: { what: "user pool client name", name: `${stage}-client`, limit: 128 },
+  } satisfies Record<string, LimitedName>;
+}
+
+/**
+ * The names to measure for a stage of the ephemeral authorizer: its own, or, for a stage known only
+ * at plan (a workspace), those of the longest stage name STAGE_PATTERN admits.
+ */
+export function ephemeralStageNamesToCheck(stage: string): ReturnType<typeof ephemeralStageNames> {
+  return ephemeralStageNames(isUnresolved(stage) ? "s".repeat(LONGEST_STAGE_LENGTH) : stage);
 }
 
 /** Names of one tenant's service in one stage. */
@@ -297,9 +390,13 @@ export function controlPlaneTargetGroupName(product: string, stage: string, serv
 /** Service slugs the platform keeps for itself: its own `app` tag value. */
 export const RESERVED_SLUGS = [PLATFORM] as const;
 
-/** The names among `names` that exceed their AWS limit. */
-export function overLimit(names: Record<string, LimitedName>): LimitedName[] {
-  return Object.values(names).filter((n) => n.name.length > n.limit);
+/**
+ * The names among `names` that exceed their AWS limit. A name that holds a value known only at plan
+ * (a token, `${terraform.workspace}`) cannot be measured and is left out: measure the longest value
+ * it can take instead, as ephemeralStageNamesToCheck does.
+ */
+export function overLimit(names: Record<string, LimitedName> | readonly LimitedName[]): LimitedName[] {
+  return Object.values(names).filter((n) => !isUnresolved(n.name) && n.name.length > n.limit);
 }
 
 // ---------------------------------------------------------------------------------------------------

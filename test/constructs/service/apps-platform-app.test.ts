@@ -1,5 +1,6 @@
-import { Testing, TerraformStack } from "cdktf";
-import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps, ServiceOptionsError } from "@acme/apps-platform-constructs/service";
+import { Testing, TerraformStack, Token } from "cdktf";
+import { AppsPlatformApp, AppsPlatformAppOutputs, AppsPlatformAppProps, WEB_SERVICE_DEFAULTS } from "@acme/apps-platform-constructs/service";
+import { ValidationError } from "@acme/apps-platform-constructs/errors";
 import { Compute } from "@acme/apps-platform-constructs/service";
 import { appRunnerValidationRecordCount } from "@acme/apps-platform-constructs/service";
 import { TfJson, resourcesOf } from "../../helpers";
@@ -26,6 +27,15 @@ function build(props: Partial<AppsPlatformAppProps>, configure: (app: AppsPlatfo
   );
   const outputs = app.build();
   return { json: JSON.parse(Testing.synth(stack)) as TfJson, outputs };
+}
+
+function thrown(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (err) {
+    return err as ValidationError;
+  }
+  throw new Error("expected a throw");
 }
 
 const types = (json: TfJson) => Object.keys(json.resource ?? {}).sort();
@@ -184,7 +194,10 @@ describe("AppsPlatformApp", () => {
     [Compute.ecsExpress(), { cpu: 3000 }, "web.cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 on ecsExpress, got 3000"],
     [Compute.ecsExpress(), { minInstances: 3, maxInstances: 2 }, "web.maxInstances must be at least minInstances (3), got 2"],
   ])("refuses invalid web options with every problem named: %#", (compute, web, message) => {
-    expect(() => build({ compute }, (app) => app.withWebService(web))).toThrow(new ServiceOptionsError([message]));
+    const error = thrown(() => build({ compute }, (app) => app.withWebService(web)));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.problems).toEqual([message]);
+    expect(error.constructPath).toBe("service/orders");
   });
 
   it("refuses deployService without an image tag, and any with*() after build()", () => {
@@ -193,5 +206,77 @@ describe("AppsPlatformApp", () => {
     const app = new AppsPlatformApp(stack, "orders", { tenant, environment, compute: Compute.ecsExpress() });
     app.build();
     expect(() => app.withDatabase()).toThrow("withDatabase() after build(): the service orders is already built.");
+  });
+
+  it("lists every problem of the options at once, named by field, with what is allowed and what was given", () => {
+    const error = thrown(() =>
+      build({ compute: Compute.appRunner(), imageTag: "not a tag", environment: { ...environment, vpcConnectorArn: undefined } }, (app) =>
+        app
+          .withWebService({ port: 0, cpu: 1024, memory: 1024, healthCheckPath: "health", environment: { AWS_REGION: "x" }, secrets: { KEY: "plain" } })
+          .withDatabase({ maxCapacity: 300 })
+          .withSecret("bad/name")
+          .withSecret("ok", { environmentVariable: "KEY" }),
+      ),
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.problems).toEqual([
+      "web.memory must be one of 2048, 3072, 4096 with cpu 1024 on appRunner, got 1024",
+      "environment.vpcConnectorArn is required for an App Runner service with a database (its egress to the database), got undefined",
+      'imageTag must be an image tag (^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$), got "not a tag"',
+      "web.port must be a whole number from 1 to 65535, got 0",
+      'web.healthCheckPath must be an absolute URL path of at most 51 characters, got "health"',
+      'web.environment names must be an environment variable name not starting with AWS_ (letters, digits and _, not starting with a digit, at most 128), got "AWS_REGION"',
+      'web.secrets.KEY must be the ARN of a Secrets Manager secret or an SSM parameter (secrets are passed by reference only), got "plain"',
+      "database.maxCapacity must be from 1 to 256 capacity units, got 300",
+      'withSecret("bad/name") must be 1–64 letters, digits, "-" or "_" (^[A-Za-z0-9_-]{1,64}$), got "bad/name"',
+      'withSecret("ok").environmentVariable must be a variable nothing else sets, already set by web.secrets.KEY, got "KEY"',
+    ]);
+    expect(error.message.split("\n")[0]).toBe("10 problems in service/orders:");
+  });
+
+  it("refuses a secret's variable the database's secret would overwrite, or that two secrets share", () => {
+    expect(thrown(() => build({}, (app) => app.withWebService().withDatabase().withSecret("a", { environmentVariable: "DATABASE_SECRET" }))).problems).toEqual([
+      'withSecret("a").environmentVariable must be a variable nothing else sets, already set by the database\'s secret, got "DATABASE_SECRET"',
+    ]);
+    expect(thrown(() => build({}, (app) => app.withWebService().withSecret("a", { environmentVariable: "K" }).withSecret("b", { environmentVariable: "K" }))).problems).toEqual([
+      'withSecret("b").environmentVariable must be a variable nothing else sets, already set by withSecret("a"), got "K"',
+    ]);
+  });
+
+  it("measures the names it would make for a slug or stage no config checked", () => {
+    const long = { ...tenant, slug: "a-very-long-service-slug-of-32ch", stage: "a-long-stage-name" };
+    const problems = thrown(() => build({ tenant: long, compute: Compute.appRunner(), environment: { ...environment, vpcConnectorArn: "arn:c" } }, (app) => app.withWebService().withDatabase())).problems;
+    expect(problems).toEqual([
+      'tenant.slug and tenant.stage make the App Runner service name "a-very-long-service-slug-of-32ch-a-long-stage-name" is 50 characters long; AWS allows at most 40',
+      'tenant.slug and tenant.stage make the App Runner auto scaling configuration name "a-very-long-service-slug-of-32ch-a-long-stage-name" is 50 characters long; AWS allows at most 32',
+    ]);
+    // The same slug and stage fit on ECS Express, whose service name may be 255 characters.
+    expect(() => build({ tenant: long }, (app) => app.withWebService().withDatabase())).not.toThrow();
+  });
+
+  it("passes the database's secret to the container as DATABASE_SECRET, by ARN", () => {
+    const { json } = build({}, (app) => app.withWebService().withDatabase());
+    const [container] = one(json, "aws_ecs_express_gateway_service").primary_container;
+    expect(container.secret).toEqual([{ name: "DATABASE_SECRET", value_from: expect.stringMatching(/aws_rds_cluster\..*\.master_user_secret\[0\]\.secret_arn/) }]);
+  });
+
+  it("leaves values known only at plan to Terraform", () => {
+    expect(() => build({ imageTag: "${var.image_tag}" }, (app) => app.withWebService({ port: Token.asNumber("${var.port}") }).withSecret("k", { environmentVariable: "${var.name}" }))).not.toThrow();
+  });
+
+  it("builds with WEB_SERVICE_DEFAULTS where the options leave something out", () => {
+    const { json } = build({}, (app) => app.withWebService());
+    const service = one(json, "aws_ecs_express_gateway_service");
+    expect(service).toMatchObject({ cpu: String(WEB_SERVICE_DEFAULTS.cpu), memory: String(WEB_SERVICE_DEFAULTS.memory), health_check_path: WEB_SERVICE_DEFAULTS.healthCheckPath });
+    expect(service.primary_container[0].container_port).toBe(WEB_SERVICE_DEFAULTS.port);
+    expect(service.scaling_target[0]).toMatchObject({ min_task_count: WEB_SERVICE_DEFAULTS.minInstances, max_task_count: WEB_SERVICE_DEFAULTS.maxInstances });
+  });
+
+  it("makes only the outputs that have a value, each described, when asked to export them", () => {
+    const stack = new TerraformStack(Testing.app(), "service");
+    new AppsPlatformApp(stack, "orders", { tenant, environment, compute: Compute.ecsExpress(), deployService: true, imageTag: "1.0.0", exportOutputs: true }).withWebService().build();
+    const json = JSON.parse(Testing.synth(stack)) as TfJson;
+    expect(Object.keys(json.output ?? {}).sort()).toEqual(["image_identifier", "repository_url", "service_url"]);
+    expect(Object.values(json.output!).every((o) => typeof o.description === "string" && o.description.length > 0)).toBe(true);
   });
 });

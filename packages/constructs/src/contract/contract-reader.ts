@@ -1,12 +1,13 @@
 import { Construct } from "constructs";
 import { Fn, TerraformProvider } from "cdktf";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { ValidationError } from "../errors";
 import { CONTRACT, ContractEntry, SERVICE_CONTRACT, ServiceContractEntry, contractParameterName, serviceParameterName } from "./entries";
 
 export interface ContractReaderProps {
   /** The stage whose environment contract is read. */
   readonly stage: string;
-  /** The SSM prefix of one service's part of the contract, for serviceValue(). @default none */
+  /** The SSM prefix of one service's part of the contract, for serviceValue(). @default none: serviceValue() refuses */
   readonly serviceParameterPrefix?: string;
   /** The provider of the stage's platform account. @default the stack's default provider */
   readonly provider?: TerraformProvider;
@@ -30,19 +31,19 @@ export class ContractReader extends Construct {
   /** A value onboarding published for the service (its security groups, its VPC connector). */
   public serviceValue(entry: ServiceContractEntry): string {
     const prefix = this.props.serviceParameterPrefix;
-    if (!prefix) throw new Error(`Contract entry ${entry} belongs to a service: give the reader serviceParameterPrefix.`);
+    if (!prefix) throw new ValidationError(`Contract entry ${entry} belongs to a service: give the reader serviceParameterPrefix.`, this);
     return this.read(`service-${SERVICE_CONTRACT[entry].key}`, serviceParameterName(prefix, entry)).value;
   }
 
   /** The value of a single-valued entry. */
   public value(entry: ContractEntry): string {
-    if (CONTRACT[entry].type !== "String") throw new Error(`Contract entry ${entry} is a list: read it with list().`);
+    if (CONTRACT[entry].type !== "String") throw new ValidationError(`Contract entry ${entry} is a list: read it with list().`, this);
     return this.parameter(entry).value;
   }
 
   /** The values of a list entry. */
   public list(entry: ContractEntry): string[] {
-    if (CONTRACT[entry].type !== "StringList") throw new Error(`Contract entry ${entry} is a single value: read it with value().`);
+    if (CONTRACT[entry].type !== "StringList") throw new ValidationError(`Contract entry ${entry} is a single value: read it with value().`, this);
     return Fn.split(",", this.parameter(entry).value);
   }
 

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { PLATFORM, platformCiNames, roleArn } from "../naming";
+import { Problems } from "../errors";
+import { ACCOUNT_ID_PATTERN, PLATFORM, mustMatch, platformCiNames, roleArn } from "../naming";
 
 /** The Terraform variable that switches a platform stack's providers to the read roles for a plan. */
 export const CI_PHASE_VARIABLE = "ci_phase";
@@ -29,21 +30,25 @@ export function ciPhaseVariable(scope: Construct): TerraformVariable {
   });
 }
 
+/** An AWS provider in one account. */
 export interface AccountProviderProps {
+  /** The AWS Region the provider works in. */
   readonly region: string;
+  /** The AWS partition of the Region (`aws`, `aws-us-gov`, `aws-cn`), for the role ARNs. */
   readonly partition: string;
   /** The account the provider works in; any other account is refused by the provider. */
   readonly accountId: string;
   /**
    * The provisioner role assumed in that account, by name (with its path, if any); with `ci_phase=plan`
    * the account's read role is assumed instead. Only one of `roleName` or `roleArn` can be given.
+   * @default none: `roleArn` must be given
    */
   readonly roleName?: string;
-  /** The role's ARN, when it is not fixed at synth (a Terraform variable). @default built from roleName */
+  /** The role's ARN, when it is not fixed at synth (a Terraform variable); assumed in every phase. @default none: `roleName` must be given */
   readonly roleArn?: string;
   /** A provider alias, when a stack works in two accounts. @default the default provider */
   readonly alias?: string;
-  /** The STS session name, which CloudTrail records. @default "apps-platform-<stack>" */
+  /** The STS session name, which CloudTrail records. @default "apps-platform" */
   readonly sessionName?: string;
 }
 
@@ -56,9 +61,13 @@ export class AccountProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: AccountProviderProps) {
     super(scope, id);
+    const problems = new Problems();
     if ((props.roleName === undefined) === (props.roleArn === undefined)) {
-      throw new Error("Only one of `roleName` or `roleArn` can be given, and one is required.");
+      const got = props.roleName === undefined ? "neither" : `both (roleName ${JSON.stringify(props.roleName)}, roleArn ${JSON.stringify(props.roleArn)})`;
+      problems.add(`Only one of \`roleName\` or \`roleArn\` can be given, and one is required. Given: ${got}.`);
     }
+    problems.check("accountId", props.accountId, (a) => ACCOUNT_ID_PATTERN.test(a), mustMatch(ACCOUNT_ID_PATTERN, "exactly 12 digits"));
+    problems.throwIfAny(this);
     const provisioner = props.roleName === undefined ? undefined : `arn:${props.partition}:iam::${props.accountId}:role/${props.roleName}`;
     const planRole = roleArn(props.partition, props.accountId, platformCiNames.path, platformCiNames.readRole);
     const assumed = provisioner

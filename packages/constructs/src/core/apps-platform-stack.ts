@@ -2,6 +2,7 @@ import { Aspects, IAspect, TerraformOutput, TerraformStack, TerraformVariable } 
 import { Construct, IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackendDescription, BackendOptions, S3StateStore, StateLocation, configureBackend, configureLocalBackend, workspaceBoundRegion } from "../backend";
+import { ValidationError } from "../errors";
 import { partitionOf } from "../naming";
 import { MandatoryTagsAspect, mandatoryTags } from "../tagging";
 
@@ -27,18 +28,20 @@ export interface UndescribedOutput {
   readonly path: string;
 }
 
-/** Raised at synth for outputs without a description; names the stack, each output, and what to add. */
-export class OutputDescriptionError extends Error {
+/**
+ * The ValidationError raised at synth for outputs without a description: one problem per output,
+ * naming its stack, its path and what to add. Its message is the problems, one a line, as synth prints
+ * them (without the count a ValidationError starts with).
+ */
+export class OutputDescriptionError extends ValidationError {
   constructor(readonly outputs: readonly UndescribedOutput[]) {
-    super(
-      outputs
-        .map(
-          (o) =>
-            `stack ${o.stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
-            `new TerraformOutput(this, "${o.id}", { value: ..., description: "<what the value is and who reads it>" })`,
-        )
-        .join("\n"),
+    const problems = outputs.map(
+      (o) =>
+        `stack ${o.stack}: output "${o.name}" (${o.path}) has no description; every output needs one: ` +
+        `new TerraformOutput(this, "${o.id}", { value: ..., description: "<what the value is and who reads it>" })`,
     );
+    super(problems);
+    this.message = problems.join("\n");
     this.name = "OutputDescriptionError";
   }
 }

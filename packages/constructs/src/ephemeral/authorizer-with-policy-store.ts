@@ -16,47 +16,66 @@ import { VerifiedpermissionsPolicyStore } from "@cdktf/provider-aws/lib/verified
 import { VerifiedpermissionsSchema } from "@cdktf/provider-aws/lib/verifiedpermissions-schema";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { skipCheck } from "../checks";
+import { Problems, ValidationError } from "../errors";
+import { IAM_PATHS, ephemeralStageNames, ephemeralStageNamesToCheck, limitProblem, overLimit } from "../naming";
 import { policyJson } from "../policy/document";
 import { serviceAssumesRole } from "../policy/statements";
 
+/** One stage of the authorizer. */
 export interface AuthorizerWithPolicyStoreProps {
   /** Prefix of every name: the stage (an expression such as `${terraform.workspace}` in a template). */
   readonly namePrefix: string;
+  /** The Region of the stage; an SES identity must be in it. */
   readonly region: string;
+  /** The stage's account: the Lambda role trusts Lambda for it only; an SES identity must be in it. */
   readonly accountId: string;
   /** Folder with `schema.cedarschema.json` and one `.cedar` file per policy. */
   readonly policyDir: string;
-  /** The Lambda package, relative to the stack's folder, and its base64 SHA-256. */
-  readonly lambdaPackage: { readonly filename: string; readonly sha256: string };
+  /** The Lambda package (see authorizerPackage()). */
+  readonly lambdaPackage: {
+    /** The zip's path, relative to the stack's folder (`${path.module}/authorizer.zip`). */
+    readonly filename: string;
+    /** The zip's base64 SHA-256, Lambda's `source_code_hash`. */
+    readonly sha256: string;
+  };
   /** A Cognito user pool, app client and identity source. @default true */
   readonly cognito?: boolean;
-  /** An existing SES identity for Cognito's mail; it must be in `region`. @default Cognito's own mail */
-  readonly ses?: { readonly identityArn: string; readonly fromAddress: string };
-  /** @default 1 (an ephemeral stack serves its PR's tests, not traffic) */
+  /** An existing SES identity for Cognito's mail, in `region` and `accountId`. @default none: Cognito's own mail */
+  readonly ses?: {
+    /** The SES identity's ARN. */
+    readonly identityArn: string;
+    /** The sender address, of that identity. */
+    readonly fromAddress: string;
+  };
+  /** The Lambda's reserved concurrency. @default 1 (an ephemeral stack serves its PR's tests, not traffic) */
   readonly reservedConcurrency?: number;
-  /** @default 7 */
+  /** Days the authorizer's logs are kept. @default 7 */
   readonly logRetentionDays?: number;
-  /** @default false for ephemerals */
+  /** Point-in-time recovery of the table. @default false: an ephemeral table is destroyed with its stage */
   readonly pointInTimeRecovery?: boolean;
-  /** @default false */
+  /** DynamoDB streams on the table. @default false: nothing consumes them */
   readonly streams?: boolean;
-  /** The permissions boundary of the authorizer's role (the provisioner may only create it under one). @default none */
+  /** The permissions boundary of the authorizer's role (the provisioner may only create it under one). @default none: the role has no boundary */
   readonly permissionsBoundary?: string;
 }
 
-/** Throws when the SES identity is in another region or account than the pool: Cognito cannot send through it. */
-export function checkSesIdentity(identityArn: string, region: string, accountId: string): void {
+/** The problems of an SES identity in another region or account than the pool: Cognito cannot send through it. */
+export function sesIdentityProblems(identityArn: string, region: string, accountId: string): string[] {
   const [, , , sesRegion, sesAccount] = identityArn.split(":");
-  if (sesRegion !== region) {
-    throw new Error(`ses.identityArn must be in the user pool's region ${region}, got ${JSON.stringify(identityArn)} in ${sesRegion}`);
-  }
-  if (sesAccount !== accountId) {
-    throw new Error(`ses.identityArn must be in the user pool's account ${accountId}, got ${JSON.stringify(identityArn)} in ${sesAccount}`);
-  }
+  const problems: string[] = [];
+  if (sesRegion !== region) problems.push(`ses.identityArn must be in the user pool's region ${region}, got ${JSON.stringify(identityArn)} in ${sesRegion}`);
+  if (sesAccount !== accountId) problems.push(`ses.identityArn must be in the user pool's account ${accountId}, got ${JSON.stringify(identityArn)} in ${sesAccount}`);
+  return problems;
+}
+
+/** Throws a ValidationError when the SES identity is in another region or account than the pool. */
+export function checkSesIdentity(identityArn: string, region: string, accountId: string): void {
+  const problems = sesIdentityProblems(identityArn, region, accountId);
+  if (problems.length > 0) throw new ValidationError(problems);
 }
 
 /**
- * Seed 002's authorizer stack: a Verified Permissions policy store with STRICT validation and the
+ * The authorizer of an ephemeral stage: a Verified Permissions policy store with STRICT validation and the
  * repository's schema and policies, a Lambda authorizer, an optional Cognito identity source, a
  * DynamoDB table and a generated JWT secret. Defaults are an ephemeral stack's: cheap while idle,
  * nothing retained on destroy.
@@ -71,8 +90,12 @@ export class AuthorizerWithPolicyStore extends Construct {
   constructor(scope: Construct, id: string, props: AuthorizerWithPolicyStoreProps) {
     super(scope, id);
     const cognito = props.cognito ?? true;
-    if (props.ses) checkSesIdentity(props.ses.identityArn, props.region, props.accountId);
     const p = props.namePrefix;
+    const names = ephemeralStageNames(p);
+    const problems = new Problems();
+    if (props.ses) problems.addAll(sesIdentityProblems(props.ses.identityArn, props.region, props.accountId));
+    problems.addAll(overLimit(ephemeralStageNamesToCheck(p)).map((n) => `namePrefix makes ${limitProblem(n)}`));
+    problems.throwIfAny(this);
 
     this.policyStore = new VerifiedpermissionsPolicyStore(this, "policy-store", {
       description: `${p} authorizer`,
@@ -92,7 +115,7 @@ export class AuthorizerWithPolicyStore extends Construct {
     }
 
     this.table = new DynamodbTable(this, "table", {
-      name: `${p}-data`,
+      name: names.table.name,
       billingMode: "PAY_PER_REQUEST",
       hashKey: "pk",
       attribute: [{ name: "pk", type: "S" }],
@@ -108,7 +131,7 @@ export class AuthorizerWithPolicyStore extends Construct {
     // and never an output.
     const jwtSecret = new Password(this, "jwt-secret-value", { length: 64, special: false });
     const secret = new SecretsmanagerSecret(this, "jwt-secret", {
-      name: `apps-platform/ephemeral/${p}/jwt-secret`,
+      name: names.jwtSecret.name,
       recoveryWindowInDays: 0,
       description: `${p}: HS256 signing secret of the authorizer`,
     });
@@ -119,7 +142,7 @@ export class AuthorizerWithPolicyStore extends Construct {
     let identity: Record<string, string> = {};
     if (cognito) {
       this.userPool = new CognitoUserPool(this, "user-pool", {
-        name: `${p}-users`,
+        name: names.userPool.name,
         deletionProtection: "INACTIVE",
         passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true },
         emailConfiguration: props.ses
@@ -127,7 +150,7 @@ export class AuthorizerWithPolicyStore extends Construct {
           : undefined,
       });
       this.userPoolClient = new CognitoUserPoolClient(this, "user-pool-client", {
-        name: `${p}-client`,
+        name: names.userPoolClient.name,
         userPoolId: this.userPool.id,
         generateSecret: false,
         explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
@@ -141,12 +164,12 @@ export class AuthorizerWithPolicyStore extends Construct {
       identity = { USER_POOL_ID: this.userPool.id, CLIENT_ID: this.userPoolClient.id };
     }
 
-    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${p}-authorizer`, retentionInDays: props.logRetentionDays ?? 7 });
+    const logs = new CloudwatchLogGroup(this, "logs", { name: names.logGroup.name, retentionInDays: props.logRetentionDays ?? 7 });
     skipCheck(logs, "CKV_AWS_338", "an ephemeral stage's logs are kept a week, not a year");
     skipCheck(logs, "CKV_AWS_158", "AWS-managed encryption: a customer key per short-lived stage would outlive it");
     const role = new IamRole(this, "role", {
-      name: `${p}-authorizer`,
-      path: "/apps-platform/ephemeral/",
+      name: names.role.name,
+      path: IAM_PATHS.ephemeralAuthorizer,
       permissionsBoundary: props.permissionsBoundary,
       assumeRolePolicy: policyJson([serviceAssumesRole("lambda.amazonaws.com", props.accountId)]),
     });
@@ -160,7 +183,7 @@ export class AuthorizerWithPolicyStore extends Construct {
       ]),
     });
     this.authorizer = new LambdaFunction(this, "authorizer", {
-      functionName: `${p}-authorizer`,
+      functionName: names.function.name,
       role: role.arn,
       handler: "index.handler",
       runtime: "nodejs20.x",

@@ -9,6 +9,8 @@ import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { skipCheck } from "../checks";
+import { Problems, integerBetween } from "../errors";
+import { fargateServiceNames, limitProblem, overLimit } from "../naming";
 
 /** Where a web service takes requests on a shared load balancer. */
 export interface FargateServiceRouting {
@@ -16,6 +18,7 @@ export interface FargateServiceRouting {
   readonly listenerArn: string;
   /** The load balancer's ARN suffix, for the target group's alarms. */
   readonly loadBalancerArnSuffix: string;
+  /** The VPC of the target group. */
   readonly vpcId: string;
   /** At most 32 characters, from naming.ts. */
   readonly targetGroupName: string;
@@ -25,19 +28,25 @@ export interface FargateServiceRouting {
   readonly path?: string;
   /** The rule's priority, unique on the listener by construction (see fleet/placement.ts). */
   readonly priority: number;
-  /** @default "/health" */
+  /** The path the target group's health check asks for. @default "/health" */
   readonly healthCheckPath?: string;
 }
 
+/** One ECS Fargate service of a fleet. */
 export interface FargateServiceProps {
   /** The cluster, by ARN (a reference in the same stack) or by name (ECS looks it up in the stack's account and Region). */
   readonly cluster: string;
+  /** The cluster's name, for the autoscaling target and the alarms' dimensions. */
   readonly clusterName: string;
+  /** The ECS service's name, from naming.ts; its scaling policy is named after it. */
   readonly serviceName: string;
+  /** The task definition family, from naming.ts. */
   readonly family: string;
   /** The image, `<repository URL>:<tag>`. */
   readonly image: string;
+  /** The task's CPU units (a Fargate size: 256, 512, 1024, ...). */
   readonly cpu: number;
+  /** The task's memory in MiB, a size Fargate offers with `cpu`. */
   readonly memory: number;
   /** Tasks when running (the autoscaling minimum). */
   readonly desiredCount: number;
@@ -45,26 +54,37 @@ export interface FargateServiceProps {
   readonly maxCount?: number;
   /** Scale to zero tasks (and autoscaling bounds 0..0); everything else stays. @default false */
   readonly paused?: boolean;
-  /** The container port; none for a worker. @default none */
+  /** The container port; none for a worker. @default none: a worker, with no port, target group or listener rule */
   readonly port?: number;
-  /** Plain environment variables (never secrets). @default none */
+  /** Plain environment variables (never secrets). @default none: no variables */
   readonly environment?: Record<string, string>;
-  /** Environment variables ECS reads from Secrets Manager when a task starts: name → secret ARN. @default none */
+  /** Environment variables ECS reads from Secrets Manager when a task starts: name → secret ARN. @default none: no secrets */
   readonly secrets?: Record<string, string>;
+  /** The role the task's code runs as. */
   readonly taskRoleArn: string;
+  /** The role ECS starts the task with: pulls the image, reads the secrets, writes the logs. */
   readonly executionRoleArn: string;
+  /** The private subnets the tasks run in. */
   readonly subnetIds: string[];
+  /** The tasks' security groups. */
   readonly securityGroupIds: string[];
+  /** The tasks' log group, from naming.ts. */
   readonly logGroupName: string;
   /** The key that encrypts the log group. */
   readonly logKmsKeyArn: string;
-  /** @default 365 */
+  /** Days the tasks' logs are kept. @default 365 */
   readonly logRetentionDays?: number;
+  /** The Region, for the awslogs driver. */
   readonly region: string;
-  /** Routing from the shared load balancer (web services). @default none */
+  /** Routing from the shared load balancer (web services). @default none: no target group, no listener rule */
   readonly routing?: FargateServiceRouting;
-  /** Registration in a Cloud Map namespace (the router reaches services by name). @default none */
-  readonly discovery?: { readonly namespaceId: string; readonly name: string };
+  /** Registration in a Cloud Map namespace (the router reaches services by name). @default none: not registered */
+  readonly discovery?: {
+    /** The Cloud Map namespace. */
+    readonly namespaceId: string;
+    /** The service's name in it. */
+    readonly name: string;
+  };
   /** The SNS topic alarms notify. */
   readonly alarmTopicArn: string;
   /** Alarm names start with this. */
@@ -86,6 +106,14 @@ export class FargateService extends Construct {
 
   constructor(scope: Construct, id: string, props: FargateServiceProps) {
     super(scope, id);
+    const names = fargateServiceNames(props.serviceName, props.alarmPrefix);
+    const metrics = ["cpu", "memory", ...(props.routing && props.port ? ["5xx", "unhealthy"] : [])];
+    const problems = new Problems();
+    problems.addAll(overLimit([names.scalingPolicy, ...metrics.map(names.alarm)]).map(limitProblem));
+    problems.check("desiredCount", props.desiredCount, integerBetween(0, 5000), "must be a whole number of tasks from 0 to 5000");
+    problems.check("port", props.port, integerBetween(1, 65535), "must be a port from 1 to 65535");
+    problems.check("routing.targetGroupName", props.routing?.targetGroupName, (n) => n.length <= 32, "must be at most 32 characters (an ELB target group name)");
+    problems.throwIfAny(this);
     const paused = props.paused ?? false;
     const running = paused ? 0 : props.desiredCount;
     const maxCount = paused ? 0 : Math.max(props.maxCount ?? Math.max(1, props.desiredCount * 2), props.desiredCount);
@@ -126,7 +154,7 @@ export class FargateService extends Construct {
 
     const alarm = (name: string, a: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], "alarmName" | "alarmActions" | "okActions">) => {
       const resource = new CloudwatchMetricAlarm(this, `alarm-${name}`, {
-        alarmName: `${props.alarmPrefix}${name}`,
+        alarmName: names.alarm(name).name,
         alarmActions: [props.alarmTopicArn],
         okActions: [props.alarmTopicArn],
         ...a,
@@ -220,7 +248,7 @@ export class FargateService extends Construct {
       networkConfiguration: { subnets: props.subnetIds, securityGroups: props.securityGroupIds, assignPublicIp: false },
       deploymentCircuitBreaker: { enable: true, rollback: true },
       // By name: the service's deployments roll back while the alarm is in ALARM.
-      ...(deploymentAlarm ? { alarms: { alarmNames: [`${props.alarmPrefix}5xx`], enable: true, rollback: true } } : {}),
+      ...(deploymentAlarm ? { alarms: { alarmNames: [names.alarm("5xx").name], enable: true, rollback: true } } : {}),
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       propagateTags: "SERVICE",
@@ -238,7 +266,7 @@ export class FargateService extends Construct {
       dependsOn: [this.service],
     });
     new AppautoscalingPolicy(this, "scaling-cpu", {
-      name: `${props.serviceName}-cpu`,
+      name: names.scalingPolicy.name,
       policyType: "TargetTrackingScaling",
       serviceNamespace: target.serviceNamespace,
       resourceId: target.resourceId,

@@ -13,13 +13,17 @@ import { skipCheck } from "../checks";
 /** TLS 1.2 and 1.3 only, forward secrecy. */
 export const FLEET_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
+/** The fleet's shared load balancers. */
 export interface FleetIngressProps {
   /** The load balancers' names, one per load balancer the placement needs. */
   readonly loadBalancerNames: string[];
+  /** The load balancers' security group's name. */
   readonly securityGroupName: string;
+  /** The stage's VPC. */
   readonly vpcId: string;
   /** The VPC's CIDR: the load balancers reach targets there only. */
   readonly vpcCidr: string;
+  /** The public subnets the load balancers are in. */
   readonly publicSubnetIds: string[];
   /** The fleet's domain: the certificate covers it and `*.<domain>`. */
   readonly domain: string;
@@ -31,13 +35,15 @@ export interface FleetIngressProps {
   readonly targetPorts: number[];
   /** Deletion protection on the load balancers. @default true */
   readonly deletionProtection?: boolean;
-  /** Resources to create before the load balancers (the log bucket's policy). @default none */
+  /** Resources to create before the load balancers (the log bucket's policy). @default none: no ordering beyond references */
   readonly dependsOn?: ITerraformDependable[];
 }
 
 /** One shared load balancer with its listeners. */
 export interface FleetLoadBalancer {
+  /** The load balancer. */
   readonly lb: Lb;
+  /** Its HTTPS listener, which tenants' rules are attached to. */
   readonly https: LbListener;
 }
 

@@ -6,7 +6,8 @@ import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { makePrivate } from "../state/private-bucket";
+import { bucketNameProblems, makePrivate } from "../state/private-bucket";
+import { Problems, integerBetween } from "../errors";
 import { skipCheck } from "../checks";
 import { PolicyStatement, policyJson } from "../policy/document";
 import { denyInsecureTransport } from "../policy/statements";
@@ -35,11 +36,11 @@ export interface SecureBucketProps {
   readonly expireAfterDays?: number;
   /** The partition, for the bucket ARN in its policy. @default "aws" */
   readonly partition?: string;
-  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
+  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none: the policy only refuses requests without TLS */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
   /** Send S3 server access logs to this bucket, under `s3/<account>/<region>/<bucket>/`. @default no access logs (the reason is recorded) */
   readonly accessLogBucket?: string;
-  /** What must exist before access logging is set: the log bucket's policy, when it is made in the same stack. @default none */
+  /** What must exist before access logging is set: the log bucket's policy, when it is made in the same stack. @default none: no ordering beyond references */
   readonly accessLogDependsOn?: ITerraformDependable[];
   /** Data that must survive a destroy: `prevent_destroy`, and objects kept. @default true */
   readonly protect?: boolean;
@@ -59,6 +60,12 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const protect = props.protect ?? true;
+    const days = "must be a whole number of days from 1 to 36500";
+    new Problems()
+      .addAll(bucketNameProblems(props.bucketName))
+      .check("noncurrentVersionDays", props.noncurrentVersionDays, integerBetween(1, 36500), days)
+      .check("expireAfterDays", props.expireAfterDays, integerBetween(1, 36500), days)
+      .throwIfAny(this);
     const literalArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: !protect, lifecycle: { preventDestroy: protect } });
     skipCheck(this.bucket, "CKV_AWS_144", `${props.purpose}: versioned in one Region; a replica in another is an organisation's disaster-recovery choice`);

@@ -3,6 +3,8 @@ import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Problems, ValidationError, integerBetween } from "../errors";
+import { limitProblem, managedPolicyName, overLimit } from "../naming";
 import { PolicyStatement, policyJson } from "../policy/document";
 
 /** IAM's limit on a customer managed policy, counted without whitespace. */
@@ -10,7 +12,14 @@ export const MANAGED_POLICY_LIMIT = 6144;
 /** IAM's default limit on managed policies attached to one role. */
 export const ATTACHED_POLICY_LIMIT = 10;
 
+/** IAM role names: 1 to 64 of letters, digits and `+=,.@_-`. */
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** IAM paths: `/`, or `/` and printable ASCII ending in `/`, at most 512 characters. */
+const IAM_PATH = /^(?=.{1,512}$)\/(?:[\x21-\x7e]+\/)?$/;
+
+/** A role and its policies. */
 export interface PolicyRoleProps {
+  /** The role's name (IAM: 1 to 64 letters, digits and `+=,.@_-`); its policies are named after it. */
   readonly roleName: string;
   /** The IAM path, which policies elsewhere match roles by. */
   readonly path: string;
@@ -20,22 +29,33 @@ export interface PolicyRoleProps {
   readonly statements: PolicyStatement[];
   /** The provider of the account the role lives in. @default the stack's default provider */
   readonly provider?: TerraformProvider;
-  /** Resources to create first (principals named in the trust policy must exist). @default none */
+  /** Resources to create first (principals named in the trust policy must exist). @default none: no ordering beyond references */
   readonly dependsOn?: ITerraformDependable[];
-  /** AWS managed policies to attach as well. @default none */
+  /** AWS managed policies to attach as well. @default none: only the role's own policies */
   readonly managedPolicyArns?: string[];
   /** Longest session, in seconds. @default 3600 */
   readonly maxSessionDuration?: number;
 }
 
-/** Splits statements into groups whose policy documents each stay within IAM's size limit. */
+/** The statements that alone exceed `limit`, each as a problem. */
+function oversized(statements: PolicyStatement[], limit: number): string[] {
+  return statements
+    .map((s) => ({ s, size: policyJson([s]).length }))
+    .filter(({ size }) => size > limit)
+    .map(({ s, size }) => `Policy statement ${s.Sid} alone exceeds IAM's ${limit}-character limit: split it, got ${size} characters`);
+}
+
+/**
+ * Splits statements into groups whose policy documents each stay within IAM's size limit. Refuses,
+ * naming each, statements that alone exceed it.
+ */
 export function chunkStatements(statements: PolicyStatement[], limit = MANAGED_POLICY_LIMIT): PolicyStatement[][] {
+  const tooLarge = oversized(statements, limit);
+  if (tooLarge.length > 0) throw new ValidationError(tooLarge);
   const chunks: PolicyStatement[][] = [];
   for (const statement of statements) {
-    const size = (s: PolicyStatement[]) => policyJson(s).length;
-    if (size([statement]) > limit) throw new Error(`Policy statement ${statement.Sid} alone exceeds IAM's ${limit}-character limit.`);
     const last = chunks[chunks.length - 1];
-    if (last && size([...last, statement]) <= limit) last.push(statement);
+    if (last && policyJson([...last, statement]).length <= limit) last.push(statement);
     else chunks.push([statement]);
   }
   return chunks;
@@ -52,23 +72,36 @@ export class PolicyRole extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicyRoleProps) {
     super(scope, id);
-    const chunks = props.statements.length > 0 ? chunkStatements(props.statements) : [];
+    const maxSessionDuration = props.maxSessionDuration ?? 3600;
     const managed = props.managedPolicyArns ?? [];
+    const problems = new Problems();
+    problems.check("roleName", props.roleName, (n) => IAM_ROLE_NAME.test(n), "must be 1 to 64 letters, digits and + = , . @ _ - (an IAM role name)");
+    problems.check("path", props.path, (p) => IAM_PATH.test(p), "must be / or start and end with / around printable ASCII characters, at most 512 (an IAM path)");
+    problems.check("maxSessionDuration", maxSessionDuration, integerBetween(3600, 43200), "must be a whole number of seconds from 3600 to 43200 (1 to 12 hours)");
+    const tooLarge = oversized(props.statements, MANAGED_POLICY_LIMIT);
+    problems.addAll(tooLarge);
+    const chunks = tooLarge.length === 0 && props.statements.length > 0 ? chunkStatements(props.statements) : [];
     if (chunks.length + managed.length > ATTACHED_POLICY_LIMIT) {
-      throw new Error(`Role ${props.roleName} needs ${chunks.length} managed policies; IAM attaches at most ${ATTACHED_POLICY_LIMIT}.`);
+      problems.add(
+        `Role ${props.roleName} needs ${chunks.length + managed.length} managed policies (${chunks.length} for its statements, ${managed.length} managedPolicyArns); IAM attaches at most ${ATTACHED_POLICY_LIMIT}.`,
+      );
     }
+    const policyNames = chunks.map((_, i) => managedPolicyName(props.roleName, i));
+    problems.addAll(overLimit(policyNames).map(limitProblem));
+    problems.throwIfAny(this);
+
     this.role = new IamRole(this, "role", {
       provider: props.provider,
       name: props.roleName,
       path: props.path,
       assumeRolePolicy: policyJson(props.trust),
-      maxSessionDuration: props.maxSessionDuration ?? 3600,
+      maxSessionDuration,
       dependsOn: props.dependsOn,
     });
     this.policies = chunks.map((statements, i) => {
       const policy = new IamPolicy(this, `policy-${i + 1}`, {
         provider: props.provider,
-        name: `${props.roleName}-${i + 1}`,
+        name: policyNames[i].name,
         path: props.path,
         policy: policyJson(statements),
       });

@@ -1,17 +1,20 @@
 import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { PolicyStatement } from "../policy/document";
-import { policyJson } from "../policy/document";
+import { Problems, integerBetween } from "../errors";
+import { PolicyStatement, policyJson } from "../policy/document";
+
+/** KMS alias names: `alias/` and letters, digits, `/`, `_` and `-`, at most 256; `alias/aws/` is AWS's. */
+const ALIAS_NAME = /^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/;
 
 export interface EncryptionKeyProps {
-  /** The alias, `alias/...`. */
+  /** The alias, `alias/...` (not `alias/aws/...`, which AWS keeps for its own keys). */
   readonly alias: string;
   /** What the key protects, shown in the KMS console. */
   readonly description: string;
   /** The key policy's statements. */
   readonly policy: PolicyStatement[];
-  /** Days KMS waits before deleting the key after `terraform destroy`. @default 30 */
+  /** Days KMS waits before deleting the key after `terraform destroy`, 7 to 30. @default 30: the longest, to undo a mistaken destroy */
   readonly deletionWindowInDays?: number;
 }
 
@@ -24,6 +27,10 @@ export class EncryptionKey extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
     const deletionWindowInDays = props.deletionWindowInDays ?? 30;
+    new Problems()
+      .check("alias", props.alias, (a) => ALIAS_NAME.test(a), 'must be "alias/" and 1 to 250 letters, digits, "/", "_" or "-", not under "alias/aws/"')
+      .check("deletionWindowInDays", deletionWindowInDays, integerBetween(7, 30), "must be a whole number of days from 7 to 30 (KMS's waiting period)")
+      .throwIfAny(this);
 
     this.key = new KmsKey(this, "key", {
       description: props.description,

@@ -36,8 +36,11 @@ export function ipv4CidrProblem(cidr: string): string | undefined {
   return undefined;
 }
 
+/** The subnets' CIDR blocks of a VPC, one per AZ and tier. */
 export interface SubnetLayout {
+  /** The public subnets' blocks, in AZ order. */
   readonly public: string[];
+  /** The private subnets' blocks, in AZ order. */
   readonly private: string[];
 }
 

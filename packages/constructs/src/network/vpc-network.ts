@@ -10,6 +10,8 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Problems, integerBetween } from "../errors";
+import { limitProblem, overLimit, vpcNames } from "../naming";
 import { subnetLayout } from "./cidr";
 
 export type NatMode = "single" | "per-az" | "none";
@@ -52,8 +54,24 @@ export class VpcNetwork extends Construct {
     super(scope, id);
     const azCount = props.azCount ?? 2;
     const natMode = props.natMode ?? "single";
-    const layout = subnetLayout(props.cidr, azCount);
-    if (!layout) throw new Error(`VpcNetwork cidr ${JSON.stringify(props.cidr)} cannot hold 2 × ${azCount} subnets.`);
+    const problems = new Problems();
+    problems.check("azCount", azCount, integerBetween(1, 6), "must be an integer from 1 to 6 (a public and a private subnet in each AZ)");
+    // The subnets' blocks are computed at synth, so the VPC's block cannot be a token.
+    const layout = problems.all.length === 0 ? subnetLayout(props.cidr, azCount) : undefined;
+    if (problems.all.length === 0 && !layout) {
+      problems.add(`cidr must be an IPv4 block that holds a public and a private subnet in each of the ${azCount} AZs (2 × ${azCount} subnets), got ${JSON.stringify(props.cidr)}`);
+    }
+    if (props.availabilityZones && props.availabilityZones.length !== azCount) {
+      problems.add(`availabilityZones must name one zone per AZ (azCount ${azCount}), got ${JSON.stringify(props.availabilityZones)}`);
+    }
+    const names = vpcNames(props.name);
+    const last = Math.max(0, azCount - 1);
+    problems.addAll(
+      overLimit([names.vpc, names.defaultSecurityGroup, names.publicRoutes, names.subnet("public", last), names.subnet("private", last), names.natGateway(last), names.privateRoutes(last)]).map(
+        (n) => `name makes ${limitProblem(n)}`,
+      ),
+    );
+    problems.throwIfAny(this);
 
     const zoneNames = props.availabilityZones ?? Array.from({ length: azCount }, (_, i) => `${props.region}${"abcdef"[i]}`);
     // The zones are named, not "whatever is available": a zone AWS adds later must not move subnets.
@@ -77,19 +95,19 @@ export class VpcNetwork extends Construct {
       cidrBlock: props.cidr,
       enableDnsHostnames: true,
       enableDnsSupport: true,
-      tags: { Name: props.name },
+      tags: { Name: names.vpc.name },
     });
     this.vpcId = this.vpc.id;
-    new DefaultSecurityGroup(this, "default-security-group", { vpcId: this.vpc.id, tags: { Name: `${props.name}-default-closed` } });
+    new DefaultSecurityGroup(this, "default-security-group", { vpcId: this.vpc.id, tags: { Name: names.defaultSecurityGroup.name } });
 
-    const igw = new InternetGateway(this, "internet-gateway", { vpcId: this.vpc.id, tags: { Name: props.name } });
+    const igw = new InternetGateway(this, "internet-gateway", { vpcId: this.vpc.id, tags: { Name: names.vpc.name } });
     const publicRoutes = new RouteTable(this, "public-routes", {
       vpcId: this.vpc.id,
       route: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-      tags: { Name: `${props.name}-public` },
+      tags: { Name: names.publicRoutes.name },
     });
 
-    const publicSubnets = layout.public.map(
+    const publicSubnets = layout!.public.map(
       (cidrBlock, i) =>
         new Subnet(this, `public-${i + 1}`, {
           vpcId: this.vpc.id,
@@ -97,7 +115,7 @@ export class VpcNetwork extends Construct {
           availabilityZone: az(i),
           // Public subnets hold load balancers and NAT gateways, never instances with public IPs.
           mapPublicIpOnLaunch: false,
-          tags: { Name: `${props.name}-public-${i + 1}`, tier: "public" },
+          tags: { Name: names.subnet("public", i).name, tier: "public" },
         }),
     );
     publicSubnets.forEach(
@@ -105,27 +123,27 @@ export class VpcNetwork extends Construct {
     );
 
     this.natGateways = Array.from({ length: natGatewayCount(natMode, azCount) }, (_, i) => {
-      const eip = new Eip(this, `nat-${i + 1}-address`, { domain: "vpc", tags: { Name: `${props.name}-nat-${i + 1}` } });
+      const eip = new Eip(this, `nat-${i + 1}-address`, { domain: "vpc", tags: { Name: names.natGateway(i).name } });
       return new NatGateway(this, `nat-${i + 1}`, {
         allocationId: eip.allocationId,
         subnetId: publicSubnets[i].id,
-        tags: { Name: `${props.name}-nat-${i + 1}` },
+        tags: { Name: names.natGateway(i).name },
         dependsOn: [igw],
       });
     });
 
-    const privateSubnets = layout.private.map((cidrBlock, i) => {
+    const privateSubnets = layout!.private.map((cidrBlock, i) => {
       const subnet = new Subnet(this, `private-${i + 1}`, {
         vpcId: this.vpc.id,
         cidrBlock,
         availabilityZone: az(i),
-        tags: { Name: `${props.name}-private-${i + 1}`, tier: "private" },
+        tags: { Name: names.subnet("private", i).name, tier: "private" },
       });
       const nat = this.natGateways.length === 0 ? undefined : this.natGateways[natMode === "per-az" ? i : 0];
       const routes = new RouteTable(this, `private-${i + 1}-routes`, {
         vpcId: this.vpc.id,
         route: nat ? [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] : [],
-        tags: { Name: `${props.name}-private-${i + 1}` },
+        tags: { Name: names.privateRoutes(i).name },
       });
       new RouteTableAssociation(this, `private-${i + 1}-association`, { subnetId: subnet.id, routeTableId: routes.id });
       return subnet;
@@ -139,7 +157,7 @@ export class VpcNetwork extends Construct {
         transitGatewayId: props.transitGatewayId,
         vpcId: this.vpc.id,
         subnetIds: this.privateSubnetIds,
-        tags: { Name: props.name },
+        tags: { Name: names.vpc.name },
       });
     }
   }

@@ -4,7 +4,7 @@ import { KEY_USAGE_ACTIONS, logsServiceUsesKey } from "./key-policies";
 import { keyAdministeredByAccount } from "./statements";
 
 /**
- * The policies of a tenant fleet (seed 001). A tenant's task role reaches its own evidence (a prefix
+ * The policies of a tenant fleet (docs/fleet.md). A tenant's task role reaches its own evidence (a prefix
  * of the pool bucket, or its silo bucket), connects to PostgreSQL as its own user, and nothing else;
  * its execution role pulls the product's images, writes its own log groups and reads its own
  * secrets. Every statement names the tenant's resources by the name the platform gives them: no tag
@@ -13,17 +13,25 @@ import { keyAdministeredByAccount } from "./statements";
 
 /** One fleet in one stage of one account. */
 export interface FleetScope {
+  /** The AWS partition of the Region. */
   readonly partition: string;
+  /** The stage's Region. */
   readonly region: string;
+  /** The stage's platform account. */
   readonly accountId: string;
+  /** The organisation prefix of the fleet's bucket names. */
   readonly organisation: string;
+  /** The fleet's product, first part of its names. */
   readonly product: string;
+  /** The fleet stage. */
   readonly stage: string;
 }
 
 /** One tenant of a fleet stage. */
 export interface FleetTenantScope extends FleetScope {
+  /** The tenant's id. */
   readonly id: string;
+  /** Shared storage (`pool`, its own prefix of the fleet's) or storage of its own (`silo`). */
   readonly tier: "pool" | "silo";
 }
 
@@ -205,7 +213,7 @@ function routingKey(s: FleetScope, actions: string[]): PolicyStatement {
 export const MASTER_SECRET_CLUSTERS_PER_STATEMENT = 40;
 
 /**
- * The task role of a control-plane service, by what the seed gives it to do: the registry provisions
+ * The task role of a control-plane service, by what docs/fleet.md gives it to do: the registry provisions
  * tenants (it reads the registry and the databases' master secrets, to create each tenant's user and
  * schema), licensing reads the registry, the publisher turns the registry into the routing snapshot,
  * the router reads the snapshot. An unknown control-plane service gets the registry's read access.

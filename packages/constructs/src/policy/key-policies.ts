@@ -2,9 +2,13 @@ import { IAM_PATHS } from "../naming";
 import { PolicyStatement } from "./document";
 import { keyAdministeredByAccount } from "./statements";
 
+/** Where a key lives. */
 export interface KeyPolicyContext {
+  /** The AWS partition of the Region. */
   readonly partition: string;
+  /** The key's account, which administers it. */
   readonly accountId: string;
+  /** The key's Region, for the services that may use it there. */
   readonly region: string;
 }
 

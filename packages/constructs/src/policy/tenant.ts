@@ -23,11 +23,15 @@ export const ECS_CLUSTER = "default";
 
 /** One tenant (service) in one stage: everything its roles' policies are built from. */
 export interface TenantScope {
+  /** The AWS partition of the Region. */
   readonly partition: string;
+  /** The stage's Region. */
   readonly region: string;
   /** The stage's platform account. */
   readonly accountId: string;
+  /** The service's slug, its tenant id (its `app` tag). */
   readonly slug: string;
+  /** The stage. */
   readonly stage: string;
   /** The stage's hosted zone name. */
   readonly zoneName: string;

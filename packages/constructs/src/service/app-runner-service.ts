@@ -3,6 +3,7 @@ import { ApprunnerAutoScalingConfigurationVersion } from "@cdktf/provider-aws/li
 import { ApprunnerService } from "@cdktf/provider-aws/lib/apprunner-service";
 import { WebContainer } from "./web-container";
 
+/** An App Runner service. */
 export interface AppRunnerServiceProps {
   /** The service's name. */
   readonly name: string;
@@ -10,11 +11,13 @@ export interface AppRunnerServiceProps {
   readonly autoScalingName: string;
   /** `<repository url>:<tag>`. */
   readonly imageIdentifier: string;
+  /** What runs: port, size, health check, scaling bounds, variables. */
   readonly container: WebContainer;
   /** The instance role: the service's execution role. */
   readonly instanceRoleArn: string;
   /** The role App Runner pulls the image with: the service's ECR access role. */
   readonly accessRoleArn: string;
+  /** The key App Runner encrypts the service's source and logs with. */
   readonly kmsKeyArn: string;
   /**
    * Route outbound traffic through the VPC (needed to reach a database), with the VPC connector

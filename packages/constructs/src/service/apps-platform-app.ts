@@ -1,23 +1,38 @@
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { TerraformOutput, TerraformStack, Token } from "cdktf";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import { skipCheck } from "../checks";
-import { serviceOptionProblems } from "./service-options";
-import { serviceDnsNames, serviceStageNames } from "../naming";
-import { ECS_CLUSTER, TenantScope, tenantRoleArns } from "../policy/tenant";
-import { AppRunnerService } from "./app-runner-service";
+import { Problems, ValidationError, isUnresolved } from "../errors";
+import { LimitedName, limitProblem, overLimit, serviceSecretName, serviceStageNames } from "../naming";
+import { TenantScope } from "../policy/tenant";
 import { AuroraDatabase } from "./aurora-database";
 import { Compute } from "./compute";
-import { AppRunnerCustomDomain } from "./custom-domain";
 import { EcrRepository } from "./ecr-repository";
-import { EcsExpressService } from "./ecs-express-service";
+import {
+  CUSTOM_DOMAIN_DEFAULTS,
+  CustomDomainOptions,
+  DATABASE_SECRET_VARIABLE,
+  DatabaseOptions,
+  ENVIRONMENT_VARIABLE_PATTERN,
+  IMAGE_TAG_PATTERN,
+  SERVICE_DEFAULTS,
+  WEB_SERVICE_DEFAULTS,
+  WebServiceOptions,
+  databaseProblems,
+  formatOptionProblem,
+  serviceOptionProblems,
+  webServiceProblems,
+} from "./service-options";
 import { WebContainer } from "./web-container";
 
 /** What a service needs from its stage's environment (read through the contract). */
 export interface ServiceEnvironment {
+  /** The stage's private subnets: the service's tasks and its database live there. */
   readonly privateSubnetIds: string[];
+  /** The stage's hosted zone, where a custom domain's records go. */
   readonly zoneId: string;
+  /** The stage's platform key: images, secrets, logs and the database are encrypted with it. */
   readonly platformKeyArn: string;
   /** The security group onboarding made for the service's compute. */
   readonly serviceSecurityGroupId: string;
@@ -26,65 +41,37 @@ export interface ServiceEnvironment {
   /**
    * The App Runner VPC connector onboarding made for the service. Required for App Runner with a
    * database; a function is called only then (onboarding publishes a connector for those services only).
-   * @default none
+   * @default none: App Runner services without a database use public egress; with one, build() refuses
    */
   readonly vpcConnectorArn?: string | (() => string);
 }
 
+/** How a service is built. */
 export interface AppsPlatformAppProps {
-  /** The service's tenant id. */
+  /** The service in its stage: slug, stage, account, Region and zone, from which every name and role comes. */
   readonly tenant: TenantScope;
-  /** Where it runs. */
+  /** Where it runs: `Compute.ecsExpress()` or `Compute.appRunner()`. */
   readonly compute: Compute;
+  /** What the stage's environment offers the service. */
   readonly environment: ServiceEnvironment;
-  /** false: only the repository and what needs no image; true: the service runs `imageTag`. @default false */
+  /** false: only the repository and what needs no image; true: the service runs `imageTag`. @default false (SERVICE_DEFAULTS.deployService) */
   readonly deployService?: boolean;
-  /** The image tag to run. Required with deployService. */
+  /** The image tag to run; required with deployService. @default none: nothing runs (deployService must be false) */
   readonly imageTag?: string;
-  /** A short-lived stage: no deletion protection, repositories deleted with their images. @default false */
+  /** A short-lived stage: no deletion protection, repositories deleted with their images. @default false (SERVICE_DEFAULTS.ephemeral) */
   readonly ephemeral?: boolean;
-  /** build() also makes the stack's outputs (`repository_url`, `service_url`, ...), described. @default false */
+  /** build() also makes the stack's outputs (`repository_url`, `service_url`, ...), described. @default false: build() only returns them */
   readonly exportOutputs?: boolean;
-}
-
-export interface WebServiceOptions {
-  /** @default 8080 */
-  readonly port?: number;
-  /** CPU units. @default 1024 */
-  readonly cpu?: number;
-  /** MiB. @default 2048 */
-  readonly memory?: number;
-  /** @default "/health" */
-  readonly healthCheckPath?: string;
-  /** @default 1 */
-  readonly minInstances?: number;
-  /** @default 2 */
-  readonly maxInstances?: number;
-  /** @default {} */
-  readonly environment?: Record<string, string>;
-  /** Secret ARNs by variable name. @default {} */
-  readonly secrets?: Record<string, string>;
-}
-
-export interface DatabaseOptions {
-  /** @default 0 */
-  readonly minCapacity?: number;
-  /** @default 1 */
-  readonly maxCapacity?: number;
-}
-
-export interface CustomDomainOptions {
-  /** Also serve www. @default false */
-  readonly www?: boolean;
 }
 
 /** Secret names: letters, digits, `-` and `_`, so that the name stays inside the service's prefix. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** A secret of the service's own (withSecret). */
 export interface SecretOptions {
   /** The environment variable the container reads the secret from. @default none: the secret is only created */
   readonly environmentVariable?: string;
-  /** @default "<name> of <slug> in <stage>" */
+  /** The secret's description. @default "<name> of <slug> in <stage>" */
   readonly description?: string;
   /**
    * The value, as a write-only attribute: Terraform sends it to AWS and keeps it in neither state nor
@@ -92,35 +79,31 @@ export interface SecretOptions {
    * (`aws secretsmanager put-secret-value`), and Terraform never sees it
    */
   readonly writeOnlyValue?: string;
-  /** Raise it to send a new writeOnlyValue. @default 1 */
+  /** Raise it to send a new writeOnlyValue. @default 1 (with writeOnlyValue; refused without it) */
   readonly writeOnlyVersion?: number;
 }
 
-/** What a built service exposes; undefined until `deployService` is true. */
+/** What a built service exposes. */
 export interface AppsPlatformAppOutputs {
+  /** Where the service's images are pushed. */
   readonly repositoryUrl: string;
+  /** The service's own URL. @default none: until deployService is true */
   readonly serviceUrl?: string;
+  /** The service under its name in the stage zone. @default none: without withCustomDomain(), or until deployService is true */
   readonly customDomainUrl?: string;
+  /** The image the service runs, `<repository URL>:<tag>`. @default none: until deployService is true */
   readonly imageIdentifier?: string;
+  /** The ARN (not the value) of the database's master secret. @default none: without withDatabase() */
   readonly connectionSecretArn?: string;
   /** The ARN of each secret made with withSecret(), by its name. */
   readonly secretArns: Record<string, string>;
 }
 
-const resolveConnector = (arn: string | (() => string) | undefined): string | undefined => (typeof arn === "function" ? arn() : arn);
-
-/** Raised by build() with every problem of the options at once. */
-export class ServiceOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in the service options:\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "ServiceOptionsError";
-  }
-}
-
 /**
  * A service on the platform, described fluently:
  * `new AppsPlatformApp(stack, "payments-api", props).withWebService({ port: 8080 }).withDatabase().withCustomDomain().build()`.
- * Nothing is created before build(), which validates everything first.
+ * Nothing is created before build(), which checks every option first and throws one ValidationError
+ * listing every problem. The compute target creates the service itself (`Compute.bind`).
  */
 export class AppsPlatformApp extends Construct {
   private web?: WebServiceOptions;
@@ -137,18 +120,21 @@ export class AppsPlatformApp extends Construct {
     super(scope, id);
   }
 
+  /** A web container: what the service runs. */
   public withWebService(options: WebServiceOptions = {}): this {
     this.assertOpen("withWebService");
     this.web = options;
     return this;
   }
 
+  /** An Aurora Serverless v2 PostgreSQL cluster of the service's own; needs withWebService(). */
   public withDatabase(options: DatabaseOptions = {}): this {
     this.assertOpen("withDatabase");
     this.database = options;
     return this;
   }
 
+  /** The service under `<slug>.<zone>`; needs withWebService() and a compute target that serves one. */
   public withCustomDomain(options: CustomDomainOptions = {}): this {
     this.assertOpen("withCustomDomain");
     this.domain = options;
@@ -162,57 +148,74 @@ export class AppsPlatformApp extends Construct {
    */
   public withSecret(name: string, options: SecretOptions = {}): this {
     this.assertOpen("withSecret");
-    if (this.secrets.has(name)) throw new ServiceOptionsError([`withSecret("${name}") is given twice: each secret has one name`]);
+    if (this.secrets.has(name)) throw new ValidationError(`withSecret("${name}") is given twice: each secret has one name`, this);
     this.secrets.set(name, options);
     return this;
   }
 
-  /** Validates every option at once (a ServiceOptionsError lists each problem), then creates the service. */
+  /** Checks every option at once (a ValidationError lists each problem), then creates the service. */
   public build(): AppsPlatformAppOutputs {
-    const outputs = this.buildService();
+    this.assertOpen("build");
+    this.built = true;
+    this.validate();
+    const outputs = this.create();
     if (this.props.exportOutputs) this.exportStackOutputs(outputs);
     return outputs;
   }
 
-  private buildService(): AppsPlatformAppOutputs {
-    this.assertOpen("build");
-    this.built = true;
-    const { tenant, environment: env } = this.props;
-    const deployService = this.props.deployService ?? false;
-    const ephemeral = this.props.ephemeral ?? false;
-    const problems = serviceOptionProblems({
-      compute: this.props.compute.target,
-      deployService,
-      image: this.props.imageTag,
-      web: this.web,
-      database: this.database,
-      customDomain: this.domain,
-    });
-    const messages = problems.map((p) => `${p.path.join(".")} ${p.message}, got ${JSON.stringify(p.given)}`);
+  private validate(): void {
+    const { compute, environment } = this.props;
+    const deployService = this.props.deployService ?? SERVICE_DEFAULTS.deployService;
+    const problems = new Problems();
+    const options = { compute: compute.target, deployService, image: this.props.imageTag, web: this.web, database: this.database, customDomain: this.domain };
+    problems.addAll(serviceOptionProblems(options, environment).map(formatOptionProblem));
+    problems.check("imageTag", this.props.imageTag, (t) => IMAGE_TAG_PATTERN.test(t), `must be an image tag (${IMAGE_TAG_PATTERN.source})`);
+    if (this.web) problems.addAll(webServiceProblems(this.web));
+    if (this.database) problems.addAll(databaseProblems(this.database));
+    const variables = new Map<string, string>([
+      ...Object.keys(this.web?.environment ?? {}).map((v): [string, string] => [v, `web.environment.${v}`]),
+      ...Object.keys(this.web?.secrets ?? {}).map((v): [string, string] => [v, `web.secrets.${v}`]),
+    ]);
+    if (this.database) variables.set(DATABASE_SECRET_VARIABLE, "the database's secret");
     for (const [name, options] of this.secrets) {
-      if (!Token.isUnresolved(name) && !SECRET_NAME_PATTERN.test(name)) {
-        messages.push(`withSecret("${name}") must be 1–64 letters, digits, "-" or "_" (${SECRET_NAME_PATTERN.source}), got ${JSON.stringify(name)}`);
-      }
-      if (options.environmentVariable !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.environmentVariable)) {
-        messages.push(`withSecret("${name}").environmentVariable must be a variable name (letters, digits, "_"), got ${JSON.stringify(options.environmentVariable)}`);
+      problems.check(`withSecret("${name}")`, name, (n) => SECRET_NAME_PATTERN.test(n), `must be 1–64 letters, digits, "-" or "_" (${SECRET_NAME_PATTERN.source})`);
+      problems.check(`withSecret("${name}").environmentVariable`, options.environmentVariable, (v) => ENVIRONMENT_VARIABLE_PATTERN.test(v), 'must be a variable name (letters, digits, "_", not starting with a digit or AWS_)');
+      const variable = options.environmentVariable;
+      if (variable !== undefined && !isUnresolved(variable)) {
+        const taken = variables.get(variable);
+        if (taken) problems.add(`withSecret("${name}").environmentVariable must be a variable nothing else sets, already set by ${taken}, got ${JSON.stringify(variable)}`);
+        else variables.set(variable, `withSecret("${name}")`);
       }
       if (options.writeOnlyVersion !== undefined && options.writeOnlyValue === undefined) {
-        messages.push(`withSecret("${name}").writeOnlyVersion needs writeOnlyValue, got ${options.writeOnlyVersion}`);
+        problems.add(`withSecret("${name}").writeOnlyVersion needs writeOnlyValue, got ${options.writeOnlyVersion}`);
       }
     }
-    if (this.props.compute.target === "appRunner" && this.database && deployService && !env.vpcConnectorArn) {
-      messages.push("environment.vpcConnectorArn is required for an App Runner service with a database (its egress to the database), got undefined");
-    }
-    if (messages.length > 0) throw new ServiceOptionsError(messages);
+    // A config's slugs and stages are measured by the config loader; a service built in code is measured here.
+    problems.addAll(overLimit(this.namesToCreate()).map((n) => `tenant.slug and tenant.stage make ${limitProblem(n)}`));
+    problems.throwIfAny(this);
+  }
 
+  /** Every name build() gives a resource, with its AWS limit. */
+  private namesToCreate(): LimitedName[] {
+    const { slug, stage } = this.props.tenant;
+    const n = serviceStageNames(slug, stage);
+    const names: LimitedName[] = [n.ecrRepository, ...[...this.secrets.keys()].map((name) => serviceSecretName(slug, stage, name))];
+    if (this.web && this.database) names.push(n.databaseCluster, n.databaseInstance, n.databaseSubnetGroup, n.databaseParameterGroup, n.finalSnapshot);
+    if (this.web && (this.props.deployService ?? SERVICE_DEFAULTS.deployService)) names.push(...this.props.compute.names(this.props.tenant));
+    return names;
+  }
+
+  private create(): AppsPlatformAppOutputs {
+    const { tenant, environment: env } = this.props;
+    const deployService = this.props.deployService ?? SERVICE_DEFAULTS.deployService;
+    const ephemeral = this.props.ephemeral ?? SERVICE_DEFAULTS.ephemeral;
     const names = serviceStageNames(tenant.slug, tenant.stage);
-    const roles = tenantRoleArns(tenant);
     const repository = new EcrRepository(this, "repository", { name: names.ecrRepository.name, kmsKeyArn: env.platformKeyArn, forceDelete: ephemeral });
     const outputs: { -readonly [K in keyof AppsPlatformAppOutputs]: AppsPlatformAppOutputs[K] } = { repositoryUrl: repository.url, secretArns: {} };
     const secretVariables: Record<string, string> = {};
     for (const [name, options] of this.secrets) {
       const secret = new SecretsmanagerSecret(this, `secret-${name}`, {
-        name: `${names.secretPrefix.name}${name}`,
+        name: serviceSecretName(tenant.slug, tenant.stage, name).name,
         description: options.description ?? `${name} of ${tenant.slug} in ${tenant.stage}`,
         kmsKeyId: env.platformKeyArn,
         recoveryWindowInDays: ephemeral ? 0 : 30,
@@ -230,25 +233,15 @@ export class AppsPlatformApp extends Construct {
     }
     if (!this.web) return outputs;
 
-    const container: WebContainer = {
-      port: this.web.port ?? 8080,
-      cpu: this.web.cpu ?? 1024,
-      memory: this.web.memory ?? 2048,
-      healthCheckPath: this.web.healthCheckPath ?? "/health",
-      minInstances: this.web.minInstances ?? 1,
-      maxInstances: this.web.maxInstances ?? 2,
-      environment: this.web.environment ?? {},
-      secrets: { ...(this.web.secrets ?? {}), ...secretVariables },
-    };
     let databaseSecretArn: string | undefined;
     if (this.database) {
       const db = new AuroraDatabase(this, "database", {
         names: {
-          cluster: names.databaseCluster.name,
-          instance: names.databaseInstance.name,
-          subnetGroup: names.databaseSubnetGroup.name,
-          parameterGroup: names.databaseParameterGroup.name,
-          finalSnapshot: names.finalSnapshot.name,
+          cluster: names.databaseCluster,
+          instance: names.databaseInstance,
+          subnetGroup: names.databaseSubnetGroup,
+          parameterGroup: names.databaseParameterGroup,
+          finalSnapshot: names.finalSnapshot,
         },
         subnetIds: env.privateSubnetIds,
         securityGroupId: env.databaseSecurityGroupId,
@@ -264,47 +257,20 @@ export class AppsPlatformApp extends Construct {
 
     const imageIdentifier = `${repository.url}:${this.props.imageTag}`;
     outputs.imageIdentifier = imageIdentifier;
-    const withDbSecret = databaseSecretArn ? { ...container, secrets: { ...container.secrets, DATABASE_SECRET: databaseSecretArn } } : container;
-    const domain = serviceDnsNames(tenant.slug, tenant.zoneName).apex;
-    if (this.props.compute.target === "appRunner") {
-      const service = new AppRunnerService(this, "app-runner", {
-        name: names.appRunnerService.name,
-        autoScalingName: names.autoScaling.name,
-        imageIdentifier,
-        container: withDbSecret,
-        instanceRoleArn: roles.execution,
-        accessRoleArn: roles.ecrAccess,
-        kmsKeyArn: env.platformKeyArn,
-        vpcConnectorArn: this.database ? resolveConnector(env.vpcConnectorArn) : undefined,
-      });
-      outputs.serviceUrl = service.url;
-      if (this.domain) {
-        outputs.customDomainUrl = new AppRunnerCustomDomain(this, "custom-domain", {
-          domainName: domain,
-          www: this.domain.www ?? false,
-          zoneId: env.zoneId,
-          serviceArn: service.arn,
-        }).url;
-      }
-    } else {
-      const service = new EcsExpressService(this, "ecs-express", {
-        name: names.ecsService.name,
-        cluster: ECS_CLUSTER,
-        image: imageIdentifier,
-        container: withDbSecret,
-        executionRoleArn: roles.execution,
-        infrastructureRoleArn: roles.infrastructure,
-        subnetIds: env.privateSubnetIds,
-        securityGroupIds: [env.serviceSecurityGroupId],
-        logGroupName: `${names.logGroupPrefix.name}web`,
-        kmsKeyArn: env.platformKeyArn,
-      });
-      outputs.serviceUrl = service.url;
-    }
+    const binding = this.props.compute.bind(this, {
+      tenant,
+      environment: env,
+      imageIdentifier,
+      container: webContainer(this.web, { ...secretVariables, ...(databaseSecretArn ? { [DATABASE_SECRET_VARIABLE]: databaseSecretArn } : {}) }),
+      database: this.database !== undefined,
+      customDomain: this.domain ? { www: this.domain.www ?? CUSTOM_DOMAIN_DEFAULTS.www } : undefined,
+    });
+    outputs.serviceUrl = binding.serviceUrl;
+    if (binding.customDomainUrl !== undefined) outputs.customDomainUrl = binding.customDomainUrl;
     return outputs;
   }
 
-  /** The stack's outputs of a built service, each described. */
+  /** The stack's outputs of a built service, each described; an output whose value is absent is not made. */
   private exportStackOutputs(outputs: AppsPlatformAppOutputs): void {
     const stack = TerraformStack.of(this);
     const out = (id: string, value: string | undefined, description: string) => value !== undefined && new TerraformOutput(stack, id, { value, description });
@@ -316,6 +282,21 @@ export class AppsPlatformApp extends Construct {
   }
 
   private assertOpen(method: string): void {
-    if (this.built) throw new Error(`${method}() after build(): the service ${this.node.id} is already built.`);
+    if (this.built) throw new ValidationError(`${method}() after build(): the service ${this.node.id} is already built.`, this);
   }
+}
+
+/** The container of a web service: its options with WEB_SERVICE_DEFAULTS where they leave something out. */
+export function webContainer(web: WebServiceOptions, extraSecrets: Record<string, string> = {}): WebContainer {
+  const d = WEB_SERVICE_DEFAULTS;
+  return {
+    port: web.port ?? d.port,
+    cpu: web.cpu ?? d.cpu,
+    memory: web.memory ?? d.memory,
+    healthCheckPath: web.healthCheckPath ?? d.healthCheckPath,
+    minInstances: web.minInstances ?? d.minInstances,
+    maxInstances: web.maxInstances ?? d.maxInstances,
+    environment: web.environment ?? {},
+    secrets: { ...(web.secrets ?? {}), ...extraSecrets },
+  };
 }

@@ -4,17 +4,32 @@ import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { skipCheck } from "../checks";
+import { Problems } from "../errors";
+import { LimitedName, limitProblem, overLimit } from "../naming";
+import { DATABASE_DEFAULTS, databaseProblems } from "./service-options";
 
+/** The names of a database's resources, each with its AWS limit (from naming.ts). */
 export interface AuroraDatabaseNames {
-  readonly cluster: string;
-  readonly instance: string;
-  readonly subnetGroup: string;
-  readonly parameterGroup: string;
-  readonly finalSnapshot: string;
+  /** The cluster identifier. */
+  readonly cluster: LimitedName;
+  /** The writer instance's identifier. */
+  readonly instance: LimitedName;
+  /** The DB subnet group's name. */
+  readonly subnetGroup: LimitedName;
+  /** The cluster parameter group's name. */
+  readonly parameterGroup: LimitedName;
+  /** The identifier of the snapshot RDS takes when the cluster is destroyed (outside ephemeral stages). */
+  readonly finalSnapshot: LimitedName;
 }
 
+/**
+ * RDS identifiers (clusters, instances, snapshots): a letter, then letters, digits and single
+ * hyphens, not ending with a hyphen.
+ */
+const RDS_IDENTIFIER = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*$/;
+
 export interface AuroraDatabaseProps {
-  /** Every name of the database's resources, from naming.ts, where their AWS limits are checked. */
+  /** Every name of the database's resources, from naming.ts with their AWS limits, which the construct checks. */
   readonly names: AuroraDatabaseNames;
   /** The environment's private subnets. */
   readonly subnetIds: string[];
@@ -22,9 +37,9 @@ export interface AuroraDatabaseProps {
   readonly securityGroupId: string;
   /** The platform key: storage, the managed master password and Performance Insights. */
   readonly kmsKeyArn: string;
-  /** Capacity units when idle; 0 lets the cluster pause. @default 0 */
+  /** Capacity units when idle, 0 to 256; 0 lets the cluster pause. @default 0 (DATABASE_DEFAULTS.minCapacity) */
   readonly minCapacity?: number;
-  /** Capacity units at most. @default 1 */
+  /** Capacity units at most, 1 to 256 and at least minCapacity. @default 1 (DATABASE_DEFAULTS.maxCapacity) */
   readonly maxCapacity?: number;
   /** A short-lived stage: no deletion protection, no final snapshot. @default false */
   readonly ephemeral?: boolean;
@@ -44,11 +59,27 @@ export class AuroraDatabase extends Construct {
 
   constructor(scope: Construct, id: string, props: AuroraDatabaseProps) {
     super(scope, id);
-    const minCapacity = props.minCapacity ?? 0;
-    const maxCapacity = props.maxCapacity ?? 1;
+    const minCapacity = props.minCapacity ?? DATABASE_DEFAULTS.minCapacity;
+    const maxCapacity = props.maxCapacity ?? DATABASE_DEFAULTS.maxCapacity;
     const ephemeral = props.ephemeral ?? false;
 
-    const n = props.names;
+    const problems = new Problems();
+    problems.addAll(databaseProblems({ minCapacity, maxCapacity }, ""));
+    problems.check("maxCapacity", maxCapacity, (max) => typeof minCapacity !== "number" || max >= minCapacity, `must be at least minCapacity (${minCapacity})`);
+    const identifiers = ephemeral ? [props.names.cluster, props.names.instance] : [props.names.cluster, props.names.instance, props.names.finalSnapshot];
+    for (const id of identifiers) {
+      problems.check(`names: the ${id.what}`, id.name, (v) => RDS_IDENTIFIER.test(v), "must be a letter, then letters, digits and single hyphens, not ending with a hyphen");
+    }
+    problems.addAll(overLimit(Object.values(props.names) as LimitedName[]).map((n) => `names: ${limitProblem(n)}`));
+    problems.throwIfAny(this);
+
+    const n = {
+      cluster: props.names.cluster.name,
+      instance: props.names.instance.name,
+      subnetGroup: props.names.subnetGroup.name,
+      parameterGroup: props.names.parameterGroup.name,
+      finalSnapshot: props.names.finalSnapshot.name,
+    };
     const subnets = new DbSubnetGroup(this, "subnets", { name: n.subnetGroup, subnetIds: props.subnetIds, description: `${n.cluster} private subnets` });
 
     // Slow statements and schema changes go to the exported PostgreSQL log.

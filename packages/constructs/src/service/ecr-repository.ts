@@ -1,9 +1,27 @@
 import { Construct } from "constructs";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository as EcrRepositoryResource } from "@cdktf/provider-aws/lib/ecr-repository";
+import { Problems, integerBetween, isUnresolved } from "../errors";
+
+/** ECR's rule for repository names: lowercase components separated by `/`, each joined by `.`, `_` or `-`. */
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * The problems of a repository name, every one (aws-cdk's `Repository.validateRepositoryName` is the
+ * model); none for a name known only at plan.
+ */
+export function repositoryNameProblems(name: string): string[] {
+  if (isUnresolved(name)) return [];
+  const problems: string[] = [];
+  if (name.length < 2 || name.length > 256) problems.push(`name must be 2 to 256 characters, got ${JSON.stringify(name)} (${name.length})`);
+  if (!REPOSITORY_NAME.test(name)) {
+    problems.push(`name must be lowercase letters and digits, joined by single ".", "_" or "-" and separated by "/" into parts that each start and end with a letter or digit, got ${JSON.stringify(name)}`);
+  }
+  return problems;
+}
 
 export interface EcrRepositoryProps {
-  /** The repository name. */
+  /** The repository name (ECR's rules: 2 to 256 lowercase characters, see repositoryNameProblems). */
   readonly name: string;
   /** The KMS key that encrypts the images. */
   readonly kmsKeyArn: string;
@@ -25,6 +43,9 @@ export class EcrRepository extends Construct {
   constructor(scope: Construct, id: string, props: EcrRepositoryProps) {
     super(scope, id);
     const keepImages = props.keepImages ?? 30;
+    const problems = new Problems().addAll(repositoryNameProblems(props.name));
+    problems.check("keepImages", keepImages, integerBetween(1, 10000), "must be a whole number of images from 1 to 10000");
+    problems.throwIfAny(this);
     this.repository = new EcrRepositoryResource(this, "repository", {
       name: props.name,
       imageTagMutability: "IMMUTABLE",

@@ -3,21 +3,27 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsExpressGatewayService } from "@cdktf/provider-aws/lib/ecs-express-gateway-service";
 import { WebContainer } from "./web-container";
 
+/** An ECS Express Mode service. */
 export interface EcsExpressServiceProps {
+  /** The service's name. */
   readonly name: string;
   /** The cluster the service runs in; the tenant's deploy role may create services in this one only. */
   readonly cluster: string;
   /** `<repository url>:<tag>`. */
   readonly image: string;
+  /** What runs: port, size, health check, scaling bounds, variables. */
   readonly container: WebContainer;
   /** Pulls the image and writes logs; also the task's role. */
   readonly executionRoleArn: string;
   /** The role ECS manages the load balancer, security groups and scaling with. */
   readonly infrastructureRoleArn: string;
+  /** The private subnets the tasks run in (ECS Express needs at least two). */
   readonly subnetIds: string[];
+  /** The tasks' security groups. */
   readonly securityGroupIds: string[];
   /** The log group, under the service's own prefix. */
   readonly logGroupName: string;
+  /** The key that encrypts the log group. */
   readonly kmsKeyArn: string;
 }
 

@@ -4,7 +4,22 @@ import { CloudBackendOptions } from "../backend";
 import { ContractReader } from "../contract/contract-reader";
 import { AccountProvider } from "../core/account-provider";
 import { AppsPlatformStack } from "../core/apps-platform-stack";
-import { partitionOf, serviceNames, serviceStageNames, stackNames } from "../naming";
+import { Problems } from "../errors";
+import {
+  ACCOUNT_ID_PATTERN,
+  ORGANISATION_PATTERN,
+  SLUG_PATTERN,
+  STAGE_PATTERN,
+  ZONE_NAME_PATTERN,
+  limitProblem,
+  mustMatch,
+  overLimit,
+  partitionOf,
+  serviceNames,
+  serviceSessionName,
+  serviceStageNames,
+  stackNames,
+} from "../naming";
 import { TenantScope, tenantRoleArns } from "../policy/tenant";
 import { AppsPlatformApp } from "./apps-platform-app";
 import { Compute } from "./compute";
@@ -33,6 +48,7 @@ export interface ServiceContext {
 
 /** The service's own S3 state store, with the locking it uses. */
 export interface ServiceS3Backend {
+  /** Which backend: `s3`, the service's own bucket. */
   readonly kind: "s3";
   /** Lock with an S3 lock file (Terraform >= 1.11). @default true */
   readonly useLockfile?: boolean;
@@ -50,7 +66,7 @@ export interface ServiceStackProps {
   readonly compute: Compute;
   /** Two-phase rollout: false makes the repository (and what needs no image), true runs `imageTag`. @default false */
   readonly deployService?: boolean;
-  /** The image tag to run. Required with `deployService`. */
+  /** The image tag to run; required with `deployService`. @default none: nothing runs (deployService must be false) */
   readonly imageTag?: string;
   /**
    * Where state lives: the service's own S3 bucket, lock table and KMS key, which its onboarding made
@@ -100,6 +116,17 @@ export class ServiceStack extends AppsPlatformStack {
       stage: context.stage,
       app: context.slug,
     });
+    const session = serviceSessionName(context.slug, context.stage);
+    new Problems()
+      .check("context.organisation", context.organisation, (v) => ORGANISATION_PATTERN.test(v), mustMatch(ORGANISATION_PATTERN))
+      .check("context.slug", context.slug, (v) => SLUG_PATTERN.test(v), mustMatch(SLUG_PATTERN))
+      .check("context.stage", context.stage, (v) => STAGE_PATTERN.test(v), mustMatch(STAGE_PATTERN))
+      .check("context.accountId", context.accountId, (v) => ACCOUNT_ID_PATTERN.test(v), mustMatch(ACCOUNT_ID_PATTERN))
+      .check("context.region", context.region, (v) => /^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(v), "must be an AWS Region such as eu-central-1")
+      .check("context.zoneName", context.zoneName, (v) => ZONE_NAME_PATTERN.test(v), mustMatch(ZONE_NAME_PATTERN))
+      .addAll(overLimit(Object.values(names)).map((n) => `context.organisation and context.slug make ${limitProblem(n)}`))
+      .addAll(overLimit([session]).map((n) => `context.slug and context.stage make ${limitProblem(n)}`))
+      .throwIfAny(this);
     this.tenant = {
       partition: partitionOf(context.region),
       region: context.region,
@@ -122,7 +149,7 @@ export class ServiceStack extends AppsPlatformStack {
       partition: this.partition,
       accountId: context.accountId,
       roleArn: role?.stringValue ?? roles.deploy,
-      sessionName: `${context.slug}-${context.stage}`,
+      sessionName: session.name,
     });
     this.contract = new ContractReader(this, "contract", { stage: context.stage, serviceParameterPrefix: serviceStageNames(context.slug, context.stage).parameterPrefix.name });
     this.service = new AppsPlatformApp(this, context.slug, {

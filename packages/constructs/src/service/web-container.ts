@@ -8,7 +8,9 @@ export interface WebContainer {
   readonly memory: number;
   /** The HTTP path the platform checks. */
   readonly healthCheckPath: string;
+  /** Instances (App Runner) or tasks (ECS) at least. */
   readonly minInstances: number;
+  /** Instances or tasks at most. */
   readonly maxInstances: number;
   /** Plain environment variables. */
   readonly environment: Record<string, string>;

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { Problems } from "../errors";
 
 export interface LockTableProps {
   /** The table name. */
@@ -20,6 +21,9 @@ export class LockTable extends Construct {
 
   constructor(scope: Construct, id: string, props: LockTableProps) {
     super(scope, id);
+    new Problems()
+      .check("tableName", props.tableName, (n) => /^[A-Za-z0-9_.-]{3,255}$/.test(n), 'must be 3 to 255 letters, digits, "_", "-" or "." (a DynamoDB table name)')
+      .throwIfAny(this);
     this.table = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",

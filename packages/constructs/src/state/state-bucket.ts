@@ -6,7 +6,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PolicyStatement, policyJson } from "../policy/document";
 import { denyInsecureTransport } from "../policy/statements";
-import { makePrivate } from "./private-bucket";
+import { Problems, integerBetween } from "../errors";
+import { bucketNameProblems, makePrivate } from "./private-bucket";
 import { skipCheck } from "../checks";
 
 export interface StateBucketProps {
@@ -18,7 +19,7 @@ export interface StateBucketProps {
   readonly noncurrentVersionDays?: number;
   /** The partition, for the bucket ARN written into its policy. @default "aws" */
   readonly partition?: string;
-  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none */
+  /** Statements added to the TLS-only bucket policy, given the bucket's ARN. @default none: the policy only refuses requests without TLS */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
 
@@ -34,6 +35,10 @@ export class StateBucket extends Construct {
   constructor(scope: Construct, id: string, props: StateBucketProps) {
     super(scope, id);
     const noncurrentVersionDays = props.noncurrentVersionDays ?? 90;
+    new Problems()
+      .addAll(bucketNameProblems(props.bucketName))
+      .check("noncurrentVersionDays", noncurrentVersionDays, integerBetween(1, 36500), "must be a whole number of days from 1 to 36500")
+      .throwIfAny(this);
     const extraStatements = props.policyStatements ?? (() => []);
     // The policy names the bucket by a literal ARN, so the plan shows exactly what S3 will enforce.
     const literalArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;

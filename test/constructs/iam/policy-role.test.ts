@@ -35,6 +35,27 @@ describe("PolicyRole", () => {
     expect(Object.keys(byId(json, "aws_iam_role_policy_attachment"))).toHaveLength(policies.length);
   });
 
+  it("chunks greedily: each chunk's document within the limit, and the next statement would not have fit", () => {
+    // Statements of random sizes (and keys left out), against limits down to a few statements each.
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    for (let round = 0; round < 200; round++) {
+      const statements = Array.from({ length: 1 + random(40) }, (_, i): PolicyStatement => ({
+        ...statement(round * 100 + i, 1 + random(12)),
+        ...(random(3) === 0 ? { Condition: { StringEquals: { "aws:ResourceTag/tenant": "t".repeat(random(60)) } } } : {}),
+        ...(random(4) === 0 ? { Resource: undefined, NotResource: "arn:aws:s3:::x" } : {}),
+      }));
+      const limit = 600 + random(3000);
+      if (statements.some((s) => policyJson([s]).length > limit)) continue;
+      const chunks = chunkStatements(statements, limit);
+      expect(chunks.flat()).toEqual(statements);
+      chunks.forEach((chunk, i) => {
+        expect(policyJson(chunk).length).toBeLessThanOrEqual(limit);
+        if (i + 1 < chunks.length) expect(policyJson([...chunk, chunks[i + 1][0]]).length).toBeGreaterThan(limit);
+      });
+    }
+  });
+
   it("attaches AWS managed policies beside its own, and makes no policy for no statements", () => {
     const json = synthWith((stack) =>
       new PolicyRole(stack, "infra", { ...base, statements: [], managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"], maxSessionDuration: 7200 }),

@@ -52,11 +52,21 @@ function oversized(statements: PolicyStatement[], limit: number): string[] {
 export function chunkStatements(statements: PolicyStatement[], limit = MANAGED_POLICY_LIMIT): PolicyStatement[][] {
   const tooLarge = oversized(statements, limit);
   if (tooLarge.length > 0) throw new ValidationError(tooLarge);
+  // A document's JSON is the empty document's with the statements' own JSON joined by commas inside
+  // its brackets, so each statement is written once (not the growing chunk once per statement).
+  const empty = policyJson([]).length;
   const chunks: PolicyStatement[][] = [];
+  let size = 0;
   for (const statement of statements) {
+    const own = JSON.stringify(statement).length;
     const last = chunks[chunks.length - 1];
-    if (last && policyJson([...last, statement]).length <= limit) last.push(statement);
-    else chunks.push([statement]);
+    if (last && size + 1 + own <= limit) {
+      last.push(statement);
+      size += 1 + own;
+    } else {
+      chunks.push([statement]);
+      size = empty + own;
+    }
   }
   return chunks;
 }

@@ -153,8 +153,10 @@ function merge(h: unknown, j: unknown): Merged {
   if (h === null) return j === null ? null : MISMATCH;
   switch (typeof h) {
     case "string":
-      // A literal is its own resolution; anything with a token (or an expression) is what the JSON resolved it to.
-      if (h === j) return h;
+      // A literal is its own resolution, also where the HCL writes it otherwise than the JSON (an
+      // output's value as an HCL expression of its own); anything with a token (or an expression) is
+      // what the JSON resolved it to.
+      if (h === j || !(h.includes("{TfToken[") || h.includes("${") || NUMBER_LIKE.test(h))) return h;
       return typeof j === "string" && h.includes("${") ? j : MISMATCH;
     case "number":
       if (h === j) return h;

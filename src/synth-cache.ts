@@ -87,8 +87,9 @@ export class SynthCache {
   }
 
   /**
-   * Removes entries that no output index names and that were written more than `maxAgeMs` ago, and
-   * indexes of output folders that are gone. Runs at most once an hour.
+   * Removes entries that no output index names and that were written more than `maxAgeMs` ago,
+   * validated configs older than that, and indexes of output folders that are gone. Runs at most
+   * once an hour.
    */
   prune(maxAgeMs = 24 * 3600 * 1000, now = Date.now()): void {
     const stamp = path.join(this.dir, "pruned");
@@ -117,9 +118,19 @@ export class SynthCache {
         // removed meanwhile
       }
     }
+    // Validated configs (src/main.ts loadConfigCached) are kept a day; an older one is validated again.
+    for (const f of safeReaddir(path.join(this.dir, "config"))) {
+      const file = path.join(this.dir, "config", f);
+      try {
+        if (now - fs.statSync(file).mtimeMs > maxAgeMs) fs.rmSync(file, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
     fs.rmSync(path.join(this.dir, "tmp"), { recursive: true, force: true });
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(stamp, "");
+    fs.utimesSync(stamp, new Date(now), new Date(now));
   }
 }
 

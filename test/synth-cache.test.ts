@@ -2,8 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { guardedConfig } from "../src/app";
-import { SynthOptions, run, synthesizeWithReport } from "../src/main";
+import { SynthOptions, loadConfigCached, run, synthesizeWithReport } from "../src/main";
+import { ConfigError, parseConfig } from "../src/config/loader";
 import { UndeclaredInputError, codeInputsHash, treeHash } from "../src/synth-inputs";
+import { SynthCache } from "../src/synth-cache";
 import { EXAMPLE_FILE, ROOT, exampleConfig } from "./helpers";
 
 /**
@@ -220,5 +222,80 @@ describe("what a stack is made from", () => {
     expect(new Set([first, changed, added, h()]).size).toBe(4);
     expect(codeInputsHash({ CDKTF_CONTEXT_JSON: "{}" }, false)).not.toBe(codeInputsHash({}, false));
     expect(codeInputsHash({ CDKTF_OUTDIR: "x" }, false)).toBe(codeInputsHash({}, false));
+  });
+});
+
+describe("the cache of validated configs", () => {
+  const configs = ["config/example.yaml", "config/example-cloud.yaml", "test/fixtures/service-matrix.yaml", "test/fixtures/deploy-order-cloud.yaml"];
+
+  it.each(configs)("keeps %s exactly: its JSON reads back as the validated config, undefined fields and all", (file) => {
+    const config = parseConfig(fs.readFileSync(path.join(ROOT, file), "utf8"), file);
+    expect(JSON.parse(JSON.stringify(config))).toStrictEqual(config);
+  });
+
+  it("reads a config it validated before from the cache, and validates a changed one", () => {
+    const dir = scratch("config-cache");
+    const file = writeConfig(dir, baseConfig());
+    const cacheDir = path.join(dir, "cache");
+    const first = loadConfigCached({ configFile: file }, cacheDir);
+    const [entry] = fs.readdirSync(path.join(cacheDir, "config"));
+    expect(first.config).toStrictEqual(parseConfig(fs.readFileSync(file, "utf8"), file));
+    // What the cache holds is what is used: a planted region shows it was read, not validated again.
+    fs.writeFileSync(path.join(cacheDir, "config", entry), JSON.stringify({ ...first.config, region: "planted" }));
+    expect(loadConfigCached({ configFile: file }, cacheDir).config.region).toBe("planted");
+    const raw = baseConfig();
+    raw.services.pop();
+    writeConfig(dir, raw);
+    expect(loadConfigCached({ configFile: file }, cacheDir).config.services.map((s) => s.slug)).not.toContain("svc-b");
+  });
+
+  it("never keeps an invalid config: every run reports its problems with file and line", () => {
+    const dir = scratch("config-cache-invalid");
+    const raw = baseConfig();
+    raw.services[0].slug = "Not A Slug";
+    const file = writeConfig(dir, raw);
+    const cacheDir = path.join(dir, "cache");
+    for (let i = 0; i < 2; i++) {
+      let error: unknown;
+      try {
+        loadConfigCached({ configFile: file }, cacheDir);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems[0]).toMatchObject({ path: "services[0].slug", file: path.relative(process.cwd(), file) });
+      expect((error as ConfigError).problems[0].line).toBeGreaterThan(1);
+    }
+    expect(fs.existsSync(path.join(cacheDir, "config"))).toBe(false);
+  });
+});
+
+describe("pruning the synth cache", () => {
+  it("removes, after a day, entries no output folder uses and validated configs, and keeps the rest", async () => {
+    const dir = scratch("prune");
+    const file = writeConfig(dir, baseConfig());
+    const opts = options(dir, file);
+    await synthesizeWithReport(opts, 1, () => undefined);
+    const cache = new SynthCache(opts.cacheDir!);
+    const used = fs.readdirSync(cache.entries);
+    const day = 24 * 3600 * 1000;
+    const old = new Date(Date.now() - 2 * day);
+    // An entry of a stack no folder holds any more, and a config validated two days ago, both old.
+    fs.mkdirSync(path.join(cache.entries, "f".repeat(64)));
+    fs.utimesSync(path.join(cache.entries, "f".repeat(64)), old, old);
+    const [config] = fs.readdirSync(path.join(cache.dir, "config"));
+    fs.writeFileSync(path.join(cache.dir, "config", "e".repeat(64) + ".json"), "{}");
+    fs.utimesSync(path.join(cache.dir, "config", "e".repeat(64) + ".json"), old, old);
+    for (const h of used) fs.utimesSync(cache.entryDir(h), old, old);
+    // The synth above pruned already; two hours later the next synth prunes again.
+    const later = Date.now() + 2 * 3600 * 1000;
+    cache.prune(day, later);
+    expect(fs.readdirSync(cache.entries).sort()).toEqual([...used].sort());
+    expect(fs.readdirSync(path.join(cache.dir, "config"))).toEqual([config]);
+    // At most once an hour.
+    fs.mkdirSync(path.join(cache.entries, "f".repeat(64)));
+    fs.utimesSync(path.join(cache.entries, "f".repeat(64)), old, old);
+    cache.prune(day, later + 10 * 60 * 1000);
+    expect(fs.existsSync(path.join(cache.entries, "f".repeat(64)))).toBe(true);
   });
 });

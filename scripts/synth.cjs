@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// npm run synth: compiles the code when a source of it changed since the last compile (`tsc -b` and
+// the authorizer bundle, as `npm run build`), then runs the compiled synth (dist/src/main.js) in this
+// process with the arguments given.
+//
+// Whether a source changed is told by a fingerprint of every file and folder the compile reads (the
+// TypeScript under src/, stacks/, bench/ and packages/constructs/src/, the tsconfig files, the package
+// manifests, the lockfiles) and of the compile's outputs, each by path, size and modification time:
+// an edit, a checkout, an added or removed file, an install or an output removed all change it.
+// `tsc -b` itself needs about a second to find that nothing changed, most of an incremental synth.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.dirname(__dirname);
+const STAMP = path.join(ROOT, ".cache", "tsc", "synth-build.stamp");
+const SOURCE_DIRS = ["src", "stacks", "bench", "packages/constructs/src"];
+const SOURCE_FILES = [
+  "tsconfig.json",
+  "packages/constructs/tsconfig.json",
+  "package.json",
+  "packages/constructs/package.json",
+  "package-lock.json",
+  "node_modules/.package-lock.json",
+  "packages/constructs/scripts/bundle-authorizer.mjs",
+];
+// The outputs: a compile that ran otherwise (npm run build) or an output removed is seen too.
+const OUTPUT_FILES = [
+  ".cache/tsc/build.tsbuildinfo",
+  ".cache/tsc/constructs.tsbuildinfo",
+  "dist/src/main.js",
+  "packages/constructs/dist/service/index.js",
+  "packages/constructs/dist/ephemeral/authorizer.js",
+];
+
+/**
+ * The fingerprint of the compile's sources and of its outputs under `root`, one line each. The
+ * sources are taken before a compile and the outputs after it, so a source edited while it ran is
+ * still seen as changed.
+ */
+function fingerprint(root = ROOT) {
+  const of = (files, dirs = []) => {
+    const hash = crypto.createHash("sha256");
+    const add = (rel) => {
+      let st;
+      try {
+        st = fs.statSync(path.join(root, rel));
+      } catch {
+        hash.update(`${rel}\0missing\n`);
+        return undefined;
+      }
+      hash.update(`${rel}\0${st.isDirectory() ? "dir" : st.size}\0${st.mtimeMs}\n`);
+      return st;
+    };
+    const walk = (rel) => {
+      const st = add(rel);
+      if (!st || !st.isDirectory()) return;
+      for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+        if (name === "node_modules" || name === "dist") continue;
+        walk(`${rel}/${name}`);
+      }
+    };
+    for (const dir of dirs) walk(dir);
+    for (const file of files) add(file);
+    return hash.digest("hex");
+  };
+  return { sources: of(SOURCE_FILES, SOURCE_DIRS), outputs: of(OUTPUT_FILES) };
+}
+
+function compile() {
+  const steps = [
+    [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", path.join(ROOT, "tsconfig.json")],
+    [path.join(ROOT, "packages", "constructs", "scripts", "bundle-authorizer.mjs")],
+  ];
+  for (const args of steps) {
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
+    if (r.status !== 0) return r.status ?? 1;
+  }
+  return 0;
+}
+
+function stamped() {
+  try {
+    return fs.readFileSync(STAMP, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function main() {
+  const before = fingerprint();
+  if (stamped() !== `${before.sources}\n${before.outputs}\n`) {
+    const status = compile();
+    if (status !== 0) process.exit(status);
+    fs.mkdirSync(path.dirname(STAMP), { recursive: true });
+    fs.writeFileSync(STAMP, `${before.sources}\n${fingerprint().outputs}\n`);
+  }
+  process.env.CHECKPOINT_DISABLE ??= "1";
+  const { run } = require(path.join(ROOT, "dist", "src", "main.js"));
+  run(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+module.exports = { fingerprint, SOURCE_DIRS, SOURCE_FILES, OUTPUT_FILES };
+if (require.main === module) main();

@@ -278,6 +278,13 @@ function plannedStacks(config: PlatformConfig, factories: readonly StackFactory[
 type StackMeta = EntryMeta<StackSummary>;
 
 /** The files of a stack's two folders: --generated/<stack> (besides the marker) and --out/stacks/<stack>. */
+/** Removes `file` when the output index records synth as having written it (and forgets it); anything else is left. */
+function removeIfWritten(file: string, index: OutputIndex | undefined): void {
+  if (!index?.wrote(file)) return;
+  fs.rmSync(file, { force: true });
+  index.forgetFile(file);
+}
+
 function stackTargets(meta: StackMeta, options: SynthOptions): { file: string; name: string }[] {
   return [
     ...meta.generated.map((name) => ({ file: path.join(options.generatedDir, meta.name, name), name })),
@@ -569,15 +576,25 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
       fs.mkdirSync(outDir, { recursive: true });
       for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
       placeFile(path.join(genDir, GENERATED_MARKER), MARKER_FILE, { content: MARKER_TEXT }, index);
-      // cdktf.out is synth's alone: a stack's folder there holds its files and nothing else.
-      for (const f of fs.readdirSync(outDir)) if (!meta.out.includes(f)) fs.rmSync(path.join(outDir, f), { recursive: true, force: true });
+      // A file synth wrote into the stack's folder of cdktf.out before and writes no more goes; what
+      // others put there stays (Terraform's .terraform/ and local state, the CDKTF CLI's plans, overrides).
+      for (const f of fs.readdirSync(outDir)) if (!meta.out.includes(f)) removeIfWritten(path.join(outDir, f), index);
     }
     writeManifest(options.outdir, planned.map((p) => metas.get(p.factory.name)!), selected !== undefined);
     if (!selected) {
       const names = new Set(allNames);
       const removed = removeStaleHcl(options.generatedDir, names, warn);
+      // The folder of a stack gone from the config loses the files synth wrote, and goes when nothing else is left in it.
       for (const entry of fs.readdirSync(path.join(options.outdir, "stacks"))) {
-        if (!names.has(entry)) fs.rmSync(path.join(options.outdir, "stacks", entry), { recursive: true, force: true });
+        if (names.has(entry)) continue;
+        const dir = path.join(options.outdir, "stacks", entry);
+        if (!fs.lstatSync(dir).isDirectory()) continue;
+        for (const f of fs.readdirSync(dir)) removeIfWritten(path.join(dir, f), index);
+        try {
+          fs.rmdirSync(dir);
+        } catch {
+          // not empty: files that synth did not write
+        }
       }
       index?.forget(names, removed.map((d) => `${d}${path.sep}`));
     }

@@ -195,6 +195,15 @@ export class OutputIndex {
     this.index.files[file] = [...statKey(fs.lstatSync(file, { bigint: true })), hash];
   }
 
+  /** True when synth wrote `file` (and has not removed it since). */
+  wrote(file: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.index.files, file);
+  }
+
+  forgetFile(file: string): void {
+    delete this.index.files[file];
+  }
+
   stack(name: string, hash: string): void {
     this.index.stacks[name] = hash;
   }

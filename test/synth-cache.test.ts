@@ -159,12 +159,41 @@ describe("incremental synth", () => {
     const good = [fs.readFileSync(mainTf), fs.readFileSync(json)];
     fs.appendFileSync(mainTf, "# edited\n");
     fs.rmSync(json);
-    fs.writeFileSync(path.join(opts.outdir, "stacks", "environment-dev", "stray.txt"), "x");
     const again = await builtBy(opts);
     expect(again.built).toEqual([]);
     expect(fs.readFileSync(mainTf).equals(good[0])).toBe(true);
     expect(fs.readFileSync(json).equals(good[1])).toBe(true);
-    expect(fs.existsSync(path.join(opts.outdir, "stacks", "environment-dev", "stray.txt"))).toBe(false);
+  });
+
+  it("leaves what others put in cdktf.out's stack folders (local state, .terraform, overrides), through reuse, rebuild and removal", async () => {
+    const dir = scratch("others-files");
+    const raw = baseConfig();
+    const file = writeConfig(dir, raw);
+    const opts = options(dir, file);
+    await builtBy(opts);
+    // What the CDKTF CLI and Terraform leave beside cdk.tf.json: state-bootstrap's local state lives there.
+    const theirs = ["state-bootstrap/terraform.tfstate", "state-bootstrap/.terraform/providers/x", "onboarding-svc-a/emulator_override.tf.json", "onboarding-svc-b/plan"];
+    for (const f of theirs) {
+      fs.mkdirSync(path.dirname(path.join(opts.outdir, "stacks", f)), { recursive: true });
+      fs.writeFileSync(path.join(opts.outdir, "stacks", f), f);
+    }
+    const kept = () => theirs.filter((f) => fs.existsSync(path.join(opts.outdir, "stacks", f)) && fs.readFileSync(path.join(opts.outdir, "stacks", f), "utf8") === f);
+    expect((await builtBy(opts)).built).toEqual([]);
+    expect(kept()).toEqual(theirs);
+    // svc-a changed (rebuilt) and svc-b removed: svc-b's folder keeps only what synth did not write.
+    raw.services.find((s: Raw) => s.slug === "svc-a").branchRestriction = "any";
+    raw.services = raw.services.filter((s: Raw) => s.slug !== "svc-b");
+    writeConfig(dir, raw);
+    expect((await builtBy(opts)).built).toEqual(["onboarding-svc-a"]);
+    expect(kept()).toEqual(theirs);
+    expect(fs.readdirSync(path.join(opts.outdir, "stacks", "onboarding-svc-b"))).toEqual(["plan"]);
+    // A removed stack's folder with nothing left but synth's files goes.
+    fs.rmSync(path.join(opts.outdir, "stacks", "onboarding-svc-b", "plan"));
+    raw.services = raw.services.filter((s: Raw) => s.slug !== "svc-a");
+    writeConfig(dir, raw);
+    await builtBy(opts);
+    expect(fs.readdirSync(path.join(opts.outdir, "stacks", "onboarding-svc-a"))).toEqual(["emulator_override.tf.json"]);
+    expect(fs.existsSync(path.join(opts.outdir, "stacks", "onboarding-svc-b"))).toBe(false);
   });
 
   it("ignores the cache with --force, and synthesizes only the stacks --only names", async () => {

@@ -100,6 +100,9 @@ const OPEN = "\uE000";
 const CLOSE = "\uE001";
 
 const QUOTE_OR_ESCAPE = /["\\]/g;
+// What JSON.parse of a string's text would change or refuse: an escape, or a control character.
+// eslint-disable-next-line no-control-regex
+const JSON_STRING_SPECIAL = /[\\\u0000-\u001f]/;
 
 /** Parses JSON text whose strings may hold references (as placeholders), keeping key order and refusing duplicate keys. */
 function parseJson(text: string, exprs: readonly string[]): Node {
@@ -122,7 +125,8 @@ function parseJson(text: string, exprs: readonly string[]): Node {
       if (m[0] === '"') break;
     }
     const raw = text.slice(start, i - 1);
-    const value: string = JSON.parse(`"${raw}"`);
+    // Most strings (actions, ARNs) hold no escape and no control character: JSON.parse would give them back as they are.
+    const value: string = JSON_STRING_SPECIAL.test(raw) ? JSON.parse(`"${raw}"`) : raw;
     const parts: Part[] = [];
     let at = 0;
     for (let open = value.indexOf(OPEN); open >= 0; open = value.indexOf(OPEN, at)) {
@@ -149,7 +153,7 @@ function parseJson(text: string, exprs: readonly string[]): Node {
       for (;;) {
         ws();
         const key = string();
-        const id = JSON.stringify(key);
+        const id = key.length === 1 && typeof key[0] === "string" ? `s${key[0]}` : `j${JSON.stringify(key)}`;
         if (seen.has(id)) throw new NotRenderable(`duplicate key ${id}`);
         seen.add(id);
         ws();

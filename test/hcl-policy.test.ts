@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PlatformConfig } from "../src/config/schema";
-import { POLICY_ATTRIBUTES } from "../src/hcl-policy";
+import { POLICY_ATTRIBUTES, renderPolicyDocuments } from "../src/hcl-policy";
 import { stackHcl, synthesize } from "../src/main";
 import { fleetTenantsConfig } from "./fixtures/fleet-configs";
 import { twentyServices } from "./fixtures/generated-configs";
@@ -116,3 +116,25 @@ function sameJson(a: unknown, b: unknown): boolean {
   }
   return a === b;
 }
+
+describe("renderPolicyDocuments on strings with escapes", () => {
+  /**
+   * A policy line as CDKTF writes it: the JSON text, quoted and escaped as an HCL string. The document
+   * is in Terraform's JSON form, as cdk.tf.json holds it: a literal `${` or `%{` is written `$${`, `%%{`.
+   */
+  const line = (doc: unknown) => `  policy = "${JSON.stringify(doc).replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const awkward = ['a"b', "back\\slash", "tab\there", "new\nline", "caf\u00e9 \u2603", "dollar $${not.a.ref}", "percent %%{x}", "\u0001"];
+
+  it("writes every string as the same value, whatever it escapes", () => {
+    const doc = { Version: "2012-10-17", Statement: awkward.map((sid, i) => ({ Sid: `S${i}`, Effect: "Allow", Action: [sid], Resource: "*", Condition: { StringEquals: { [sid]: sid } } })) };
+    const out = renderPolicyDocuments(line(doc));
+    expect(out).toMatch(/^  policy = jsonencode\(\{$/m);
+    const [rendered] = renderedDocuments(`resource "aws_iam_policy" "p" {\n${out}\n}`);
+    expect(evaluateHcl(rendered.text)).toEqual(doc);
+  });
+
+  it("leaves a document whose JSON holds a raw control character as it was (it is no JSON)", () => {
+    const text = `  policy = "{\\"Sid\\":\\"a\tb\\"}"`;
+    expect(renderPolicyDocuments(text)).toBe(text);
+  });
+});

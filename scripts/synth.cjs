@@ -3,10 +3,10 @@
 // the authorizer bundle, as `npm run build`), then runs the compiled synth (dist/src/main.js) in this
 // process with the arguments given.
 //
-// Whether a source changed is told by a fingerprint of every file and folder the compile reads (the
-// TypeScript under src/, stacks/, bench/ and packages/constructs/src/, the tsconfig files, the package
-// manifests, the lockfiles) and of the compile's outputs, each by path, size and modification time:
-// an edit, a checkout, an added or removed file, an install or an output removed all change it.
+// Whether a source changed is told by a fingerprint of every file the compile reads (the TypeScript
+// under src/, stacks/, bench/ and packages/constructs/src/, the tsconfig files, the package manifests,
+// the lockfiles), by path and content, and of the compile's outputs by path, size and modification
+// time: an edit, an added or removed file, an install or an output removed all change it.
 // `tsc -b` itself needs about a second to find that nothing changed, most of an incremental synth.
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -36,37 +36,42 @@ const OUTPUT_FILES = [
 ];
 
 /**
- * The fingerprint of the compile's sources and of its outputs under `root`, one line each. The
- * sources are taken before a compile and the outputs after it, so a source edited while it ran is
- * still seen as changed.
+ * The fingerprint of the compile's sources and of its outputs under `root`, one line each: the
+ * sources by path and content (so an edit that keeps a file's size and time, as `cp -p` or an
+ * unpacked archive do, is seen), the outputs by path, size and modification time. The sources are
+ * taken before a compile and the outputs after it, so a source edited while it ran is still seen as
+ * changed.
  */
 function fingerprint(root = ROOT) {
-  const of = (files, dirs = []) => {
-    const hash = crypto.createHash("sha256");
-    const add = (rel) => {
-      let st;
-      try {
-        st = fs.statSync(path.join(root, rel));
-      } catch {
-        hash.update(`${rel}\0missing\n`);
-        return undefined;
-      }
-      hash.update(`${rel}\0${st.isDirectory() ? "dir" : st.size}\0${st.mtimeMs}\n`);
-      return st;
-    };
-    const walk = (rel) => {
-      const st = add(rel);
-      if (!st || !st.isDirectory()) return;
-      for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-        if (name === "node_modules" || name === "dist") continue;
-        walk(`${rel}/${name}`);
-      }
-    };
-    for (const dir of dirs) walk(dir);
-    for (const file of files) add(file);
-    return hash.digest("hex");
+  const sources = crypto.createHash("sha256");
+  const walk = (rel) => {
+    let st;
+    try {
+      st = fs.statSync(path.join(root, rel));
+    } catch {
+      sources.update(`${rel}\0missing\n`);
+      return;
+    }
+    if (!st.isDirectory()) {
+      sources.update(`${rel}\0${st.size}\0`);
+      sources.update(fs.readFileSync(path.join(root, rel)));
+      sources.update("\n");
+      return;
+    }
+    sources.update(`${rel}/\n`);
+    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+      if (name === "node_modules" || name === "dist") continue;
+      walk(`${rel}/${name}`);
+    }
   };
-  return { sources: of(SOURCE_FILES, SOURCE_DIRS), outputs: of(OUTPUT_FILES) };
+  for (const dir of SOURCE_DIRS) walk(dir);
+  for (const file of SOURCE_FILES) walk(file);
+  const outputs = crypto.createHash("sha256");
+  for (const rel of OUTPUT_FILES) {
+    const st = fs.statSync(path.join(root, rel), { throwIfNoEntry: false });
+    outputs.update(st ? `${rel}\0${st.size}\0${st.mtimeMs}\n` : `${rel}\0missing\n`);
+  }
+  return { sources: sources.digest("hex"), outputs: outputs.digest("hex") };
 }
 
 function compile() {

@@ -5,7 +5,7 @@ import * as path from "path";
 import { App, IResolveContext, Manifest, TerraformResource, TerraformStack, Tokenization, ref } from "cdktf";
 import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, selectedFactories, stackFactories, stackNamesOf } from "./app";
 import { CACHE_FORMAT, codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
-import { CachedFile, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
+import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
 import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
 import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
@@ -178,8 +178,36 @@ export class OutputConflictError extends Error {
   }
 }
 
-/** Refuses to write a stack into a folder (or over a file) that synth did not write. */
+/** Terraform reads every file of a stack's folder with these endings as part of the stack. */
+const TERRAFORM_CONFIG = /\.(tf|tf\.json|tfvars|tfvars\.json)$/;
+
+/** A Terraform file in a stack's folder that synth did not write: Terraform would plan and apply it with the stack. */
+export class ForeignTerraformError extends Error {
+  constructor(readonly files: readonly string[]) {
+    super(
+      `${files.length === 1 ? "a Terraform file" : `${files.length} Terraform files`} that synth did not write ${files.length === 1 ? "is" : "are"} in a generated stack's folder, ` +
+        `where Terraform would plan and apply ${files.length === 1 ? "it" : "them"} with the stack: ${files.map((f) => path.relative(process.cwd(), f) || f).join(", ")}. ` +
+        "Remove them (a change belongs in the stacks' code or the config), then synth again",
+    );
+    this.name = "ForeignTerraformError";
+  }
+}
+
+/**
+ * Refuses to write a stack into a folder (or over a file) that synth did not write, and a stack
+ * whose folder holds a Terraform file (`*.tf`, `*.tf.json`, `*.tfvars`) other than its main.tf.
+ */
 export function checkOutputFolders(generatedDir: string, names: readonly string[]): void {
+  const foreign = names.flatMap((name) => {
+    const dir = path.join(generatedDir, name);
+    let entries: string[];
+    try {
+      entries = fs.lstatSync(dir).isDirectory() ? fs.readdirSync(dir) : [];
+    } catch {
+      return [];
+    }
+    return entries.filter((f) => TERRAFORM_CONFIG.test(f) && f !== "main.tf").map((f) => path.join(dir, f));
+  });
   const conflicts = names
     .map((name) => path.join(generatedDir, name))
     .filter((dir) => {
@@ -193,20 +221,22 @@ export function checkOutputFolders(generatedDir: string, names: readonly string[
       return !isMarked(dir) && !hasSynthHeader(dir) && fs.readdirSync(dir).length > 0;
     });
   if (conflicts.length > 0) throw new OutputConflictError(conflicts);
+  if (foreign.length > 0) throw new ForeignTerraformError(foreign);
 }
 
 /**
  * Removes the folders of stacks that no longer exist, so the committed tree is exactly what the
  * config produces: only folders that carry synth's marker file, never anything else.
  */
-function removeStaleHcl(generatedDir: string, names: Set<string>, warn: (line: string) => void): string[] {
+function removeStaleHcl(generatedDir: string, names: Set<string>, warn: (line: string) => void, index?: OutputIndex): string[] {
   const removed: string[] = [];
   for (const entry of fs.readdirSync(generatedDir, { withFileTypes: true })) {
     const dir = path.join(generatedDir, entry.name);
     if (!entry.isDirectory() || names.has(entry.name) || !isMarked(dir)) continue;
     // Terraform keeps its working files and a local state beside main.tf: a folder that holds anything
     // synth did not write (terraform.tfstate of a local backend, above all) is left for its owner.
-    const foreign = fs.readdirSync(dir).filter((f) => !SYNTH_FILES.has(f) && !f.endsWith(".zip"));
+    // A stack's own files (a Lambda zip) are told by the output index; without one, by their ending.
+    const foreign = fs.readdirSync(dir).filter((f) => !SYNTH_FILES.has(f) && !(index ? index.wrote(path.join(dir, f)) : f.endsWith(".zip")));
     if (foreign.length > 0) {
       warn(`left ${path.relative(process.cwd(), dir) || dir}: its stack is gone from the config, but it holds ${foreign.join(", ")}, which synth did not write; remove it yourself once they are safe`);
       continue;
@@ -316,6 +346,8 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
     fs.mkdirSync(outdir, { recursive: true });
     // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
     // the synth time with hundreds of stacks and checks nothing the tests do not.
+    // Synth writes main.tf itself: CDKTF's SYNTH_HCL_OUTPUT would name a cdk.tf in the manifest that is never written.
+    delete process.env.SYNTH_HCL_OUTPUT;
     const app = new App({ outdir, skipValidation: true, stackTraces: false });
     const stacks = buildPlatform(app, config, { names }, lock);
     // Every stack's outputs before the first is written, so that one run names every output to fix.
@@ -576,6 +608,8 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
       fs.mkdirSync(outDir, { recursive: true });
       for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
       placeFile(path.join(genDir, GENERATED_MARKER), MARKER_FILE, { content: MARKER_TEXT }, index);
+      // Likewise in generated/: a file of the stack's that synth no longer writes goes, the rest stays.
+      for (const f of fs.readdirSync(genDir)) if (f !== GENERATED_MARKER && !meta.generated.includes(f)) removeIfWritten(path.join(genDir, f), index);
       // A file synth wrote into the stack's folder of cdktf.out before and writes no more goes; what
       // others put there stays (Terraform's .terraform/ and local state, the CDKTF CLI's plans, overrides).
       for (const f of fs.readdirSync(outDir)) if (!meta.out.includes(f)) removeIfWritten(path.join(outDir, f), index);
@@ -583,7 +617,7 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
     writeManifest(options.outdir, planned.map((p) => metas.get(p.factory.name)!), selected !== undefined);
     if (!selected) {
       const names = new Set(allNames);
-      const removed = removeStaleHcl(options.generatedDir, names, warn);
+      const removed = removeStaleHcl(options.generatedDir, names, warn, index);
       // The folder of a stack gone from the config loses the files synth wrote, and goes when nothing else is left in it.
       for (const entry of fs.readdirSync(path.join(options.outdir, "stacks"))) {
         if (names.has(entry)) continue;
@@ -749,9 +783,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
       io.err(`npm run synth: ${err.message} (see --help)\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof FileError || err instanceof OutputConflictError) {
+    if (err instanceof ConfigError || err instanceof FileError || err instanceof OutputConflictError || err instanceof ForeignTerraformError) {
       io.err(`${err.message}\n`);
       return 2;
+    }
+    if (err instanceof CorruptEntryError) {
+      io.err(`npm run synth: ${err.message}\n`);
+      return 1;
     }
     // A mistake in the stacks' code, not in the config: named in full, without a stack trace.
     if (err instanceof OutputDescriptionError) {

@@ -57,7 +57,7 @@ export class SynthCache {
     }
     try {
       const meta = JSON.parse(text) as EntryMeta<S>;
-      return meta.format === CACHE_FORMAT ? meta : undefined;
+      return meta.format === CACHE_FORMAT && safeNames(meta) ? meta : undefined;
     } catch {
       return undefined;
     }
@@ -131,6 +131,27 @@ export class SynthCache {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(stamp, "");
     fs.utimesSync(stamp, new Date(now), new Date(now));
+  }
+}
+
+/** A file name of a stack's folder: one path segment, never `.` or `..`. */
+const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/**
+ * True when every file an entry names is a plain file name of the entry: a cache written by someone
+ * else (a CI cache restored from elsewhere) cannot make synth write outside a stack's folder.
+ */
+function safeNames(meta: EntryMeta<unknown>): boolean {
+  const files = meta.files && typeof meta.files === "object" ? meta.files : undefined;
+  if (!files || !Array.isArray(meta.generated) || !Array.isArray(meta.out) || typeof meta.name !== "string" || !FILE_NAME.test(meta.name)) return false;
+  return [...meta.generated, ...meta.out].every((f) => typeof f === "string" && FILE_NAME.test(f) && Object.prototype.hasOwnProperty.call(files, f));
+}
+
+/** A cache entry's file whose content is not what its meta says. */
+export class CorruptEntryError extends Error {
+  constructor(readonly file: string) {
+    super(`the synth cache's ${file} is not what its entry recorded (changed or damaged): run npm run synth -- --force, which writes every entry anew`);
+    this.name = "CorruptEntryError";
   }
 }
 
@@ -241,8 +262,10 @@ export function placeFile(file: string, expected: CachedFile, from: { content: s
   let write = true;
   if (st?.isFile() && st.size === expected.size) write = sha256(fs.readFileSync(file)) !== expected.sha256;
   if (write) {
-    if ("content" in from) fs.writeFileSync(file, from.content);
-    else fs.copyFileSync(from.source, file);
+    // A cache entry's file is checked against its recorded hash before it is written anywhere.
+    const content = "content" in from ? from.content : fs.readFileSync(from.source);
+    if ("source" in from && sha256(content) !== expected.sha256) throw new CorruptEntryError(from.source);
+    fs.writeFileSync(file, content);
   }
   index?.record(file, expected.sha256);
   return write;

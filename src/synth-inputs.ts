@@ -11,7 +11,8 @@ import { PROJECT_ROOT } from "./paths";
  *  - the config file's path as main.tf's header names it;
  *  - the code (codeInputsHash): every file under the compiled trees synth runs (dist/, or src/ and
  *    stacks/ when run from the sources, and packages/constructs/dist), package-lock.json (the
- *    versions of every package), the Node.js version, the files synth reads besides the config
+ *    versions of every package), node_modules/.package-lock.json (what is installed),
+ *    packages/constructs/package.json (its exports map), the Node.js version, the files synth reads besides the config
  *    (.terraform-version, policies/) and the CDKTF_* environment variables;
  *  - the whole validated config except the fields the stack's factory declares it never reads
  *    (`services`, `fleet.tenants`), plus its own slice: its service entry, stage, fleet stage or
@@ -95,7 +96,9 @@ function hashTree(hash: ReturnType<typeof createHash>, root: string): void {
   }
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const file = path.join(root, e.name);
-    if (e.isDirectory()) hashTree(hash, file);
+    // A link is hashed as what it points at (a folder's files, or a file's content).
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true);
+    if (isDir) hashTree(hash, file);
     else if (e.isFile() || e.isSymbolicLink()) {
       hash.update(`${path.relative(PROJECT_ROOT, file)}\0`);
       hash.update(fs.readFileSync(file));
@@ -126,9 +129,15 @@ export function codeInputsHash(env: NodeJS.ProcessEnv = process.env, memo = true
   const hash = createHash("sha256");
   hash.update(`${CACHE_FORMAT}\0node ${process.version}\0`);
   hash.update(treeHash([...codeRoots(), path.join(PROJECT_ROOT, "policies")]));
-  for (const file of ["package-lock.json", ".terraform-version"]) {
+  // What is installed (npm's record of node_modules, which an `npm install <pkg>` without saving changes
+  // too) and the construct library's manifest (its exports map tells Node which file an import loads).
+  for (const file of ["package-lock.json", "node_modules/.package-lock.json", "packages/constructs/package.json", ".terraform-version"]) {
     hash.update(`\0${file}\0`);
-    hash.update(fs.readFileSync(path.join(PROJECT_ROOT, file)));
+    try {
+      hash.update(fs.readFileSync(path.join(PROJECT_ROOT, file)));
+    } catch {
+      hash.update("\0absent\0");
+    }
   }
   for (const name of Object.keys(env).filter((k) => k.startsWith("CDKTF_") && k !== "CDKTF_OUTDIR").sort()) hash.update(`\0env ${name}=${env[name]}`);
   const digest = hash.digest("hex");

@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { guardedConfig } from "../src/app";
-import { SynthOptions, loadConfigCached, run, synthesizeWithReport } from "../src/main";
+import { ForeignTerraformError, SynthOptions, loadConfigCached, run, synthesizeWithReport } from "../src/main";
 import { ConfigError, parseConfig } from "../src/config/loader";
 import { UndeclaredInputError, codeInputsHash, treeHash } from "../src/synth-inputs";
-import { SynthCache } from "../src/synth-cache";
+import { CorruptEntryError, OutputIndex, SynthCache } from "../src/synth-cache";
 import { EXAMPLE_FILE, ROOT, exampleConfig } from "./helpers";
 
 /**
@@ -326,5 +326,98 @@ describe("pruning the synth cache", () => {
     fs.utimesSync(path.join(cache.entries, "f".repeat(64)), old, old);
     cache.prune(day, later + 10 * 60 * 1000);
     expect(fs.existsSync(path.join(cache.entries, "f".repeat(64)))).toBe(true);
+  });
+});
+
+describe("what synth trusts and what it leaves", () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+  };
+  const argv = (opts: SynthOptions) => ["--config", opts.configFile, "--out", opts.outdir, "--generated", opts.generatedDir, "--cache", opts.cacheDir!, "--quiet"];
+
+  it("refuses, before writing anything, a Terraform file in a stack's folder that synth did not write", async () => {
+    const dir = scratch("foreign-tf");
+    const opts = options(dir, EXAMPLE_FILE);
+    await builtBy(opts);
+    const planted = ["zz_override.tf", "extra.tf.json", "values.auto.tfvars"].map((f) => path.join(opts.generatedDir, "ci-identity", f));
+    for (const f of planted) fs.writeFileSync(f, "");
+    const mainTf = path.join(opts.generatedDir, "environment-dev", "main.tf");
+    fs.appendFileSync(mainTf, "# edited\n");
+    const before = fs.readFileSync(mainTf);
+    const r = io();
+    expect(await run(argv(opts), {}, r.io)).toBe(2);
+    for (const f of planted) expect(r.err.join("")).toContain(path.relative(process.cwd(), f));
+    // Nothing written: the edited file of another stack is not put back either.
+    expect(fs.readFileSync(mainTf).equals(before)).toBe(true);
+    await expect(synthesizeWithReport({ ...opts, only: ["ci-identity"] }, 1, () => undefined)).rejects.toThrow(ForeignTerraformError);
+    // Terraform's working files beside main.tf are no Terraform configuration.
+    for (const f of planted) fs.rmSync(f);
+    fs.writeFileSync(path.join(opts.generatedDir, "ci-identity", "terraform.tfstate"), "{}");
+    fs.writeFileSync(path.join(opts.generatedDir, "ci-identity", ".terraform.lock.hcl"), "");
+    expect(await run(argv(opts), {}, io().io)).toBe(0);
+    expect(fs.readFileSync(path.join(opts.generatedDir, "ci-identity", "terraform.tfstate"), "utf8")).toBe("{}");
+  });
+
+  it("never writes outside a stack's folder from a cache entry, and refuses an entry's file that is not what it recorded", async () => {
+    const dir = scratch("poisoned");
+    const opts = options(dir, EXAMPLE_FILE);
+    await builtBy(opts);
+    const cache = new SynthCache(opts.cacheDir!);
+    const metaOf = (h: string) => path.join(cache.entryDir(h), "meta.json");
+    const entry = fs.readdirSync(cache.entries).find((h) => JSON.parse(fs.readFileSync(metaOf(h), "utf8")).name === "ci-identity")!;
+    const meta = JSON.parse(fs.readFileSync(metaOf(entry), "utf8"));
+    // A name that climbs out of the stack's folder: the entry is not used, the stack is built again.
+    const victim = path.join(dir, "victim.txt");
+    fs.writeFileSync(victim, "mine");
+    fs.writeFileSync(path.join(opts.cacheDir!, "victim.txt"), "planted");
+    fs.writeFileSync(metaOf(entry), JSON.stringify({ ...meta, generated: [...meta.generated, "../../victim.txt"], files: { ...meta.files, "../../victim.txt": { sha256: "x", size: 7 } } }));
+    fs.rmSync(path.join(opts.generatedDir, "ci-identity", "main.tf"));
+    const again = await synthesizeWithReport(opts, 1, () => undefined);
+    expect([again.built, again.reused]).toEqual([1, again.total - 1]);
+    expect(fs.readFileSync(victim, "utf8")).toBe("mine");
+    expect(JSON.parse(fs.readFileSync(metaOf(entry), "utf8")).generated).toEqual(meta.generated);
+    // An entry's main.tf changed under its recorded hash: refused when it would be written.
+    fs.appendFileSync(path.join(cache.entryDir(entry), "main.tf"), 'resource "aws_iam_user" "x" {}\n');
+    fs.rmSync(path.join(opts.generatedDir, "ci-identity", "main.tf"));
+    await expect(synthesizeWithReport(opts, 1, () => undefined)).rejects.toThrow(CorruptEntryError);
+    const r = io();
+    expect(await run(argv(opts), {}, r.io)).toBe(1);
+    expect(r.err.join("")).toMatch(/^npm run synth: the synth cache's .*main\.tf is not what its entry recorded .*--force/);
+    expect(await run([...argv(opts), "--force"], {}, io().io)).toBe(0);
+    expect(fs.readFileSync(path.join(opts.generatedDir, "ci-identity", "main.tf"), "utf8")).not.toContain("aws_iam_user");
+  });
+
+  it("removes a stack's file it wrote into generated/ and writes no more, and leaves the files it never wrote", async () => {
+    const dir = scratch("no-more");
+    const opts = options(dir, EXAMPLE_FILE);
+    await builtBy(opts);
+    const old = path.join(opts.generatedDir, "ci-identity", "old-asset.zip");
+    const notes = path.join(opts.generatedDir, "ci-identity", "notes.zip");
+    fs.writeFileSync(old, "x");
+    fs.writeFileSync(notes, "x");
+    // As an earlier synth that wrote old-asset.zip for the stack would have recorded it.
+    const index = new OutputIndex(new SynthCache(opts.cacheDir!), opts.outdir, opts.generatedDir);
+    index.record(old, "0".repeat(64));
+    index.save();
+    await builtBy(opts);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(notes)).toBe(true);
+  });
+
+  it("writes the same manifest whatever SYNTH_HCL_OUTPUT says (synth writes main.tf itself)", async () => {
+    const dir = scratch("hcl-output");
+    const opts = options(dir, EXAMPLE_FILE);
+    await builtBy(opts);
+    const manifest = fs.readFileSync(path.join(opts.outdir, "manifest.json"), "utf8");
+    process.env.SYNTH_HCL_OUTPUT = "true";
+    try {
+      await synthesizeWithReport({ ...opts, force: true }, 1, () => undefined);
+    } finally {
+      delete process.env.SYNTH_HCL_OUTPUT;
+    }
+    expect(fs.readFileSync(path.join(opts.outdir, "manifest.json"), "utf8")).toBe(manifest);
+    expect(manifest).not.toContain("cdk.tf\"");
   });
 });

@@ -1,4 +1,6 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 
@@ -26,4 +28,40 @@ describe("the GitLab synth job", () => {
     expect(job.script[0]).toBe("npm run --silent synth");
     expect(job.script).toContain("git diff --exit-code --stat -- generated platform-config.schema.json docs/fleet-provisioning.schema.json");
   });
+});
+
+describe("the synth job's check of what is committed under generated/", () => {
+  const check: string = gitlab.synth.script.at(-1);
+
+  function repo(files: string[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-job-"));
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), "x");
+    }
+    const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "x");
+    return dir;
+  }
+  const run = (dir: string) => {
+    const r = spawnSync("bash", ["-c", check], { cwd: dir, encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    return r;
+  };
+  const synths = ["generated/ci-identity/main.tf", "generated/ci-identity/.apps-platform-generated", "generated/authorizer-dev/authorizer.zip", "generated/fleet-placement.json", "config/example.yaml"];
+
+  it("passes what synth writes", () => {
+    expect(run(repo(synths)).status).toBe(0);
+  });
+
+  it.each(["generated/state-bootstrap/terraform.tfstate", "generated/ci-identity/.terraform.lock.hcl", "generated/ci-identity/zz_override.tf", "generated/ci-identity/sub/main.tf", "generated/stray.tf"])(
+    "fails on a committed %s, naming it",
+    (file) => {
+      const r = run(repo([...synths, file]));
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(file);
+    },
+  );
 });

@@ -58,12 +58,20 @@ describe("npm run synth's compile check", () => {
 
   it.each<[string, (root: string) => void]>([
     ["a source edited", (r) => fs.appendFileSync(path.join(r, "src", "a.ts"), "export const c = 3;\n")],
-    ["a source touched (a checkout)", (r) => later(path.join(r, "stacks", "nested", "b.ts"))],
+    [
+      "a source rewritten with its size and time kept (cp -p, an unpacked archive)",
+      (r) => {
+        const file = path.join(r, "stacks", "nested", "b.ts");
+        const st = fs.statSync(file);
+        fs.writeFileSync(file, "export const b = 3;\n");
+        fs.utimesSync(file, st.atime, st.mtime);
+      },
+    ],
     ["a source added", (r) => fs.writeFileSync(path.join(r, "bench", "nested", "new.ts"), "")],
     ["a source removed", (r) => fs.rmSync(path.join(r, "packages", "constructs", "src", "nested", "b.ts"))],
     ["a source renamed", (r) => fs.renameSync(path.join(r, "src", "a.ts"), path.join(r, "src", "z.ts"))],
-    ["the lockfile changed", (r) => later(path.join(r, "package-lock.json"))],
-    ["an install", (r) => later(path.join(r, "node_modules", ".package-lock.json"))],
+    ["the lockfile changed", (r) => fs.writeFileSync(path.join(r, "package-lock.json"), '{"lockfileVersion":3}\n')],
+    ["an install", (r) => fs.writeFileSync(path.join(r, "node_modules", ".package-lock.json"), '{"packages":{}}\n')],
     ["a tsconfig changed", (r) => fs.appendFileSync(path.join(r, "packages", "constructs", "tsconfig.json"), " ")],
   ])("changes the sources' part on %s", (_, change) => {
     const root = layout();

@@ -7,5 +7,7 @@ module.exports = {
   setupFiles: ["<rootDir>/test/setup-tmpdir.js"],
   // Synth of many stacks is CPU-bound; two workers match the two cores CI has.
   maxWorkers: 2,
-  testTimeout: 60000,
+  // A timeout only catches a hang: the isolation proofs take a minute or more alone, and in CI the
+  // unit tests run beside the provider build on the same two cores (.ci/run), which doubles that.
+  testTimeout: 20 * 60_000,
 };

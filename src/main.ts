@@ -464,20 +464,6 @@ function runWorker(options: SynthOptions, names: readonly string[], shard: Shard
   });
 }
 
-/** Moves the workers' stacks into one cdktf.out and merges their manifests into one. */
-export function mergeShards(outdir: string, shardDirs: string[]): void {
-  const manifest = new Manifest(CDKTF_VERSION, outdir, false);
-  fs.rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
-  fs.mkdirSync(path.join(outdir, "stacks"), { recursive: true });
-  for (const dir of shardDirs) {
-    const part = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-    Object.assign(manifest.stacks, part.stacks);
-    for (const stack of fs.readdirSync(path.join(dir, "stacks"))) fs.renameSync(path.join(dir, "stacks", stack), path.join(outdir, "stacks", stack));
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  manifest.writeToFile();
-}
-
 /** The version CDKTF writes into cdktf.out/manifest.json. */
 const CDKTF_VERSION: string = require("cdktf/package.json").version;
 

@@ -67,11 +67,8 @@ mkdir -p "$E2E"
 ) >"$EMULATOR_LOG" 2>&1 &
 EMULATOR_GROUP=$!
 # Stop the group, its steps and its emulator when this script ends early.
-kill_tree() {
-  local child
-  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$child"; done
-  kill -TERM "$1" 2>/dev/null || true
-}
+# shellcheck source=scripts/kill-tree.sh
+source "$ROOT/scripts/kill-tree.sh"
 trap 'kill_tree "$EMULATOR_GROUP"' EXIT
 log "emulator, tenant fleet, S3 backend and ephemeral lifecycle run beside the steps below (pid $EMULATOR_GROUP, log $EMULATOR_LOG)"
 step "platform CI roles"

@@ -102,15 +102,7 @@ function main() {
     fs.mkdirSync(path.dirname(STAMP), { recursive: true });
     fs.writeFileSync(STAMP, `${before.sources}\n${fingerprint().outputs}\n`);
   }
-  process.env.CHECKPOINT_DISABLE ??= "1";
-  const { run } = require(path.join(ROOT, "dist", "src", "main.js"));
-  run(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  require(path.join(ROOT, "dist", "src", "main.js")).runSynthCommand();
 }
 
 module.exports = { fingerprint, SOURCE_DIRS, SOURCE_FILES, OUTPUT_FILES };

@@ -7,9 +7,9 @@ import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, selec
 import { CACHE_FORMAT, codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
 import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
 import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
-import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, shownPath, valueOf } from "./cli/args";
+import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
-import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, parseConfig } from "./config/loader";
+import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, parseConfig, readConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
 import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
 import { PlacementLock, placementLockText } from "./fleet/placement";
@@ -198,28 +198,20 @@ export class ForeignTerraformError extends Error {
  * whose folder holds a Terraform file (`*.tf`, `*.tf.json`, `*.tfvars`) other than its main.tf.
  */
 export function checkOutputFolders(generatedDir: string, names: readonly string[]): void {
-  const foreign = names.flatMap((name) => {
+  const conflicts: string[] = [];
+  const foreign: string[] = [];
+  for (const name of names) {
     const dir = path.join(generatedDir, name);
-    let entries: string[];
-    try {
-      entries = fs.lstatSync(dir).isDirectory() ? fs.readdirSync(dir) : [];
-    } catch {
-      return [];
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (!stat.isDirectory()) {
+      conflicts.push(dir);
+      continue;
     }
-    return entries.filter((f) => TERRAFORM_CONFIG.test(f) && f !== "main.tf").map((f) => path.join(dir, f));
-  });
-  const conflicts = names
-    .map((name) => path.join(generatedDir, name))
-    .filter((dir) => {
-      let stat: fs.Stats;
-      try {
-        stat = fs.lstatSync(dir);
-      } catch {
-        return false;
-      }
-      if (!stat.isDirectory()) return true;
-      return !isMarked(dir) && !hasSynthHeader(dir) && fs.readdirSync(dir).length > 0;
-    });
+    const entries = fs.readdirSync(dir);
+    if (entries.length > 0 && !isMarked(dir) && !hasSynthHeader(dir)) conflicts.push(dir);
+    foreign.push(...entries.filter((f) => TERRAFORM_CONFIG.test(f) && f !== "main.tf").map((f) => path.join(dir, f)));
+  }
   if (conflicts.length > 0) throw new OutputConflictError(conflicts);
   if (foreign.length > 0) throw new ForeignTerraformError(foreign);
 }
@@ -307,14 +299,22 @@ function plannedStacks(config: PlatformConfig, factories: readonly StackFactory[
 
 type StackMeta = EntryMeta<StackSummary>;
 
-/** The files of a stack's two folders: --generated/<stack> (besides the marker) and --out/stacks/<stack>. */
-/** Removes `file` when the output index records synth as having written it (and forgets it); anything else is left. */
-function removeIfWritten(file: string, index: OutputIndex | undefined): void {
-  if (!index?.wrote(file)) return;
-  fs.rmSync(file, { force: true });
-  index.forgetFile(file);
+/**
+ * Removes the files of `dir` but those in `keep` that the output index records synth as having
+ * written there (and forgets them): what synth wrote before and writes no more. Anything else stays,
+ * and without an index nothing is removed.
+ */
+function removeNoLongerWritten(dir: string, keep: readonly string[], index: OutputIndex | undefined): void {
+  if (!index) return;
+  for (const f of fs.readdirSync(dir)) {
+    const file = path.join(dir, f);
+    if (keep.includes(f) || !index.wrote(file)) continue;
+    fs.rmSync(file, { force: true });
+    index.forgetFile(file);
+  }
 }
 
+/** The files of a stack's two folders: --generated/<stack> (besides the marker) and --out/stacks/<stack>. */
 function stackTargets(meta: StackMeta, options: SynthOptions): { file: string; name: string }[] {
   return [
     ...meta.generated.map((name) => ({ file: path.join(options.generatedDir, meta.name, name), name })),
@@ -334,6 +334,8 @@ const BATCH = 40;
  */
 function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection: Shard | StackSelection | undefined, cache?: SynthCache, replace = false): StackMeta[] {
   quietTokens();
+  // Synth writes main.tf itself: CDKTF's SYNTH_HCL_OUTPUT would name a cdk.tf in the manifest that is never written.
+  delete process.env.SYNTH_HCL_OUTPUT;
   const lock = lockOfProduct(readPlacementLock(options.generatedDir).lock, config.fleet?.product);
   const factories = selectedFactories(stackFactories(config, lock), selection);
   const hashes = cache ? new Map(plannedStacks(config, factories, options.configFile).map((p) => [p.factory.name, p.hash])) : undefined;
@@ -346,8 +348,6 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
     fs.mkdirSync(outdir, { recursive: true });
     // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
     // the synth time with hundreds of stacks and checks nothing the tests do not.
-    // Synth writes main.tf itself: CDKTF's SYNTH_HCL_OUTPUT would name a cdk.tf in the manifest that is never written.
-    delete process.env.SYNTH_HCL_OUTPUT;
     const app = new App({ outdir, skipValidation: true, stackTraces: false });
     const stacks = buildPlatform(app, config, { names }, lock);
     // Every stack's outputs before the first is written, so that one run names every output to fix.
@@ -494,8 +494,7 @@ export async function synthesize(options: SynthOptions, workers = os.cpus().leng
  * configs are kept, so every error is still the loader's, with its file and line.
  */
 export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "configOrigin">, cacheDir: string | undefined): { config: PlatformConfig; text: string } {
-  const shown = shownPath(options.configFile);
-  const text = readTextFile(options.configFile, "the config file", options.configOrigin ? `${shown} (from ${options.configOrigin})` : shown);
+  const { text, shown } = readConfigFile(options.configFile, options.configOrigin);
   if (cacheDir === undefined) return { config: parseConfig(text, shown), text };
   const dir = path.join(cacheDir, "config");
   const file = path.join(dir, `${sha256(`${CACHE_FORMAT}\0${codeInputsHash()}\0${text}`)}.json`);
@@ -594,11 +593,10 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
       fs.mkdirSync(outDir, { recursive: true });
       for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
       placeFile(path.join(genDir, GENERATED_MARKER), MARKER_FILE, { content: MARKER_TEXT }, index);
-      // Likewise in generated/: a file of the stack's that synth no longer writes goes, the rest stays.
-      for (const f of fs.readdirSync(genDir)) if (f !== GENERATED_MARKER && !meta.generated.includes(f)) removeIfWritten(path.join(genDir, f), index);
-      // A file synth wrote into the stack's folder of cdktf.out before and writes no more goes; what
-      // others put there stays (Terraform's .terraform/ and local state, the CDKTF CLI's plans, overrides).
-      for (const f of fs.readdirSync(outDir)) if (!meta.out.includes(f)) removeIfWritten(path.join(outDir, f), index);
+      // A file synth wrote into the stack's folders before and writes no more goes; what others put
+      // there stays (Terraform's .terraform/ and local state, the CDKTF CLI's plans, overrides).
+      removeNoLongerWritten(genDir, [GENERATED_MARKER, ...meta.generated], index);
+      removeNoLongerWritten(outDir, meta.out, index);
     }
     writeManifest(options.outdir, planned.map((p) => metas.get(p.factory.name)!), selected !== undefined);
     if (!selected) {
@@ -609,7 +607,7 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
         if (names.has(entry)) continue;
         const dir = path.join(options.outdir, "stacks", entry);
         if (!fs.lstatSync(dir).isDirectory()) continue;
-        for (const f of fs.readdirSync(dir)) removeIfWritten(path.join(dir, f), index);
+        removeNoLongerWritten(dir, [], index);
         try {
           fs.rmdirSync(dir);
         } catch {
@@ -786,16 +784,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
   }
 }
 
-if (require.main === module) {
+/** `npm run synth` as a command: this process's arguments and streams (scripts/synth.cjs calls it after its compile check). */
+export function runSynthCommand(): void {
   process.env.CHECKPOINT_DISABLE ??= "1";
-  run(process.argv.slice(2), process.env, {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  }).then(
-    (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAsMain((io) => run(process.argv.slice(2), process.env, io));
 }
+
+if (require.main === module) runSynthCommand();

@@ -40,9 +40,14 @@ export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config", "example.ya
  * naming it, where it was named (`--config`, `PLATFORM_CONFIG`) and why; an invalid one a ConfigError.
  */
 export function loadConfigFile(file: string, origin?: string): PlatformConfig {
-  const shown = shownPath(file);
-  const text = readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown);
+  const { text, shown } = readConfigFile(file, origin);
   return parseConfig(text, shown);
+}
+
+/** A config file's text, and its path as problems name it; a FileError of one line when it cannot be read. */
+export function readConfigFile(file: string, origin?: string): { text: string; shown: string } {
+  const shown = shownPath(file);
+  return { text: readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown), shown };
 }
 
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */

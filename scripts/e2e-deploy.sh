@@ -126,44 +126,6 @@ cdktf_() {
   tail -60 "$LOGS/$label.log" >&2; fail "cdktf $* ($label)"
 }
 
-# A lock the failed command left itself. Terraform locks with a conditional PutItem; when the emulator,
-# loaded by the steps running beside this one, commits the item but the answer is lost, the SDK sends
-# the PutItem again, and that one finds Terraform's own lock: "Error acquiring the state lock", naming
-# a lock of this very run. Only this script talks to its emulator, one command at a time, so a lock
-# still there after its command has exited is that one. It is removed, as `terraform force-unlock` would
-# (the DynamoDB item and the lock object, each only if it still carries that lock's ID), and the command
-# runs once more; the first log is kept as <label>.lock-1.log. Any other lock error stays a failure.
-clear_own_lock() {
-  local log="$1" id path
-  grep -q 'Error acquiring the state lock' "$log" || return 1
-  id="$(grep -oE 'ID: +[0-9a-f-]{36}' "$log" | head -1 | awk '{print $2}')"
-  path="$(grep -oE 'Path: +[^ ]+' "$log" | head -1 | awk '{print $2}')"
-  [ -n "$id" ] && [ -n "$path" ] || return 1
-  local held
-  held="$("$CACHE/venv/bin/python" - "$MOTO_URL" "$path" "$id" <<'PY'
-import json, sys
-import boto3
-url, path, lock_id = sys.argv[1:]
-ddb = boto3.client("dynamodb", endpoint_url=url)
-for table in ddb.list_tables()["TableNames"]:
-    item = ddb.get_item(TableName=table, Key={"LockID": {"S": path}}, ConsistentRead=True).get("Item")
-    if not item or json.loads(item["Info"]["S"]).get("ID") != lock_id:
-        continue
-    ddb.delete_item(TableName=table, Key={"LockID": {"S": path}}, ConditionExpression="Info = :info", ExpressionAttributeValues={":info": item["Info"]})
-    s3 = boto3.client("s3", endpoint_url=url)
-    bucket, key = path.split("/", 1)
-    try:
-        if json.loads(s3.get_object(Bucket=bucket, Key=key + ".tflock")["Body"].read()).get("ID") == lock_id:
-            s3.delete_object(Bucket=bucket, Key=key + ".tflock")
-    except s3.exceptions.NoSuchKey:
-        pass
-    print(table)
-    break
-PY
-)" || return 1
-  [ -n "$held" ] || return 1
-  log "note: $(basename "$log" .log) failed on its own lock $id of $path (table $held), left by a PutItem sent twice; removed it and ran the command once more (first log: $(basename "$log" .log).lock-1.log)"
-}
 
 synth() {
   cdktf_ "synth-$1" synth

@@ -1,9 +1,9 @@
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, IResolveContext, Manifest, TerraformResource, TerraformStack, Tokenization, ref } from "cdktf";
-import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, selectedFactories, stackFactories, stackNamesOf } from "./app";
+import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, loadStackModules, selectedFactories, stackFactories, stackNamesOf } from "./app";
 import { CACHE_FORMAT, codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
 import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
 import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
@@ -83,6 +83,10 @@ export const SYNTH_COMMAND: CommandSpec = {
     { name: "--cache", value: "<dir>", description: "where unchanged stacks are reused from: per stack, the hash of what it is made from and its files", default: ".cache/synth" },
     { name: "--shard", value: "<i>/<n>", description: "synthesize only stacks i, i+n, i+2n, ... (0 <= i < n) and print their summaries as JSON", default: "all stacks" },
     { name: "--stacks-from", value: "<file>", description: "with --shard: take the stacks from this file, one name a line, instead of the whole config (a parallel synth's workers)" },
+    {
+      name: "--standby",
+      description: "load the stacks' code, then read the rest of the command line from standard input, as a JSON array of arguments (a parallel synth's workers start so, before their stacks are known)",
+    },
     { name: "--quiet", description: "print only the per-stack table, not what to do next (the order to apply the stacks in)" },
   ],
 };
@@ -448,20 +452,65 @@ function headerSource(configFile: string): string {
   return path.relative(ROOT, configFile).split(path.sep).join("/");
 }
 
-/** Runs this file as a worker for one shard of some stacks (named in a file: more than a command line holds at organisation scale), and returns what it built. */
-function runWorker(options: SynthOptions, names: readonly string[], shard: Shard, outdir: string, cacheDir: string, force: boolean): Promise<StackMeta[]> {
-  return new Promise((resolve, reject) => {
+/**
+ * A worker process of a parallel synth. It starts before its stacks are known and loads every stack
+ * module meanwhile (`--standby`), while this process validates the config and hashes the stacks;
+ * then it reads its command line from standard input: the stacks it builds, named in a file (more
+ * than a command line holds at organisation scale). It prints what it built as JSON.
+ */
+class SynthWorker {
+  private readonly child: ChildProcess;
+  private readonly result: Promise<StackMeta[]>;
+  private given = false;
+
+  constructor(readonly label: string) {
+    this.child = spawn(process.execPath, [__filename, "--standby"], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    this.child.stdout!.on("data", (chunk) => (out += chunk));
+    // A worker that died before it read its input: the failure is the result's.
+    this.child.stdin!.on("error", () => undefined);
+    this.result = new Promise((resolve, reject) => {
+      this.child.on("error", reject);
+      this.child.on("close", (code, signal) => (code === 0 ? resolve(JSON.parse(out) as StackMeta[]) : reject(new Error(`synth worker ${this.label} exited with ${code ?? signal}`))));
+    });
+    this.result.catch(() => undefined);
+  }
+
+  /** Builds `names` into the cache: the worker's output folder is `outdir`, removed once it is done. */
+  async build(options: SynthOptions, names: readonly string[], outdir: string, cacheDir: string, force: boolean): Promise<StackMeta[]> {
+    this.given = true;
     fs.mkdirSync(outdir, { recursive: true });
     const list = path.join(outdir, "stacks.txt");
     fs.writeFileSync(list, names.join("\n"));
-    const args = [__filename, "--config", options.configFile, "--out", outdir, "--generated", options.generatedDir, "--shard", `${shard.index}/${shard.count}`, "--stacks-from", list, "--cache", cacheDir];
+    const args = ["--config", options.configFile, "--out", outdir, "--generated", options.generatedDir, "--shard", "0/1", "--stacks-from", list, "--cache", cacheDir];
     if (force) args.push("--force");
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`synth worker ${shard.index} exited with ${code}`))));
-  });
+    this.child.stdin!.end(`${JSON.stringify(args)}\n`);
+    const metas = await this.result;
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return metas;
+  }
+
+  /** Stops a worker that was given nothing to build: it has written nothing, and this process does not wait for it. */
+  release(): void {
+    if (this.given) return;
+    this.child.kill();
+    this.child.unref();
+  }
+}
+
+/** A worker's command line, from its standard input: a JSON array of arguments, or nothing (it is not needed). */
+async function standbyArgs(): Promise<string[] | undefined> {
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  if (text.trim() === "") return undefined;
+  let args: unknown;
+  try {
+    args = JSON.parse(text);
+  } catch {
+    args = undefined;
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new UsageError("--standby reads a JSON array of arguments from standard input");
+  return args;
 }
 
 /** The version CDKTF writes into cdktf.out/manifest.json. */
@@ -512,6 +561,18 @@ export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "con
 }
 
 export async function synthesizeWithReport(options: SynthOptions, workers = os.cpus().length, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SynthReport> {
+  // Workers run the compiled file; from sources (ts-node, jest) everything stays in this process.
+  const count = __filename.endsWith(".js") ? Math.min(workers, 8) : 1;
+  // The first worker starts now and loads the stacks' code while this process reads the config.
+  const standby = count >= 2 ? new SynthWorker("0") : undefined;
+  try {
+    return await synthesizeWith(options, count, standby, warn);
+  } finally {
+    standby?.release();
+  }
+}
+
+async function synthesizeWith(options: SynthOptions, count: number, standby: SynthWorker | undefined, warn: (line: string) => void): Promise<SynthReport> {
   const { config, text: configText } = loadConfigCached(options, options.force ? undefined : options.cacheDir);
   const previous = readPlacementLock(options.generatedDir);
   const factories = stackFactories(config, lockOfProduct(previous.lock, config.fleet?.product));
@@ -539,18 +600,18 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
     fs.mkdirSync(path.join(options.outdir, "stacks"), { recursive: true });
     fs.mkdirSync(options.generatedDir, { recursive: true });
     const index = temporary ? undefined : new OutputIndex(cache, options.outdir, options.generatedDir);
-    // Workers run the compiled file; from sources (ts-node, jest) everything stays in this process.
-    const count = __filename.endsWith(".js") ? Math.min(workers, 8) : 1;
     const replace = options.force === true;
+    const names = missing.map((p) => p.factory.name);
+    const shardDir = (i: number) => path.join(options.outdir, `.shard-${i}`);
     let built: StackMeta[];
     if (missing.length === 0) built = [];
-    else if (count < 2 || missing.length < PARALLEL_THRESHOLD) {
-      built = synthesizeHere(config, options, { names: new Set(missing.map((p) => p.factory.name)) }, cache, replace);
-    } else {
-      // This process builds a share itself (its modules are loaded already), at most WORKER_STACKS
-      // stacks; workers build the rest in parts of at most WORKER_STACKS, one fresh process a part: a
-      // process's memory grows with the stacks it builds (CDKTF keeps every token it made).
-      const names = missing.map((p) => p.factory.name);
+    else if (!standby) built = synthesizeHere(config, options, { names: new Set(names) }, cache, replace);
+    // A few stacks: the worker that loaded the stacks' code meanwhile builds them.
+    else if (missing.length < PARALLEL_THRESHOLD) built = await standby.build(options, names, shardDir(0), cache.dir, replace);
+    else {
+      // This process builds a share itself, at most WORKER_STACKS stacks; workers build the rest in
+      // parts of at most WORKER_STACKS, one fresh process a part (the first is the one started
+      // before): a process's memory grows with the stacks it builds (CDKTF keeps every token it made).
       const mine = names.filter((_, j) => j % count === 0).slice(0, WORKER_STACKS);
       const own = new Set(mine);
       const rest = names.filter((n) => !own.has(n));
@@ -561,12 +622,11 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
       let next = 0;
       const lane = async () => {
         for (let i = next++; i < lists.length; i = next++) {
-          const dir = path.join(options.outdir, `.shard-${i}`);
-          results[i] = await runWorker(options, lists[i], { index: 0, count: 1 }, dir, cache.dir, replace);
-          fs.rmSync(dir, { recursive: true, force: true });
+          const worker = i === 0 ? standby : new SynthWorker(String(i));
+          results[i] = await worker.build(options, lists[i], shardDir(i), cache.dir, replace);
         }
       };
-      // The workers start before this process builds its share, and run beside it.
+      // The workers run beside this process's share.
       const working = Promise.all(Array.from({ length: lanes }, lane));
       let here: StackMeta[];
       try {
@@ -738,6 +798,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
     if (args.help) {
       io.out(formatHelp(SYNTH_COMMAND));
       return 0;
+    }
+    if (args.values.has("--standby")) {
+      if (args.values.size > 1) throw new UsageError("--standby takes its other arguments from standard input, not the command line");
+      loadStackModules();
+      const rest = await standbyArgs();
+      // Not needed after all (every stack was reused, or the synth stopped): nothing to do.
+      if (rest === undefined) return 0;
+      if (rest.includes("--standby")) throw new UsageError("--standby reads the arguments of a worker, not another --standby");
+      return await run(rest, env, io);
     }
     const options = optionsFromArgs(args, env);
     const stacksFrom = valueOf(args, "--stacks-from");

@@ -16,7 +16,7 @@
 # The OIDC exchange is real too: the jobs call aws sts assume-role-with-web-identity, which the
 # emulator answers (it does not verify the token's signature, so the job gets a locally made token).
 # Starts an emulator of its own (scripts/moto.sh), so it runs alone or after the other end-to-end
-# scripts; uses rsync, which gitlab-ci-local needs, and installs it if missing.
+# scripts. gitlab-ci-local runs through scripts/gitlab-ci-local.sh, which installs the rsync it needs.
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/python-tools.sh"
 [ -f "$MIRROR/versions.env" ] || { echo "FAIL no provider mirror in $MIRROR: run scripts/providers.sh first" >&2; exit 1; }
@@ -24,8 +24,6 @@ source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/moto.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 started=$(date +%s)
-
-command -v rsync >/dev/null || { log "installing rsync (gitlab-ci-local copies the tree with it)"; apt-get install -y -qq rsync >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq rsync >/dev/null; }; }
 
 W="$E2E/pipeline"
 rm -rf "$W"; mkdir -p "$W/overrides"

@@ -1,19 +1,25 @@
 # Starts an npm registry (verdaccio 6.8.0, installed from tools/verdaccio's lockfile into .cache/) on a
-# free loopback port, with its storage under .tmp/, and stops it when the calling script exits. Source
+# free loopback port, with its storage under .tmp/e2e/registry/<script>/, and stops it when the calling script exits. Source
 # it; it exports LOCAL_REGISTRY_URL and an npm user config (LOCAL_REGISTRY_NPMRC) that holds the
 # registry's token, so that `npm publish --registry "$LOCAL_REGISTRY_URL"` and
 # `npm install --userconfig "$LOCAL_REGISTRY_NPMRC"` work. Nothing is proxied: packages other than the
 # ones published here come from the registry npm is configured with.
 # shellcheck shell=bash
 
-REGISTRY_HOME="$ROOT/.tmp/e2e/registry"
+# A folder per calling script: test:e2e runs two of them at once.
+REGISTRY_HOME="$ROOT/.tmp/e2e/registry/$(basename "$0" .sh)"
 REGISTRY_TOOLS="$CACHE/verdaccio"
 rm -rf "$REGISTRY_HOME"; mkdir -p "$REGISTRY_HOME/storage"
-if ! cmp -s "$ROOT/tools/verdaccio/package-lock.json" "$REGISTRY_TOOLS/package-lock.json" 2>/dev/null || [ ! -x "$REGISTRY_TOOLS/node_modules/.bin/verdaccio" ]; then
-  rm -rf "$REGISTRY_TOOLS"; mkdir -p "$REGISTRY_TOOLS"
-  cp "$ROOT/tools/verdaccio/package.json" "$ROOT/tools/verdaccio/package-lock.json" "$REGISTRY_TOOLS/"
-  (cd "$REGISTRY_TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
-fi
+# One install at a time: the second script to get here waits and finds it done.
+mkdir -p "$CACHE"
+(
+  flock 9
+  if ! cmp -s "$ROOT/tools/verdaccio/package-lock.json" "$REGISTRY_TOOLS/package-lock.json" 2>/dev/null || [ ! -x "$REGISTRY_TOOLS/node_modules/.bin/verdaccio" ]; then
+    rm -rf "$REGISTRY_TOOLS"; mkdir -p "$REGISTRY_TOOLS"
+    cp "$ROOT/tools/verdaccio/package.json" "$ROOT/tools/verdaccio/package-lock.json" "$REGISTRY_TOOLS/"
+    (cd "$REGISTRY_TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
+  fi
+) 9>"$CACHE/verdaccio.lock"
 REGISTRY_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 export LOCAL_REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/"
 cat >"$REGISTRY_HOME/config.yaml" <<YAML

@@ -88,8 +88,8 @@ export class SynthCache {
 
   /**
    * Removes entries that no output index names and that were written more than `maxAgeMs` ago,
-   * validated configs older than that, and indexes of output folders that are gone. Runs at most
-   * once an hour.
+   * validated configs older than that, indexes of output folders that are gone, and what stopped
+   * synths left in `tmp/` over an hour ago. Runs at most once an hour.
    */
   prune(maxAgeMs = 24 * 3600 * 1000, now = Date.now()): void {
     const stamp = path.join(this.dir, "pruned");
@@ -127,12 +127,24 @@ export class SynthCache {
         // removed meanwhile
       }
     }
-    fs.rmSync(path.join(this.dir, "tmp"), { recursive: true, force: true });
+    // What a stopped synth left in tmp/ goes once it is an hour old; a folder of a synth running
+    // now (another one, beside this) is younger than that and stays.
+    for (const f of safeReaddir(path.join(this.dir, "tmp"))) {
+      const file = path.join(this.dir, "tmp", f);
+      try {
+        if (now - fs.statSync(file).mtimeMs > TMP_MAX_AGE_MS) fs.rmSync(file, { recursive: true, force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(stamp, "");
     fs.utimesSync(stamp, new Date(now), new Date(now));
   }
 }
+
+/** How old a leftover of a stopped synth in `<cache>/tmp/` must be before prune removes it. */
+export const TMP_MAX_AGE_MS = 3600 * 1000;
 
 /** A file name of a stack's folder: one path segment, never `.` or `..`. */
 const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;

@@ -5,7 +5,7 @@ import { guardedConfig } from "../src/app";
 import { ForeignTerraformError, SynthOptions, loadConfigCached, run, synthesizeWithReport } from "../src/main";
 import { ConfigError, parseConfig } from "../src/config/loader";
 import { UndeclaredInputError, codeInputsHash, treeHash } from "../src/synth-inputs";
-import { CorruptEntryError, OutputIndex, SynthCache } from "../src/synth-cache";
+import { CorruptEntryError, OutputIndex, SynthCache, TMP_MAX_AGE_MS } from "../src/synth-cache";
 import { EXAMPLE_FILE, ROOT, exampleConfig } from "./helpers";
 
 /**
@@ -326,6 +326,26 @@ describe("pruning the synth cache", () => {
     fs.utimesSync(path.join(cache.entries, "f".repeat(64)), old, old);
     cache.prune(day, later + 10 * 60 * 1000);
     expect(fs.existsSync(path.join(cache.entries, "f".repeat(64)))).toBe(true);
+  });
+
+  it("removes what a stopped synth left in tmp/ after an hour, never the folder of a synth running beside it", () => {
+    const dir = scratch("prune-tmp");
+    const cache = new SynthCache(path.join(dir, "cache"));
+    const now = Date.now();
+    const tmp = path.join(cache.dir, "tmp");
+    const running = path.join(tmp, "build-111-0");
+    const writing = path.join(tmp, `${"a".repeat(64)}.111.0000`);
+    const stopped = path.join(tmp, "build-222-40");
+    for (const d of [running, writing, stopped]) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(writing, "main.tf"), "half\n");
+    const fresh = new Date(now - (TMP_MAX_AGE_MS - 60_000));
+    const stale = new Date(now - (TMP_MAX_AGE_MS + 60_000));
+    fs.utimesSync(running, fresh, fresh);
+    fs.utimesSync(writing, fresh, fresh);
+    fs.utimesSync(stopped, stale, stale);
+    cache.prune(24 * 3600 * 1000, now);
+    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(running), path.basename(writing)].sort());
+    expect(fs.readFileSync(path.join(writing, "main.tf"), "utf8")).toBe("half\n");
   });
 });
 

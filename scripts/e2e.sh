@@ -41,9 +41,9 @@ step "python tools (moto, checkov)"
 # with the other group. The first group validates every stack, makes the service repository from
 # the template, then runs the steps that share one emulator, whose state its later steps build on;
 # its output is printed when it ends. The platform CI, cdktf and pipeline checks start their own.
-# The two take about as long (validate and the template first made the second wait 8 minutes). The plan-summary fixtures are checked against fresh plans apart (bash
-# scripts/plan-fixtures.sh --check, about 5 minutes); the pipeline check runs the summary on real
-# plans here.
+# The two take about as long (validate and the template first made the second wait 8 minutes).
+# The plan-summary fixtures are checked against fresh plans apart (bash scripts/plan-fixtures.sh
+# --check, about 5 minutes); the pipeline check runs the summary on real plans here.
 E2E="$ROOT/.tmp/e2e"
 EMULATOR_LOG="$E2E/emulator-group.log"
 mkdir -p "$E2E"

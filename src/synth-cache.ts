@@ -109,34 +109,12 @@ export class SynthCache {
       }
       for (const h of Object.values(index.stacks)) used.add(h);
     }
-    for (const h of safeReaddir(this.entries)) {
-      if (used.has(h)) continue;
-      const dir = this.entryDir(h);
-      try {
-        if (now - fs.statSync(dir).mtimeMs > maxAgeMs) fs.rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // removed meanwhile
-      }
-    }
+    removeOlderThan(this.entries, maxAgeMs, now, (h) => used.has(h));
     // Validated configs (src/main.ts loadConfigCached) are kept a day; an older one is validated again.
-    for (const f of safeReaddir(path.join(this.dir, "config"))) {
-      const file = path.join(this.dir, "config", f);
-      try {
-        if (now - fs.statSync(file).mtimeMs > maxAgeMs) fs.rmSync(file, { force: true });
-      } catch {
-        // removed meanwhile
-      }
-    }
+    removeOlderThan(path.join(this.dir, "config"), maxAgeMs, now);
     // What a stopped synth left in tmp/ goes once it is an hour old; a folder of a synth running
     // now (another one, beside this) is younger than that and stays.
-    for (const f of safeReaddir(path.join(this.dir, "tmp"))) {
-      const file = path.join(this.dir, "tmp", f);
-      try {
-        if (now - fs.statSync(file).mtimeMs > TMP_MAX_AGE_MS) fs.rmSync(file, { recursive: true, force: true });
-      } catch {
-        // removed meanwhile
-      }
-    }
+    removeOlderThan(path.join(this.dir, "tmp"), TMP_MAX_AGE_MS, now);
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(stamp, "");
     fs.utimesSync(stamp, new Date(now), new Date(now));
@@ -164,6 +142,19 @@ export class CorruptEntryError extends Error {
   constructor(readonly file: string) {
     super(`the synth cache's ${file} is not what its entry recorded (changed or damaged): run npm run synth -- --force, which writes every entry anew`);
     this.name = "CorruptEntryError";
+  }
+}
+
+/** Removes what is in `dir` (files and folders) last modified more than `maxAgeMs` before `now`, but what `keep` names. */
+function removeOlderThan(dir: string, maxAgeMs: number, now: number, keep: (name: string) => boolean = () => false): void {
+  for (const name of safeReaddir(dir)) {
+    if (keep(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > maxAgeMs) fs.rmSync(file, { recursive: true, force: true });
+    } catch {
+      // removed meanwhile
+    }
   }
 }
 

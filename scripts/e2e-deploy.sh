@@ -119,13 +119,9 @@ cdktf_() {
   local label="$1"; shift
   run_cdktf() { (cd "$PROJECT" && env "${WS[@]}" "$CDKTF" "$@" --no-color --skip-provider-lock >"$LOGS/$label.log" 2>&1); }
   run_cdktf "$@" && return 0
-  if clear_own_lock "$LOGS/$label.log"; then
-    mv "$LOGS/$label.log" "$LOGS/$label.lock-1.log"
-    run_cdktf "$@" && return 0
-  fi
+  if clear_own_lock "$LOGS/$label.log"; then run_cdktf "$@" && return 0; fi
   tail -60 "$LOGS/$label.log" >&2; fail "cdktf $* ($label)"
 }
-
 
 synth() {
   cdktf_ "synth-$1" synth

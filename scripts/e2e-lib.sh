@@ -112,10 +112,11 @@ fs.writeFileSync(process.argv[2], YAML.stringify(raw));' "$ROOT" "$1" "$2"
 # A lock the failed command left itself. Terraform locks with a conditional PutItem; when the emulator,
 # loaded by the steps running beside this one, commits the item but the answer is lost, the SDK sends
 # the PutItem again, and that one finds Terraform's own lock: "Error acquiring the state lock", naming
-# a lock of this very run. Only the calling script talks to its emulator (MOTO_URL), one command at a time, so a lock
-# still there after its command has exited is that one. It is removed, as `terraform force-unlock` would
-# (the DynamoDB item and the lock object, each only if it still carries that lock's ID), and the command
-# runs once more; the first log is kept as <label>.lock-1.log. Any other lock error stays a failure.
+# a lock of this very run. Only the calling script talks to its emulator (MOTO_URL), one command at a
+# time, so a lock still there after its command has exited is that one. It is removed, as
+# `terraform force-unlock` would (the DynamoDB item and the lock object, each only if it still carries
+# that lock's ID), the log is kept as <label>.lock-1.log, and 0 says the command may run once more.
+# Any other lock error returns 1 and stays a failure.
 clear_own_lock() {
   local log="$1" id path
   grep -q 'Error acquiring the state lock' "$log" || return 1
@@ -145,5 +146,6 @@ for table in ddb.list_tables()["TableNames"]:
 PY
 )" || return 1
   [ -n "$held" ] || return 1
+  mv "$log" "${log%.log}.lock-1.log"
   log "note: $(basename "$log" .log) failed on its own lock $id of $path (table $held), left by a PutItem sent twice; removed it and ran the command once more (first log: $(basename "$log" .log).lock-1.log)"
 }

@@ -10,7 +10,30 @@
 # it up to v0.72.0 are refused, v0.76.2 is the nearest release it serves); the script asks for them
 # first and, when refused, builds the nearest version the proxy serves, under its real version number.
 # .terraform-providers/versions.env records what was built.
+#
+# The AWS provider is built with only the service packages whose resource and data source types the
+# project writes (scripts/aws-provider-services.py finds them in the sources): the provider's own code
+# for every one of those types, about 20 minutes less to compile cold than the whole provider's ~265
+# packages, and Terraform's "does not support resource type" for any other type. A type added to the
+# sources adds its package and rebuilds. APPS_PLATFORM_AWS_PROVIDER=full builds the whole provider, as
+# the CI image does, since a service repository's own code may use any type.
 source "$(dirname "$0")/lib.sh"
+AWS_PROVIDER="${APPS_PLATFORM_AWS_PROVIDER:-services}"
+case "$AWS_PROVIDER" in
+  services|full) ;;
+  *) echo "APPS_PLATFORM_AWS_PROVIDER must be services (the default: the service packages the project uses) or full, got '$AWS_PROVIDER'" >&2; exit 2 ;;
+esac
+AWS_SERVICES_FILE="$MIRROR/aws-services.txt"
+
+# The service packages the mirror's aws provider holds: "all" for a whole build (and a mirror built
+# before this file existed), else the list it was built with.
+built_aws_services() { if [ -f "$AWS_SERVICES_FILE" ]; then cat "$AWS_SERVICES_FILE"; else echo all; fi; }
+# True when the packages in $2 are all among those in $1 (space-separated lists; "all" holds any).
+holds_services() {
+  [ "$1" = all ] && return 0
+  [ "$2" = all ] && return 1
+  local p; for p in $2; do [[ " $1 " == *" $p "* ]] || return 1; done
+}
 
 # name | module | wanted version | served module version | its provider version | version ldflag | plugin protocol
 PROVIDERS=(
@@ -28,6 +51,23 @@ for entry in "${PROVIDERS[@]}"; do
   for version in "$wanted" "$served_version"; do
     if [ -x "$(target_dir "$version")/terraform-provider-${name}_v${version}_x${protocol}" ]; then built="$version"; break; fi
   done
+  services=""
+  if [ "$name" = aws ]; then
+    if [ "$AWS_PROVIDER" = full ]; then
+      services=all
+    else
+      aws_modver="$served_module"; [ "$built" != "$wanted" ] || aws_modver="v$wanted"
+      [ -n "$built" ] || ! go mod download "$module@v$wanted" 2>/dev/null || aws_modver="v$wanted"
+      go mod download "$module@$aws_modver"
+      aws_src="$(go mod download -json "$module@$aws_modver" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+      services="$(python3 "$ROOT/scripts/aws-provider-services.py" list "$aws_src" "$ROOT")"
+    fi
+    if [ -n "$built" ] && ! holds_services "$(built_aws_services)" "$services"; then
+      log "the mirror's aws $built holds the service packages '$(built_aws_services)'; building it again with '$services'"
+      rm -rf "$(target_dir "$built")"
+      built=""
+    fi
+  fi
   if [ -z "$built" ]; then
     if go mod download "$module@v$wanted" 2>"$CACHE/$name-wanted.err"; then
       modver="v$wanted"; version="$wanted"
@@ -44,11 +84,24 @@ for entry in "${PROVIDERS[@]}"; do
     # the proxy refuses that list, as it does for tfe. None of the modules has replace directives, so
     # both build the same program.
     src="$(go mod download -json "$module@$modver" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    copy=""
+    if [ -n "$services" ] && [ "$services" != all ]; then
+      # The module cache is read-only to the build (and Go refuses overlays of it), so the two
+      # generated registration files are rewritten in a copy.
+      copy="$CACHE/src/terraform-provider-$name@$modver"
+      rm -rf "$copy"; mkdir -p "$CACHE/src"; cp -a "$src" "$copy"; chmod -R u+w "$copy"
+      python3 "$ROOT/scripts/aws-provider-services.py" trim "$copy" $services
+      log "building $name $version with the service packages: $services"
+      src="$copy"
+    fi
     timed "$name $version build" go build -C "$src" -trimpath -ldflags "$flags" -o "$GOBIN/terraform-provider-$name" .
+    [ -z "$copy" ] || rm -rf "$copy"
     mkdir -p "$(target_dir "$version")"
     mv "$GOBIN/terraform-provider-$name" "$(target_dir "$version")/terraform-provider-${name}_v${version}_x${protocol}"
     built="$version"
+    [ -z "$services" ] || echo "$services" > "$AWS_SERVICES_FILE"
   fi
+  [ -z "$services" ] || echo "PROVIDER_AWS_SERVICES='$(built_aws_services)'" >> "$MIRROR/versions.env.new"
   [ "$built" = "$wanted" ] || log "NOTE: hashicorp/$name is $built in the mirror, not the wanted $wanted (see above)"
   echo "PROVIDER_${name^^}_VERSION=$built" >> "$MIRROR/versions.env.new"
   echo "PROVIDER_${name^^}_WANTED=$wanted" >> "$MIRROR/versions.env.new"

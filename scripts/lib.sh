@@ -12,7 +12,7 @@ export TF_INPUT=0
 CACHE="$ROOT/.cache"
 export GOPATH="$CACHE/go"
 # An existing Go cache can be reused (APPS_PLATFORM_GOMODCACHE/APPS_PLATFORM_GOCACHE): the AWS
-# provider takes about half an hour to compile cold on two cores, seconds with its build cache.
+# provider takes minutes to compile cold on two cores (about 35 built whole), seconds with its build cache.
 export GOMODCACHE="${APPS_PLATFORM_GOMODCACHE:-$CACHE/go/mod}"
 export GOCACHE="${APPS_PLATFORM_GOCACHE:-$CACHE/go/build}"
 export GOFLAGS="-modcacherw"

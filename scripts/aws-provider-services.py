@@ -66,11 +66,11 @@ def owners(src):
     return found
 
 
-def imports_of(directory):
+def imports_of(directory, skip=None):
     """The module's own packages the non-test Go files of a directory import."""
     out = set()
     for name in os.listdir(directory):
-        if not name.endswith(".go") or name.endswith("_test.go"):
+        if not name.endswith(".go") or name.endswith("_test.go") or name == skip:
             continue
         text = open(os.path.join(directory, name), encoding="utf-8").read()
         for block in re.findall(r"^import\s*\((.*?)^\)", text, re.S | re.M):
@@ -79,18 +79,78 @@ def imports_of(directory):
     return out
 
 
-def closure(src, start):
-    """Every package of the module the main package reaches through its imports."""
-    seen, todo = set(), [start]
+REGISTRY = "internal/provider/sdkv2"
+
+
+def closure(src, packages):
+    """Every package of the module the main package reaches through its imports, with the provider
+    registering `packages` (the registry's own import list is replaced by them)."""
+    seen, todo = set(), [""]
     while todo:
         pkg = todo.pop()
         if pkg in seen:
             continue
         seen.add(pkg)
         directory = os.path.join(src, pkg) if pkg else src
-        if os.path.isdir(directory):
-            todo.extend(imports_of(directory) - seen)
+        if not os.path.isdir(directory):
+            continue
+        found = imports_of(directory, skip="service_packages_gen.go" if pkg == REGISTRY else None)
+        if pkg == REGISTRY:
+            found |= {f"internal/service/{p}" for p in packages}
+        todo.extend(found - seen)
     return seen
+
+
+def client_methods(src):
+    """AWSClient's generated client getters: method name -> (SDK package alias, names constant)."""
+    text = open(os.path.join(src, "internal", "conns", "awsclient_gen.go"), encoding="utf-8").read()
+    return {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^func \(c \*AWSClient\) (\w+Client)\(ctx context\.Context\) \*(\w+)\.Client \{\n\s*return errs\.Must\(client\[\*\w+\.Client\]\(ctx, c, names\.(\w+),", text, re.M)
+    }
+
+
+def package_of_name(src):
+    """names constant (names.S3Control) -> the service package that answers to it (s3control)."""
+    out = {}
+    service_root = os.path.join(src, "internal", "service")
+    for pkg in os.listdir(service_root):
+        gen = os.path.join(service_root, pkg, "service_package_gen.go")
+        if os.path.exists(gen):
+            m = re.search(r"ServicePackageName\(\) string \{\n\s*return names\.(\w+)", open(gen, encoding="utf-8").read())
+            if m:
+                out[m.group(1)] = pkg
+    return out
+
+
+def called_clients(src, packages):
+    """The client getters the compiled packages call."""
+    methods = client_methods(src)
+    called = set()
+    for pkg in closure(src, packages):
+        if pkg == "internal/conns":
+            continue
+        directory = os.path.join(src, pkg)
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            if name.endswith(".go") and not name.endswith("_test.go"):
+                called.update(m for m in re.findall(r"\.(\w+Client)\(", open(os.path.join(directory, name), encoding="utf-8").read()) if m in methods)
+    return called
+
+
+def with_client_packages(src, packages):
+    """`packages` and, until nothing is added, the service package of every SDK client their code asks
+    the AWSClient for: the client is made by its package's factory, so a package whose client is
+    called but which is not registered fails at apply ("unknown service package: s3control", from the
+    s3 package's tag listing)."""
+    methods, owner = client_methods(src), package_of_name(src)
+    packages = set(packages)
+    while True:
+        more = {owner[methods[m][1]] for m in called_clients(src, packages) if methods[m][1] in owner} - packages
+        if not more:
+            return sorted(packages)
+        packages |= more
 
 
 def needed(src, root):
@@ -101,7 +161,7 @@ def needed(src, root):
         for t in unknown:
             print(f"aws-provider-services: {t} (seen in {wanted[t]}) is no resource or data source type of this provider", file=sys.stderr)
         sys.exit(1)
-    return sorted({owner[t] for t in wanted})
+    return with_client_packages(src, {owner[t] for t in wanted})
 
 
 def trim(src, packages):
@@ -124,17 +184,11 @@ def trim(src, packages):
     )
 
     # 2. Keep only the SDK clients some compiled package asks the AWSClient for.
-    reached = closure(src, "")
-    called = set()
-    for pkg in reached:
-        if pkg == "internal/conns":
-            continue
-        directory = os.path.join(src, pkg)
-        if not os.path.isdir(directory):
-            continue
-        for name in os.listdir(directory):
-            if name.endswith(".go") and not name.endswith("_test.go"):
-                called.update(re.findall(r"\.(\w+Client)\(", open(os.path.join(directory, name), encoding="utf-8").read()))
+    called = called_clients(src, packages)
+    owner, methods = package_of_name(src), client_methods(src)
+    unregistered = sorted({owner.get(methods[m][1], m) for m in called} - set(packages))
+    if unregistered:
+        sys.exit(f"aws-provider-services: the code of these packages calls the clients of {', '.join(unregistered)}, which are not among them: list them too (the list command does)")
     gen = os.path.join(src, "internal", "conns", "awsclient_gen.go")
     text = open(gen, encoding="utf-8").read()
     method = re.compile(r"^func \(c \*AWSClient\) (\w+Client)\(ctx context\.Context\) \*(\w+)\.Client \{\n.*?\n\}\n\n?", re.S | re.M)

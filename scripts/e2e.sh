@@ -32,6 +32,8 @@ step "compile"
 step "terraform"
 TF="$("$ROOT/scripts/terraform.sh")"; export TF
 tf_version="$("$TF" version)"; echo "${tf_version%%$'\n'*}"
+step "which AWS service packages the mirror's provider is built with (a small provider tree)"
+bash "$ROOT/scripts/e2e-aws-services.sh"
 step "providers"
 "$ROOT/scripts/providers.sh"
 step "python tools (moto, checkov)"

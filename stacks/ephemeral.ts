@@ -82,6 +82,16 @@ interface AuthorizerStageOptions {
   readonly ttl: boolean;
 }
 
+/**
+ * The STS session name of a stage's provisioner session, `<project>-<stage>`. STS allows at most 64
+ * characters, and a project (up to 32) with a stage name (up to 32, or the per-PR workspace's, known
+ * only at plan) can make 65, so the project is cut to 31 characters here. CloudTrail is all that
+ * reads it: the provisioner's permissions name the stage through the session's Stage tag.
+ */
+export function provisionerSessionName(project: string, stage: string): string {
+  return `${project.slice(0, 31)}-${stage}`;
+}
+
 function buildAuthorizerStage(stack: PlatformStack, config: PlatformConfig, o: AuthorizerStageOptions): void {
   const eph = config.ephemeral!;
   const account = new AccountProvider(stack, "stage-account", {
@@ -92,7 +102,7 @@ function buildAuthorizerStage(stack: PlatformStack, config: PlatformConfig, o: A
   });
   if ("roleArn" in o.role) {
     // The provisioner's permissions name the stage through the session's Stage tag.
-    account.provider.assumeRole = [{ roleArn: o.role.roleArn, sessionName: `${eph.project}-${o.stage}`, tags: { Stage: o.stage } }];
+    account.provider.assumeRole = [{ roleArn: o.role.roleArn, sessionName: provisionerSessionName(eph.project, o.stage), tags: { Stage: o.stage } }];
   }
   new RandomProvider(stack, "random");
 

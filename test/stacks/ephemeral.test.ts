@@ -28,6 +28,28 @@ describe("the ephemeral stack template", () => {
     expect(json.get("ephemeral")!.output!.stack_name.value).toBe("acme-dev-eu-central-1-${terraform.workspace}");
   });
 
+  it("keeps every provisioner session name within STS's 64 characters for a 32-character project and stage", () => {
+    const project = `authz${"x".repeat(27)}`;
+    const stable = "s".repeat(32);
+    const long = synthPlatform(
+      configWith((raw) => {
+        raw.ephemeral.project = project;
+        raw.ephemeral.stableStages = { [stable]: { stage: "dev" } };
+      }),
+    ).json;
+    const stacks = [...long.keys()].filter((name) => name === "ephemeral" || name.startsWith("authorizer-"));
+    expect(stacks.length).toBe(2);
+    const sessions = stacks.flatMap((name) => (long.get(name)!.provider!.aws as any[]).flatMap((p) => p.assume_role ?? []).map((r: any) => String(r.session_name)));
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const session of sessions) {
+      // The per-PR template's stage is its workspace, at most 32 characters (its guard above).
+      const planned = session.replace("${terraform.workspace}", "w".repeat(32));
+      expect(planned).toMatch(/^[\w+=,.@-]{2,64}$/);
+      expect(planned.startsWith(`${project.slice(0, 31)}-`)).toBe(true);
+    }
+    expect(sessions).toContain(`${project.slice(0, 31)}-${stable}`);
+  });
+
   it("has a STRICT policy store with the repository's schema and one policy per .cedar file", () => {
     expect(onlyResource(eph, "aws_verifiedpermissions_policy_store").validation_settings).toEqual([{ mode: "STRICT" }]);
     const schemaFile = fs.readFileSync(path.join(ROOT, "policies", "ephemeral", "schema.cedarschema.json"), "utf8");

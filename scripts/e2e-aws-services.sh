@@ -111,7 +111,8 @@ got="$(python3 "$TOOL" list "$P" "$R")"
 [ "$got" = "iam s3 s3control sts" ] || fail "list with a data source binding: want 'iam s3 s3control sts', got '$got'"
 echo "PASS a data source binding (data-aws-caller-identity) maps to its type's package"
 
-echo 'resource "aws_made_up_thing" "x" {}' > "$R/test/fixture.tf"
+# (Quoted so that this file itself names no such block: providers.sh scans scripts/ for them.)
+echo "resource \"aws_made_up_thing\" \"x\" {}" > "$R/test/fixture.tf"
 if out="$(python3 "$TOOL" list "$P" "$R" 2>&1)"; then fail "list took a type no package registers: $out"; fi
 [[ "$out" == *"aws_made_up_thing (seen in test/fixture.tf) is no resource or data source type of this provider"* ]] || fail "the unknown type's error does not name the type and file: $out"
 echo "PASS a type no package registers stops list, naming the type and the file: $out"

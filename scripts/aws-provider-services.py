@@ -47,23 +47,29 @@ def project_types(root):
                 for binding in BINDING.findall(text):
                     if binding in ("provider", "index"):
                         continue
-                    kind, rest = ("data", binding[len("data-aws-"):]) if binding.startswith("data-aws-") else ("resource", binding)
+                    rest = binding[len("data-aws-"):] if binding.startswith("data-aws-") else binding
                     types.setdefault("aws_" + rest.replace("-", "_"), os.path.relpath(path, root))
                 for _kind, type_name in BLOCK.findall(text):
                     types.setdefault(type_name, os.path.relpath(path, root))
     return types
 
 
-def owners(src):
-    """Type name -> service package, from each package's generated registration."""
-    found = {}
+def registrations(src):
+    """From each service package's generated registration: type name -> package, and names constant
+    (names.S3Control) -> the package that answers to it (s3control)."""
+    types, names = {}, {}
     service_root = os.path.join(src, "internal", "service")
     for pkg in sorted(os.listdir(service_root)):
         gen = os.path.join(service_root, pkg, "service_package_gen.go")
-        if os.path.exists(gen):
-            for type_name in re.findall(r'TypeName:\s+"(aws_[a-z0-9_]+)"', open(gen, encoding="utf-8").read()):
-                found.setdefault(type_name, pkg)
-    return found
+        if not os.path.exists(gen):
+            continue
+        text = open(gen, encoding="utf-8").read()
+        for type_name in re.findall(r'TypeName:\s+"(aws_[a-z0-9_]+)"', text):
+            types.setdefault(type_name, pkg)
+        m = re.search(r"ServicePackageName\(\) string \{\n\s*return names\.(\w+)", text)
+        if m:
+            names[m.group(1)] = pkg
+    return types, names
 
 
 def imports_of(directory, skip=None):
@@ -110,19 +116,6 @@ def client_methods(src):
     }
 
 
-def package_of_name(src):
-    """names constant (names.S3Control) -> the service package that answers to it (s3control)."""
-    out = {}
-    service_root = os.path.join(src, "internal", "service")
-    for pkg in os.listdir(service_root):
-        gen = os.path.join(service_root, pkg, "service_package_gen.go")
-        if os.path.exists(gen):
-            m = re.search(r"ServicePackageName\(\) string \{\n\s*return names\.(\w+)", open(gen, encoding="utf-8").read())
-            if m:
-                out[m.group(1)] = pkg
-    return out
-
-
 def called_clients(src, packages):
     """The client getters the compiled packages call."""
     methods = client_methods(src)
@@ -144,7 +137,7 @@ def with_client_packages(src, packages):
     the AWSClient for: the client is made by its package's factory, so a package whose client is
     called but which is not registered fails at apply ("unknown service package: s3control", from the
     s3 package's tag listing)."""
-    methods, owner = client_methods(src), package_of_name(src)
+    methods, owner = client_methods(src), registrations(src)[1]
     packages = set(packages)
     while True:
         more = {owner[methods[m][1]] for m in called_clients(src, packages) if methods[m][1] in owner} - packages
@@ -155,7 +148,7 @@ def with_client_packages(src, packages):
 
 def needed(src, root):
     wanted = project_types(root)
-    owner = owners(src)
+    owner = registrations(src)[0]
     unknown = sorted(t for t in wanted if t not in owner)
     if unknown:
         for t in unknown:
@@ -185,7 +178,7 @@ def trim(src, packages):
 
     # 2. Keep only the SDK clients some compiled package asks the AWSClient for.
     called = called_clients(src, packages)
-    owner, methods = package_of_name(src), client_methods(src)
+    owner, methods = registrations(src)[1], client_methods(src)
     unregistered = sorted({owner.get(methods[m][1], m) for m in called} - set(packages))
     if unregistered:
         sys.exit(f"aws-provider-services: the code of these packages calls the clients of {', '.join(unregistered)}, which are not among them: list them too (the list command does)")

@@ -34,6 +34,8 @@ holds_services() {
   [ "$2" = all ] && return 1
   local p; for p in $2; do [[ " $1 " == *" $p "* ]] || return 1; done
 }
+# The folder of a downloaded module version (<module>@<version>) in the Go module cache.
+module_dir() { go mod download -json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])'; }
 
 # name | module | wanted version | served module version | its provider version | version ldflag | plugin protocol
 PROVIDERS=(
@@ -58,8 +60,7 @@ for entry in "${PROVIDERS[@]}"; do
     else
       aws_modver="$served_module"; [ "$built" != "$wanted" ] || aws_modver="v$wanted"
       [ -n "$built" ] || ! go mod download "$module@v$wanted" 2>/dev/null || aws_modver="v$wanted"
-      go mod download "$module@$aws_modver"
-      aws_src="$(go mod download -json "$module@$aws_modver" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+      aws_src="$(module_dir "$module@$aws_modver")"
       services="$(python3 "$ROOT/scripts/aws-provider-services.py" list "$aws_src" "$ROOT")"
     fi
     if [ -n "$built" ] && ! holds_services "$(built_aws_services)" "$services"; then
@@ -83,7 +84,7 @@ for entry in "${PROVIDERS[@]}"; do
     # asks the proxy for the module's version list (to look for a deprecation notice) and fails where
     # the proxy refuses that list, as it does for tfe. None of the modules has replace directives, so
     # both build the same program.
-    src="$(go mod download -json "$module@$modver" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    src="$(module_dir "$module@$modver")"
     copy=""
     if [ -n "$services" ] && [ "$services" != all ]; then
       # The module cache is read-only to the build (and Go refuses overlays of it), so the two

@@ -53,6 +53,24 @@ const PARALLEL_THRESHOLD = 40;
 /** At most this many stacks per worker process (see synthesizeWithReport). */
 const WORKER_STACKS = 400;
 
+/**
+ * How a parallel synth of `count` processes at a time shares `names` out, so that every lane ends
+ * about when the others do: names are dealt in turn into `count` lanes (so each has every kind of
+ * stack), lane 0 being this process's. This process builds `own`, the first `max` of lane 0; the
+ * rest of each lane goes to workers, in parts of at most `max` built one after another (lane 0's
+ * once `own` is built).
+ */
+export function shareStacks(names: readonly string[], count: number, max: number): { own: string[]; lanes: string[][][] } {
+  const dealt = Array.from({ length: count }, (_, k) => names.filter((_, j) => j % count === k));
+  const own = dealt[0].slice(0, max);
+  const lanes = dealt.map((dealtLane, k) => {
+    const work = k === 0 ? dealtLane.slice(max) : dealtLane;
+    const parts = Math.ceil(work.length / max);
+    return Array.from({ length: parts }, (_, i) => work.filter((_, j) => j % parts === i));
+  });
+  return { own, lanes };
+}
+
 /** The file every stack folder written by synth carries; only folders with it are ever removed. */
 export const GENERATED_MARKER = ".apps-platform-generated";
 const MARKER_TEXT =
@@ -336,7 +354,7 @@ const BATCH = 40;
  * each stack becomes an entry under its inputs hash and nothing is written to the output folders
  * (the caller writes them from the entries); without one, the stacks are written there.
  */
-function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection: Shard | StackSelection | undefined, cache?: SynthCache, replace = false): StackMeta[] {
+async function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection: Shard | StackSelection | undefined, cache?: SynthCache, replace = false): Promise<StackMeta[]> {
   quietTokens();
   // Synth writes main.tf itself: CDKTF's SYNTH_HCL_OUTPUT would name a cdk.tf in the manifest that is never written.
   delete process.env.SYNTH_HCL_OUTPUT;
@@ -347,6 +365,9 @@ function synthesizeHere(config: PlatformConfig, options: SynthOptions, selection
   const undescribed: UndescribedOutput[] = [];
   const metas: StackMeta[] = [];
   for (let start = 0; start < factories.length; start += BATCH) {
+    // Between batches the event loop runs: a parallel synth's workers are started and given their
+    // stacks, and their output is read, while this process builds a share of its own.
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const names = new Set(factories.slice(start, start + BATCH).map((f) => f.name));
     const outdir = cache ? path.join(cache.dir, "tmp", `build-${process.pid}-${start}`) : options.outdir;
     fs.mkdirSync(outdir, { recursive: true });
@@ -462,6 +483,8 @@ class SynthWorker {
   private readonly child: ChildProcess;
   private readonly result: Promise<StackMeta[]>;
   private given = false;
+  /** Settled once the worker has its command line (or has stopped). */
+  handedOver: Promise<void> = Promise.resolve();
 
   constructor(readonly label: string) {
     this.child = spawn(process.execPath, [__filename, "--standby"], { stdio: ["pipe", "pipe", "inherit"] });
@@ -484,7 +507,11 @@ class SynthWorker {
     fs.writeFileSync(list, names.join("\n"));
     const args = ["--config", options.configFile, "--out", outdir, "--generated", options.generatedDir, "--shard", "0/1", "--stacks-from", list, "--cache", cacheDir];
     if (force) args.push("--force");
-    this.child.stdin!.end(`${JSON.stringify(args)}\n`);
+    // The caller waits for `handedOver` before work of its own: a write still queued here would wait
+    // for this process's event loop, and the worker with it.
+    const handed = new Promise<void>((resolve) => this.child.stdin!.end(`${JSON.stringify(args)}\n`, () => resolve()));
+    this.handedOver = Promise.race([handed, this.result.then(() => undefined, () => undefined)]);
+    await this.handedOver;
     const metas = await this.result;
     fs.rmSync(outdir, { recursive: true, force: true });
     return metas;
@@ -500,8 +527,12 @@ class SynthWorker {
 
 /** A worker's command line, from its standard input: a JSON array of arguments, or nothing (it is not needed). */
 async function standbyArgs(): Promise<string[] | undefined> {
+  // The arguments are one line: taken when its newline arrives, not when the parent closes the pipe.
   let text = "";
-  for await (const chunk of process.stdin) text += chunk;
+  for await (const chunk of process.stdin) {
+    text += chunk;
+    if (text.includes("\n")) break;
+  }
   if (text.trim() === "") return undefined;
   let args: unknown;
   try {
@@ -602,35 +633,37 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
     const index = temporary ? undefined : new OutputIndex(cache, options.outdir, options.generatedDir);
     const replace = options.force === true;
     const names = missing.map((p) => p.factory.name);
-    const shardDir = (i: number) => path.join(options.outdir, `.shard-${i}`);
+    const shardDir = (worker: SynthWorker) => path.join(options.outdir, `.shard-${worker.label}`);
     let built: StackMeta[];
     if (missing.length === 0) built = [];
-    else if (!standby) built = synthesizeHere(config, options, { names: new Set(names) }, cache, replace);
+    else if (!standby) built = await synthesizeHere(config, options, { names: new Set(names) }, cache, replace);
     // A few stacks: the worker that loaded the stacks' code meanwhile builds them.
-    else if (missing.length < PARALLEL_THRESHOLD) built = await standby.build(options, names, shardDir(0), cache.dir, replace);
+    else if (missing.length < PARALLEL_THRESHOLD) built = await standby.build(options, names, shardDir(standby), cache.dir, replace);
     else {
-      // This process builds a share itself, at most WORKER_STACKS stacks; workers build the rest in
-      // parts of at most WORKER_STACKS, one fresh process a part (the first is the one started
-      // before): a process's memory grows with the stacks it builds (CDKTF keeps every token it made).
-      const mine = names.filter((_, j) => j % count === 0).slice(0, WORKER_STACKS);
-      const own = new Set(mine);
-      const rest = names.filter((n) => !own.has(n));
-      const lanes = rest.length > (count - 1) * WORKER_STACKS ? count : count - 1;
-      const parts = Math.max(lanes, Math.ceil(rest.length / WORKER_STACKS));
-      const lists = Array.from({ length: parts }, (_, i) => rest.filter((_, j) => j % parts === i)).filter((l) => l.length > 0);
+      // This process builds a share itself and the workers the rest, every lane about as many stacks
+      // (see shareStacks); a worker process builds at most WORKER_STACKS, a fresh one a part (the
+      // first is the one started before): a process's memory grows with the stacks it builds (CDKTF
+      // keeps every token it made).
+      const { own, lanes } = shareStacks(names, count, WORKER_STACKS);
       const results: StackMeta[][] = [];
-      let next = 0;
-      const lane = async () => {
-        for (let i = next++; i < lists.length; i = next++) {
-          const worker = i === 0 ? standby : new SynthWorker(String(i));
-          results[i] = await worker.build(options, lists[i], shardDir(i), cache.dir, replace);
+      const first: SynthWorker[] = [];
+      let label = 0;
+      const lane = async (parts: readonly string[][], fromStandby: boolean) => {
+        for (const [i, part] of parts.entries()) {
+          const worker = fromStandby && i === 0 ? standby : new SynthWorker(String(++label));
+          if (i === 0) first.push(worker);
+          results.push(await worker.build(options, part, shardDir(worker), cache.dir, replace));
         }
       };
-      // The workers run beside this process's share.
-      const working = Promise.all(Array.from({ length: lanes }, lane));
+      // The other lanes run beside this process's share: each lane's first worker has its stacks
+      // before this process starts on its own.
+      const working = Promise.all(lanes.slice(1).map((parts, k) => lane(parts, k === 0)));
       let here: StackMeta[];
       try {
-        here = synthesizeHere(config, options, { names: own }, cache, replace);
+        await Promise.all(first.map((w) => w.handedOver));
+        here = await synthesizeHere(config, options, { names: new Set(own) }, cache, replace);
+        // This process's lane goes on with workers of its own once its share is built.
+        await lane(lanes[0], false);
       } catch (err) {
         await working.catch(() => undefined);
         throw err;
@@ -819,7 +852,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
       const chosen = (names ? all.filter((n) => names.has(n)) : all).filter((_, i) => i % options.shard!.count === options.shard!.index);
       checkOutputFolders(options.generatedDir, chosen);
       const cache = args.values.has("--cache") ? new SynthCache(options.cacheDir!) : undefined;
-      io.out(JSON.stringify(synthesizeHere(config, options, selection, cache, options.force === true)));
+      io.out(JSON.stringify(await synthesizeHere(config, options, selection, cache, options.force === true)));
       return 0;
     }
     const report = await synthesizeWithReport(options, undefined, (line) => io.err(`${line}\n`));

@@ -1,8 +1,9 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { run } from "../../src/main";
+import { run, shareStacks } from "../../src/main";
 import { EXAMPLE_FILE, ROOT } from "../helpers";
 
 /**
@@ -124,4 +125,72 @@ describe("the compiled synth's workers", () => {
     expect(nested.code).toBe(2);
     expect(nested.err).toBe("npm run synth: --standby reads the arguments of a worker, not another --standby (see --help)\n");
   });
+
+  it("--standby starts on its line of arguments, with its standard input still open", async () => {
+    // The synth keeps building a share of its own after it hands a worker its line; a worker that
+    // waited for the pipe to close would wait for that share to end.
+    const dir = scratch("line");
+    const file = configFile(dir, 0);
+    const list = path.join(dir, "stacks.txt");
+    fs.writeFileSync(list, "ci-identity\n");
+    const args = ["--config", file, "--out", path.join(dir, "out"), "--generated", path.join(dir, "generated"), "--shard", "0/1", "--stacks-from", list, "--cache", path.join(dir, "cache")];
+    const child = spawn(process.execPath, [MAIN, "--standby"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stdin.write(`${JSON.stringify(args)}\n`);
+    const code = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve("still waiting after 60 s");
+      }, 60_000);
+      child.on("close", (c) => {
+        clearTimeout(timer);
+        resolve(c ?? "killed");
+      });
+    });
+    child.stdin.destroy();
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { name: string }[]).map((m) => m.name)).toEqual(["ci-identity"]);
+  });
 });
+
+describe("shareStacks: how a parallel synth shares the stacks out", () => {
+  it("gives every stack to exactly one process, none more than its limit, and every lane about as many", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 600 }), (n, count, max) => {
+        const names = Array.from({ length: n }, (_, i) => `s${i}`);
+        const { own, lanes } = shareStacks(names, count, max);
+        expect(lanes).toHaveLength(count);
+        const parts = lanes.flat();
+        expect([...own, ...parts.flat()].sort()).toEqual([...names].sort());
+        expect(own.length).toBeLessThanOrEqual(max);
+        for (const part of parts) {
+          expect(part.length).toBeGreaterThan(0);
+          expect(part.length).toBeLessThanOrEqual(max);
+        }
+        // This process's lane counts its own share: no lane has more than one stack over another.
+        const sizes = lanes.map((l, k) => l.flat().length + (k === 0 ? own.length : 0));
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        // Its own share is as big as its lane allows, so no worker starts for what it could build.
+        expect(own.length).toBe(Math.min(max, sizes[0]));
+        // Parts of a lane differ by at most one stack: the lane's workers are as few as its limit allows.
+        for (const l of lanes) {
+          expect(l.length).toBe(Math.ceil(l.flat().length / max));
+          if (l.length > 0) expect(Math.max(...l.map((p) => p.length)) - Math.min(...l.map((p) => p.length))).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("deals the stacks in turn, so that each lane has as many of each kind as the others", () => {
+    // The config's order: every onboarding stack, then every (costlier) tenant stack.
+    const names = [...Array.from({ length: 20 }, (_, i) => `onboarding-${i}`), ...Array.from({ length: 20 }, (_, i) => `tenant-${i}`)];
+    const { own, lanes } = shareStacks(names, 2, 400);
+    for (const lane of [own, lanes[1].flat()]) {
+      expect(lane.filter((n) => n.startsWith("onboarding-"))).toHaveLength(10);
+      expect(lane.filter((n) => n.startsWith("tenant-"))).toHaveLength(10);
+    }
+  });
+});
+

@@ -400,6 +400,7 @@ async function synthesizeHere(config: PlatformConfig, options: SynthOptions, sel
       }
       const dir = path.join(options.generatedDir, name);
       fs.mkdirSync(dir, { recursive: true });
+      fs.mkdirSync(path.join(outdir, "stacks", name), { recursive: true });
       writeOwnFile(path.join(outdir, "stacks", name, "cdk.tf.json"), json);
       writeOwnFile(path.join(dir, "main.tf"), hcl);
       writeOwnFile(path.join(dir, GENERATED_MARKER), MARKER_TEXT);
@@ -431,12 +432,24 @@ function synthApp(app: App, outdir: string, fresh: boolean): Map<string, Synthes
   for (const stack of stacks) {
     // The outputs' descriptions, which the stack's own toTerraform checks, are checked before this.
     synthesized.set(stack.node.id, synthesizeStack(stack, session));
-    const dir = path.join(outdir, "stacks", stack.node.id);
-    // In a folder of its own (a cache's build folder), anything there was written by the stack's constructs.
-    const extra = fresh && fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-    if (extra.length > 0) throw new Error(`stack ${stack.node.id} wrote ${extra.join(", ")} into cdktf.out itself (a CDKTF asset?): synth keeps only cdk.tf.json and the stack's files map; put such a file in stack.files`);
+  }
+  // In a folder of its own (a cache's build folder), anything there was written by the stacks' constructs.
+  if (fresh) {
+    for (const name of readdirIfAny(path.join(outdir, "stacks"))) {
+      const extra = readdirIfAny(path.join(outdir, "stacks", name));
+      if (extra.length > 0) throw new Error(`stack ${name} wrote ${extra.join(", ")} into cdktf.out itself (a CDKTF asset?): synth keeps only cdk.tf.json and the stack's files map; put such a file in stack.files`);
+    }
   }
   return synthesized;
+}
+
+/** The names in a folder; none when there is no folder. */
+function readdirIfAny(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 let tokensQuiet = false;

@@ -297,9 +297,15 @@ export interface SynthesizedStack extends StackTerraform {
 export function synthesizeStack(stack: TerraformStack, session: { outdir: string; skipValidation: boolean; manifest: Manifest }): SynthesizedStack {
   invokeAspects(stack);
   const stackManifest = session.manifest.forStack(stack);
-  fs.mkdirSync(path.join(session.outdir, stackManifest.workingDirectory), { recursive: true });
+  // The stack's folder of cdktf.out, where a construct's custom synthesis (an asset) writes: made
+  // only for a stack that has one (the platform's stacks put their files in stack.files instead).
+  let folder = false;
   for (const node of stack.node.findAll(ConstructOrder.POSTORDER)) {
-    (node as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS]?.onSynthesize(session);
+    const custom = (node as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS];
+    if (!custom) continue;
+    if (!folder) fs.mkdirSync(path.join(session.outdir, stackManifest.workingDirectory), { recursive: true });
+    folder = true;
+    custom.onSynthesize(session);
   }
   const annotations = stack.node.findAll().flatMap((node) =>
     node.node.metadata

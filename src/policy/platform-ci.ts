@@ -179,10 +179,16 @@ export const DATA_READ_ACTIONS = [
   // platform's pipeline plans reads them (the authorizer's stacks are planned by their own roles).
   "lambda:GetFunction",
   "lambda:GetFunctionConfiguration",
+  // The same configuration through listings: each function's environment, every version's.
+  "lambda:ListFunctions",
+  "lambda:ListVersionsByFunction",
   "cognito-idp:DescribeUserPoolClient",
   "cognito-idp:ListUserPoolClientSecrets",
   "cognito-idp:DescribeIdentityProvider",
+  "cognito-idp:GetIdentityProviderByIdentifier",
   "ssm:GetParameterHistory",
+  // Run Command's output (with Details), as GetCommandInvocation gives it.
+  "ssm:ListCommandInvocations",
   "ssm:GetDeployablePatchSnapshotForInstance",
   "ec2:DescribeInstanceAttribute",
   "ec2:DescribeLaunchTemplateVersions",

@@ -498,14 +498,14 @@ export function trustCases(s: EphemeralCiScope, ci: LoadedRole, stableCi: Loaded
   return cases;
 }
 
-/** The authorizer roles' permissions boundary, as an account's environment stack synthesizes it. */
+/** A managed policy of a synthesized stack, by its name (the authorizer roles' boundary, in an environment stack). */
 export function loadPolicy(json: TfJson, name: string): Policy {
   const found = Object.values((json.resource?.aws_iam_policy ?? {}) as Record<string, any>).find((p) => p.name === name);
   if (!found) throw new Error(`no policy ${name}`);
   return parsePolicyText(found.policy);
 }
 
-/** Actions a role under the boundary must never get, whatever its inline policy: one a service that could lift it out of its stage. */
+/** Actions a role under the boundary must never get, whatever its inline policy: each could change its stage's resources or lift it out of its stage. */
 const BEYOND_THE_BOUNDARY = ["secretsmanager:PutSecretValue", "secretsmanager:ListSecrets", "verifiedpermissions:PutSchema", "logs:DeleteLogGroup", "iam:PassRole", "sts:AssumeRole", "lambda:UpdateFunctionCode"];
 
 /**

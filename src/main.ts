@@ -5,7 +5,7 @@ import * as path from "path";
 import { App, IResolveContext, Manifest, TerraformResource, TerraformStack, Tokenization, ref } from "cdktf";
 import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, loadStackModules, selectedFactories, stackFactories, stackNamesOf } from "./app";
 import { CACHE_FORMAT, codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
-import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, sha256 } from "./synth-cache";
+import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, safeReaddir, sha256 } from "./synth-cache";
 import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
 import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
@@ -435,21 +435,12 @@ function synthApp(app: App, outdir: string, fresh: boolean): Map<string, Synthes
   }
   // In a folder of its own (a cache's build folder), anything there was written by the stacks' constructs.
   if (fresh) {
-    for (const name of readdirIfAny(path.join(outdir, "stacks"))) {
-      const extra = readdirIfAny(path.join(outdir, "stacks", name));
+    for (const name of safeReaddir(path.join(outdir, "stacks"))) {
+      const extra = safeReaddir(path.join(outdir, "stacks", name));
       if (extra.length > 0) throw new Error(`stack ${name} wrote ${extra.join(", ")} into cdktf.out itself (a CDKTF asset?): synth keeps only cdk.tf.json and the stack's files map; put such a file in stack.files`);
     }
   }
   return synthesized;
-}
-
-/** The names in a folder; none when there is no folder. */
-function readdirIfAny(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 let tokensQuiet = false;
@@ -659,24 +650,24 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
       // keeps every token it made).
       const { own, lanes } = shareStacks(names, count, WORKER_STACKS);
       const results: StackMeta[][] = [];
-      const first: SynthWorker[] = [];
       let label = 0;
-      const lane = async (parts: readonly string[][], fromStandby: boolean) => {
+      const lane = async (parts: readonly string[][], first?: SynthWorker) => {
         for (const [i, part] of parts.entries()) {
-          const worker = fromStandby && i === 0 ? standby : new SynthWorker(String(++label));
-          if (i === 0) first.push(worker);
+          const worker = i === 0 && first ? first : new SynthWorker(String(++label));
           results.push(await worker.build(options, part, shardDir(worker), cache.dir, replace));
         }
       };
-      // The other lanes run beside this process's share: each lane's first worker has its stacks
-      // before this process starts on its own.
-      const working = Promise.all(lanes.slice(1).map((parts, k) => lane(parts, k === 0)));
+      // The other lanes run beside this process's share (the first from the standby worker; each
+      // has stacks, as many as this process's lane): each lane's first worker has its stacks before
+      // this process starts on its own.
+      const beside = lanes.slice(1).map((parts, k) => ({ parts, first: k === 0 ? standby : new SynthWorker(String(++label)) }));
+      const working = Promise.all(beside.map((l) => lane(l.parts, l.first)));
       let here: StackMeta[];
       try {
-        await Promise.all(first.map((w) => w.handedOver));
+        await Promise.all(beside.map((l) => l.first.handedOver));
         here = await synthesizeHere(config, options, { names: new Set(own) }, cache, replace);
         // This process's lane goes on with workers of its own once its share is built.
-        await lane(lanes[0], false);
+        await lane(lanes[0]);
       } catch (err) {
         await working.catch(() => undefined);
         throw err;

@@ -299,12 +299,10 @@ export function synthesizeStack(stack: TerraformStack, session: { outdir: string
   const stackManifest = session.manifest.forStack(stack);
   // The stack's folder of cdktf.out, where a construct's custom synthesis (an asset) writes: made
   // only for a stack that has one (the platform's stacks put their files in stack.files instead).
-  let folder = false;
   for (const node of stack.node.findAll(ConstructOrder.POSTORDER)) {
     const custom = (node as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS];
     if (!custom) continue;
-    if (!folder) fs.mkdirSync(path.join(session.outdir, stackManifest.workingDirectory), { recursive: true });
-    folder = true;
+    fs.mkdirSync(path.join(session.outdir, stackManifest.workingDirectory), { recursive: true });
     custom.onSynthesize(session);
   }
   const annotations = stack.node.findAll().flatMap((node) =>

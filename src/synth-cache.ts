@@ -158,7 +158,8 @@ function removeOlderThan(dir: string, maxAgeMs: number, now: number, keep: (name
   }
 }
 
-function safeReaddir(dir: string): string[] {
+/** The names in a folder; none when there is no folder. */
+export function safeReaddir(dir: string): string[] {
   try {
     return fs.readdirSync(dir);
   } catch {

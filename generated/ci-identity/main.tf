@@ -731,7 +731,7 @@ resource "aws_iam_role" "platform-read_role_F966023D" {
 resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
   # checkov:skip=CKV_AWS_355: a plan refreshes every resource the stacks manage: describe, get and list on *, no write
   # checkov:skip=CKV_AWS_287: credentials and secret values are denied by the NoDataReads statement of the same role
-  # checkov:skip=CKV_AWS_288: object, item, log and secret reads are denied by the NoDataReads and NoItemReads statements
+  # checkov:skip=CKV_AWS_288: object, item, log and secret reads are denied by the NoDataReads statement and the item-read Deny statements
   name = "apps-platform-read-1"
   path = "/apps-platform/ci/"
   policy = jsonencode({

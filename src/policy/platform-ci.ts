@@ -1,6 +1,6 @@
 import { PlatformConfig, ServiceConfig } from "../config/schema";
 import { WORKSPACE_KEY_PREFIX } from "@acme/apps-platform-constructs/backend";
-import { PLATFORM, platformCiNames, roleArn, stateBootstrapNames } from "@acme/apps-platform-constructs/naming";
+import { PLATFORM, fleetNames, platformCiNames, roleArn, stateBootstrapNames } from "@acme/apps-platform-constructs/naming";
 import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
 import { CiRoleKind, ciTrustStatements } from "./ci";
 import { PLATFORM_READ_SERVICES, ReadPrefix } from "./platform-read-services";
@@ -224,10 +224,34 @@ export function platformReadRoleStatements(s: ReadRoleScope): PolicyStatement[] 
   return [
     { Sid: "DescribeWhatThePlatformStacksManage", Effect: "Allow", Action: actions, Resource: "*" },
     { Sid: "NoDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" },
-    itemTables.length > 0
-      ? { Sid: "NoItemReadsButTerraformWrittenItems", Effect: "Deny", Action: [...ITEM_READ_ACTIONS], NotResource: [...itemTables] }
-      : { Sid: "NoItemReads", Effect: "Deny", Action: [...ITEM_READ_ACTIONS], Resource: "*" },
+    // A plan refreshes a Terraform-written item with GetItem, and reads no other way.
+    ...(itemTables.length > 0
+      ? [
+          { Sid: "NoItemReadsButGetItem", Effect: "Deny" as const, Action: ITEM_READ_ACTIONS.filter((a) => a !== "dynamodb:GetItem"), Resource: "*" },
+          { Sid: "NoGetItemButTerraformWrittenItems", Effect: "Deny" as const, Action: "dynamodb:GetItem", NotResource: [...itemTables] },
+        ]
+      : [{ Sid: "NoItemReads", Effect: "Deny" as const, Action: [...ITEM_READ_ACTIONS], Resource: "*" }]),
   ];
+}
+
+/**
+ * What a plan may read in one account, whoever plans there (the GitLab pipelines' read role, an HCP
+ * Terraform platform workspace's plan role): the read services of the stacks the account holds (the
+ * deployment account's, a stage's, or both when a stage shares the deployment account) and the items
+ * of the fleet registries of the stages in it.
+ */
+export function accountReadScope(config: PlatformConfig, partition: string, accountId: string): ReadRoleScope {
+  const stages = Object.entries(config.stages).filter(([, s]) => s.accountId === accountId);
+  const kinds: ("deployment" | "stage")[] = [...(stages.length > 0 ? ["stage" as const] : []), ...(accountId === config.deploymentAccount.accountId ? ["deployment" as const] : [])];
+  const services: Record<string, ReadPrefix[]> = {};
+  for (const kind of kinds) {
+    for (const [service, prefixes] of Object.entries(PLATFORM_READ_SERVICES[kind])) services[service] = [...new Set([...(services[service] ?? []), ...prefixes])].sort();
+  }
+  const fleet = config.fleet;
+  const itemTables = fleet
+    ? stages.filter(([stage]) => fleet.stages[stage]).map(([stage]) => `arn:${partition}:dynamodb:${config.region}:${accountId}:table/${fleetNames(config.organisation, fleet.product, stage).registryTable.name}`)
+    : [];
+  return { services, itemTables };
 }
 
 /** The read services of the deployment account, or of a stage account (src/policy/platform-read-services.ts). */

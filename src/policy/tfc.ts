@@ -32,9 +32,14 @@ export function tfcRunTrust(s: TfcScope, workspace: string, phase: RunPhase): Po
   };
 }
 
-/** The AWS managed policies of a platform workspace's phase roles: read only to plan, all to apply. */
-export function tfcManagedPolicies(partition: string, phase: RunPhase): string[] {
-  return [`arn:${partition}:iam::aws:policy/${phase === "plan" ? "ReadOnlyAccess" : "AdministratorAccess"}`];
+/**
+ * The AWS managed policy of a platform workspace's apply role: all (what the provisioner role could
+ * do), less `runIdentitiesUnchangeable`. The plan role has none: it has the statements of the
+ * account's read role (`platformReadRoleStatements`), since AWS's ReadOnlyAccess reads data (objects,
+ * items, log events) and a pull request's speculative plan runs with it.
+ */
+export function tfcApplyManagedPolicies(partition: string): string[] {
+  return [`arn:${partition}:iam::aws:policy/AdministratorAccess`];
 }
 
 /** The IAM actions that would change a run identity: a role's trust, its permissions, or the OIDC provider. */

@@ -1,7 +1,7 @@
 import * as fs from "fs";
-import { iamServicesOfType, platformReadRoleStatements } from "../../src/policy/platform-ci";
+import { accountReadScope, iamServicesOfType, platformReadRoleStatements } from "../../src/policy/platform-ci";
 import { PLATFORM_READ_SERVICES } from "../../src/policy/platform-read-services";
-import { configWith } from "../helpers";
+import { configWith, exampleConfig, parsePolicy, synthPlatform } from "../helpers";
 import { lintPolicy } from "./policy-lint";
 import { SERVICES_FILE, derivationConfigs, deriveReadServices, renderServicesFile } from "./platform-read-services";
 
@@ -34,6 +34,27 @@ describe("the services of the platform's read roles", () => {
     expect(iamServicesOfType("aws_iam_policy_document")).toEqual([]);
     expect(iamServicesOfType("random_password")).toEqual([]);
     expect(() => iamServicesOfType("aws_sqs_queue")).toThrow(/No IAM service is known for the Terraform type aws_sqs_queue: add it to TERRAFORM_TYPE_SERVICES/);
+  });
+
+  it("give each account's plans the reads of the stacks it holds, and the registry items of its fleet stages", () => {
+    const example = exampleConfig();
+    const [dev, prod] = [example.stages.dev.accountId, example.stages.prod.accountId];
+    expect(accountReadScope(example, "aws", example.deploymentAccount.accountId)).toEqual({ services: PLATFORM_READ_SERVICES.deployment, itemTables: [] });
+    expect(accountReadScope(example, "aws", prod)).toEqual({ services: PLATFORM_READ_SERVICES.stage, itemTables: [`arn:aws:dynamodb:${example.region}:${prod}:table/accessos-prod-tenants`] });
+    // A stage in the deployment account: its read role (made by ci-identity) reads both, and refreshes the fleet's items.
+    const shared = configWith((raw) => {
+      raw.stages.dev.accountId = raw.deploymentAccount.accountId;
+    });
+    const scope = accountReadScope(shared, "aws", shared.deploymentAccount.accountId);
+    expect(Object.keys(scope.services).sort()).toEqual(Object.keys({ ...PLATFORM_READ_SERVICES.stage, ...PLATFORM_READ_SERVICES.deployment }).sort());
+    for (const [service, prefixes] of [...Object.entries(PLATFORM_READ_SERVICES.stage), ...Object.entries(PLATFORM_READ_SERVICES.deployment)]) {
+      expect(scope.services[service]).toEqual(expect.arrayContaining([...prefixes]));
+    }
+    expect(scope.itemTables).toEqual([`arn:aws:dynamodb:${shared.region}:${shared.deploymentAccount.accountId}:table/accessos-dev-tenants`]);
+    const ciIdentity = synthPlatform(shared).json.get("ci-identity")!;
+    const readPolicy = Object.values(ciIdentity.resource!.aws_iam_policy as Record<string, { name: string; policy: string }>).find((p) => p.name === "apps-platform-read-1")!;
+    expect(parsePolicy(readPolicy.policy).Statement.find((s) => s.Sid === "NoGetItemButTerraformWrittenItems")?.NotResource).toEqual(scope.itemTables);
+    expect(accountReadScope(shared, "aws", dev)).toEqual({ services: {}, itemTables: [] });
   });
 
   it("make a read policy of known actions only", async () => {

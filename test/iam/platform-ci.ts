@@ -306,7 +306,7 @@ export async function writeCases(role: SynthesizedRole, resourceOf: (action: str
  */
 export const DATA_READS = [
   "s3:GetObject", "s3:GetObjectVersion", "s3:GetDataAccess", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt",
-  "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:GetQueryResults",
+  "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:GetQueryResults",
   "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ssm:GetCommandInvocation", "cognito-idp:AdminGetUser", "cognito-idp:ListUsers",
   // Listings that return the same: a function's environment, Run Command's output, an identity provider's secret.
   "lambda:ListFunctions", "lambda:ListVersionsByFunction", "ssm:ListCommandInvocations", "cognito-idp:GetIdentityProviderByIdentifier",

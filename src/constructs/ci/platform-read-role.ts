@@ -3,16 +3,18 @@ import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { PolicyRole } from "@acme/apps-platform-constructs/iam";
 import { skipCheck } from "@acme/apps-platform-constructs/checks";
 import { ReadPrefix } from "../../policy/platform-read-services";
-import { platformReadRoleStatements, platformReadRoleTrust } from "../../policy/platform-ci";
+import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
+import { platformReadRoleStatements } from "../../policy/platform-ci";
 
 export interface PlatformReadRoleProps {
   readonly roleName: string;
   /** The IAM path of the role. */
   readonly path: string;
-  /** The platform's CI plan role, the one principal that assumes the role. */
-  readonly planRoleArn: string;
-  /** Further principals that may assume it (a drift check, an auditor's role). @default none */
-  readonly extraPrincipals?: readonly string[];
+  /**
+   * Who may assume it: the platform's CI plan role (`platformReadRoleTrust`), or one HCP Terraform
+   * workspace's plan phase (`tfcRunTrust`).
+   */
+  readonly trust: readonly PolicyStatement[];
   /** The IAM services the account's platform stacks use, with the read prefixes each has. */
   readonly services: Readonly<Record<string, readonly ReadPrefix[]>>;
   /** Tables whose items the platform's stacks write (a fleet's tenant registry), which a plan refreshes. @default none */
@@ -24,9 +26,10 @@ export interface PlatformReadRoleProps {
 }
 
 /**
- * The role a platform stack's providers assume in one account for `terraform plan` (`ci_phase=plan`):
- * it describes, gets and lists what the platform's stacks manage, reads no data (objects, secret
- * values, plaintext, items, log events, images), and changes nothing.
+ * The role a platform stack's plan runs as in one account: the role its providers assume for
+ * `terraform plan` in the GitLab pipelines (`ci_phase=plan`), or an HCP Terraform platform
+ * workspace's plan role. It describes, gets and lists what the platform's stacks manage, reads no data
+ * (objects, secret values, plaintext, items, log events, images), and changes nothing.
  */
 export class PlatformReadRole extends Construct {
   public readonly role: PolicyRole;
@@ -38,15 +41,22 @@ export class PlatformReadRole extends Construct {
       path: props.path,
       provider: props.provider,
       dependsOn: props.dependsOn,
-      trust: platformReadRoleTrust(props.planRoleArn, props.extraPrincipals),
+      trust: [...props.trust],
       statements: platformReadRoleStatements({ services: props.services, itemTables: props.itemTables }),
     });
-    // The scanner reads the Allow of describe/get/list on * and not the Deny of every data read and
-    // credential next to it (test/iam/platform-ci*.test.ts proves the Deny holds).
-    for (const policy of this.role.policies) {
-      skipCheck(policy, "CKV_AWS_355", "a plan refreshes every resource the stacks manage: describe, get and list on *, no write");
-      skipCheck(policy, "CKV_AWS_287", "credentials and secret values are denied by the NoDataReads statement of the same role");
-      skipCheck(policy, "CKV_AWS_288", "object, item, log and secret reads are denied by the NoDataReads and NoItemReads statements");
-    }
+    skipReadRoleChecks(this.role);
+  }
+}
+
+/**
+ * The scanner reads the Allow of describe/get/list on * and not the Deny of every data read and
+ * credential next to it (test/iam/platform-ci*.test.ts and tfc-plan.test.ts prove the Deny holds):
+ * for a role whose statements are `platformReadRoleStatements`.
+ */
+export function skipReadRoleChecks(role: PolicyRole): void {
+  for (const policy of role.policies) {
+    skipCheck(policy, "CKV_AWS_355", "a plan refreshes every resource the stacks manage: describe, get and list on *, no write");
+    skipCheck(policy, "CKV_AWS_287", "credentials and secret values are denied by the NoDataReads statement of the same role");
+    skipCheck(policy, "CKV_AWS_288", "object, item, log and secret reads are denied by the NoDataReads statement and the item-read Deny statements");
   }
 }

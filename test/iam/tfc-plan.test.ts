@@ -1,0 +1,178 @@
+import { PLATFORM, fleetNames, fleetTenantNames, serviceStageNames } from "@acme/apps-platform-constructs/naming";
+import { Mutant, mutants } from "./mutation";
+import { DATA_READS, allowedServices, resourceFor, writeCases } from "./platform-ci";
+import { Decision, evaluate } from "./simulator";
+import { Policy, SynthesizedRole } from "./synthesized-policies";
+import { allRoles, cloudFixture, prepareEvaluator } from "./tfc-trust";
+
+/**
+ * A platform workspace's plan role in HCP Terraform: a pull request's speculative plan runs the pull
+ * request's code with it, so it must read what a plan refreshes and nothing a tenant keeps (objects,
+ * secret values, plaintext, items, log events, images), as the GitLab pipelines' read role does.
+ * Searched with the evaluator on every plan role's own policies: every data read the test names
+ * (DATA_READS, written apart from the policy) on a resource of each type it authorizes and on the
+ * tenants' data by name, every write of every service the role reads, and the reads a plan needs.
+ */
+describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant's data", () => {
+  const { config, synthesized } = cloudFixture();
+  const roles = allRoles(synthesized);
+  const planRoles = roles.filter((r) => /:role\/apps-platform\/tfc\/tfc-.*-plan$/.test(r.arn));
+  const { region } = config;
+  const tfc = synthesized.json.get("tfc")!;
+
+  /** An account's key policy that leaves the decision to IAM policies (KMS's default), so the role's own Deny is what is tested. */
+  const keyPolicy = (accountId: string): Policy => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" }],
+  });
+
+  interface Case {
+    readonly action: string;
+    readonly resource: string;
+    readonly expect: "allow" | "deny";
+    readonly what: string;
+  }
+
+  /** The data reads and the needed reads of a plan role of one account. */
+  async function readCases(role: SynthesizedRole): Promise<Case[]> {
+    const cases: Case[] = [];
+    const acct = role.accountId;
+    const allowed = new Set(await allowedServices(role.policies.map((p) => p.policy)));
+    for (const action of DATA_READS) {
+      if (!allowed.has(action.split(":")[0])) continue;
+      cases.push({ action, resource: (await resourceFor(action, region, acct)) ?? "*", expect: "deny", what: "data" });
+    }
+    const stages = Object.entries(config.stages).filter(([, s]) => s.accountId === acct);
+    for (const [stage] of stages) {
+      for (const service of config.services.filter((s) => (s.stages ?? Object.keys(config.stages)).includes(stage))) {
+        const own = serviceStageNames(service.slug, stage);
+        cases.push(
+          { action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${region}:${acct}:secret:${own.secretPrefix.name}db-AbCdEf`, expect: "deny", what: `${service.slug}'s secret` },
+          { action: "logs:GetLogEvents", resource: `arn:aws:logs:${region}:${acct}:log-group:${own.logGroupPrefix.name}web:log-stream:x`, expect: "deny", what: `${service.slug}'s logs` },
+          { action: "logs:FilterLogEvents", resource: `arn:aws:logs:${region}:${acct}:log-group:${own.logGroupPrefix.name}web`, expect: "deny", what: `${service.slug}'s logs` },
+          { action: "ecr:BatchGetImage", resource: `arn:aws:ecr:${region}:${acct}:repository/${own.ecrRepository.name}`, expect: "deny", what: `${service.slug}'s image` },
+          { action: "secretsmanager:DescribeSecret", resource: `arn:aws:secretsmanager:${region}:${acct}:secret:${own.secretPrefix.name}db-AbCdEf`, expect: "allow", what: "needed" },
+          { action: "iam:GetRole", resource: `arn:aws:iam::${acct}:role/apps-platform/deploy/${own.deployRole.name}`, expect: "allow", what: "needed" },
+        );
+      }
+      const fleet = config.fleet;
+      if (fleet?.stages[stage]) {
+        const names = fleetNames(config.organisation, fleet.product, stage);
+        const registry = `arn:aws:dynamodb:${region}:${acct}:table/${names.registryTable.name}`;
+        cases.push(
+          { action: "s3:GetObject", resource: `arn:aws:s3:::${names.evidenceBucket.name}/tenants/acme-corp/evidence.json`, expect: "deny", what: "a tenant's evidence" },
+          { action: "dynamodb:Scan", resource: registry, expect: "deny", what: "the whole registry" },
+          { action: "dynamodb:Query", resource: `${registry}/index/x`, expect: "deny", what: "the registry through an index" },
+          { action: "dynamodb:GetItem", resource: `${registry}-x`, expect: "deny", what: "another table's items" },
+          { action: "dynamodb:GetRecords", resource: `${registry}/stream/2026-01-01T00:00:00.000`, expect: "deny", what: "the registry's changes" },
+          { action: "dynamodb:GetItem", resource: registry, expect: "allow", what: "needed" },
+        );
+        for (const tenant of fleet.tenants.filter((t) => !t.stages || t.stages.includes(stage))) {
+          const t = fleetTenantNames(config.organisation, fleet.product, tenant.id, stage);
+          cases.push(
+            { action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${region}:${acct}:secret:${t.secretPrefix.name}oauth-client-secret-AbCdEf`, expect: "deny", what: `${tenant.id}'s secret` },
+            { action: "logs:GetLogEvents", resource: `arn:aws:logs:${region}:${acct}:log-group:${t.logGroupPrefix.name}x:log-stream:y`, expect: "deny", what: `${tenant.id}'s logs` },
+          );
+        }
+      }
+      cases.push(
+        { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${acct}:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`, expect: "deny", what: "plaintext" },
+        { action: "ec2:DescribeVpcs", resource: "*", expect: "allow", what: "needed" },
+        { action: "ssm:GetParameter", resource: `arn:aws:ssm:${region}:${acct}:parameter/${PLATFORM}/${stage}/contract/vpc-id`, expect: "allow", what: "needed" },
+        { action: "ecs:DescribeServices", resource: `arn:aws:ecs:${region}:${acct}:service/x/y`, expect: "allow", what: "needed" },
+        { action: "logs:DescribeLogGroups", resource: "*", expect: "allow", what: "needed" },
+      );
+    }
+    if (acct === config.deploymentAccount.accountId) {
+      cases.push(
+        { action: "iam:GetOpenIDConnectProvider", resource: `arn:aws:iam::${acct}:oidc-provider/app.terraform.io`, expect: "allow", what: "needed" },
+        { action: "iam:GetRole", resource: `arn:aws:iam::${acct}:role/apps-platform/ci/payments-api-ci-plan`, expect: "allow", what: "needed" },
+        { action: "kms:GetKeyPolicy", resource: `arn:aws:kms:${region}:${acct}:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`, expect: "allow", what: "needed" },
+      );
+    }
+    return cases;
+  }
+
+  const decide = (role: SynthesizedRole, policies: Policy[], c: Pick<Case, "action" | "resource">): Promise<Decision> =>
+    evaluate({
+      principal: role.arn,
+      action: c.action,
+      resource: c.resource,
+      resourceAccount: role.accountId,
+      identityPolicies: policies,
+      ...(c.action.startsWith("kms:") ? { resourcePolicy: keyPolicy(role.accountId) } : {}),
+    });
+
+  /** One plan role for each distinct set of policies: the roles of one account share the account's read statements. */
+  const distinct = [...new Map(planRoles.map((r) => [`${r.accountId} ${JSON.stringify(r.policies.map((p) => p.policy))}`, r])).values()];
+
+  beforeAll(() => prepareEvaluator(config));
+
+  it("holds no AWS managed policy: every permission is in a policy of the platform's, which the evaluator reads", () => {
+    const planNames = new Set(planRoles.map((r) => r.name));
+    const roleIds = Object.entries(tfc.resource!.aws_iam_role as Record<string, { name: string }>).filter(([, r]) => planNames.has(r.name)).map(([id]) => `\${aws_iam_role.${id}.name}`);
+    const attachments = Object.values(tfc.resource!.aws_iam_role_policy_attachment as Record<string, { role: string; policy_arn: string }>);
+    expect(attachments.filter((a) => roleIds.includes(a.role) && !a.policy_arn.startsWith("${aws_iam_policy.")).map((a) => a.policy_arn)).toEqual([]);
+    // ci-identity, 2 environments, 8 onboarding accounts, 3 stable authorizer stages, 2 fleets, 5 tenants.
+    expect(planRoles.length).toBe(1 + 2 + 8 + 3 + 2 + 5);
+    expect(planRoles.every((r) => r.policies.length > 0)).toBe(true);
+  });
+
+  it("denies, explicitly, every data read and every tenant's data by name, and allows the reads a plan refreshes", async () => {
+    const wrong: string[] = [];
+    let data = 0;
+    let needed = 0;
+    for (const role of distinct) {
+      for (const c of await readCases(role)) {
+        const decision = await decide(role, role.policies.map((p) => p.policy), c);
+        if (c.expect === "allow") needed++;
+        else data++;
+        // Explicitly: a managed policy attached later cannot open them.
+        if ((c.expect === "allow") !== (decision === "Allowed") || (c.expect === "deny" && decision !== "ExplicitlyDenied")) wrong.push(`${role.name} (${role.accountId}) ${c.action} on ${c.resource} (${c.what}): ${decision}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    console.log(`tfc plan roles: ${data} data reads denied, ${needed} reads a plan refreshes allowed, over ${distinct.length} distinct policies of ${planRoles.length} plan roles`);
+    expect(distinct.map((r) => r.accountId).sort()).toEqual(["111111111111", "222222222222", "333333333333"]);
+    expect(data).toBeGreaterThan(60);
+    expect(needed).toBeGreaterThan(15);
+  });
+
+  it("changes nothing: every write of each service it reads is denied", async () => {
+    const allowed: string[] = [];
+    let evaluated = 0;
+    for (const role of distinct) {
+      for (const c of await writeCases(role, (a) => resourceFor(a, region, role.accountId))) {
+        evaluated++;
+        if ((await evaluate(c.request)) === "Allowed") allowed.push(c.description);
+      }
+    }
+    expect(allowed).toEqual([]);
+    console.log(`tfc plan roles: ${evaluated} writes evaluated, ${allowed.length} allowed`);
+    expect(evaluated).toBeGreaterThan(1000);
+  });
+
+  it("notices each Deny removed (the mutation check)", async () => {
+    const unnoticed: string[] = [];
+    let made = 0;
+    for (const role of distinct) {
+      const cases = (await readCases(role)).filter((c) => c.expect === "deny");
+      for (const m of (await mutants(role.policies)) as Mutant[]) {
+        made++;
+        let noticed = false;
+        for (const c of cases.filter((q) => m.actions.has(q.action.toLowerCase()))) {
+          if ((await decide(role, m.policies, c)) === "Allowed") {
+            noticed = true;
+            break;
+          }
+        }
+        if (!noticed) unnoticed.push(`${role.name} (${role.accountId}): ${m.label}`);
+      }
+    }
+    expect(unnoticed).toEqual([]);
+    console.log(`tfc plan roles mutation: ${made} mutants, ${made - unnoticed.length} noticed`);
+    // NoDataReads and NoItemReads in the deployment account; NoDataReads and the two item-read Denies
+    // (all but GetItem; GetItem but the registry's) in each stage account, which holds a fleet.
+    expect(made).toBe(2 + 3 + 3);
+  });
+});

@@ -192,6 +192,23 @@ export const DATA_READ_ACTIONS = [
   "ssm:GetDeployablePatchSnapshotForInstance",
   "ec2:DescribeInstanceAttribute",
   "ec2:DescribeLaunchTemplateVersions",
+  // The same kinds of values in other configuration: the user data of spot requests' launch
+  // specifications, VPN tunnels' pre-shared keys, the parameters and outputs of SSM automations and
+  // maintenance-window tasks, log samples of anomalies, a push platform's attributes. No platform
+  // stack makes these resources.
+  "ec2:DescribeSpotFleetRequests",
+  "ec2:DescribeSpotInstanceRequests",
+  "ec2:DescribeVpnConnections",
+  "ec2:GetVpnConnectionDeviceSampleConfiguration",
+  "ssm:GetAutomationExecution",
+  "ssm:DescribeAutomationExecutions",
+  "ssm:DescribeAutomationStepExecutions",
+  "ssm:GetMaintenanceWindowTask",
+  "ssm:GetMaintenanceWindowExecutionTask",
+  "ssm:GetMaintenanceWindowExecutionTaskInvocation",
+  "ssm:DescribeMaintenanceWindowTasks",
+  "logs:ListAnomalies",
+  "sns:GetPlatformApplicationAttributes",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

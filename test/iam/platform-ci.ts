@@ -310,6 +310,9 @@ export const DATA_READS = [
   "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ssm:GetCommandInvocation", "cognito-idp:AdminGetUser", "cognito-idp:ListUsers",
   // Listings that return the same: a function's environment, Run Command's output, an identity provider's secret.
   "lambda:ListFunctions", "lambda:ListVersionsByFunction", "ssm:ListCommandInvocations", "cognito-idp:GetIdentityProviderByIdentifier",
+  // User data of spot requests, VPN pre-shared keys, automation and maintenance-task parameters and outputs, log samples.
+  "ec2:DescribeSpotFleetRequests", "ec2:DescribeSpotInstanceRequests", "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration",
+  "ssm:GetAutomationExecution", "ssm:DescribeAutomationStepExecutions", "ssm:GetMaintenanceWindowTask", "ssm:GetMaintenanceWindowExecutionTaskInvocation", "logs:ListAnomalies",
 ];
 
 // ---------------------------------------------------------------------------------------------------

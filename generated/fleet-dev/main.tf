@@ -1524,6 +1524,20 @@ resource "aws_iam_policy" "control-plane-tenant-registry-role_policy-1_516F5B60"
         }
       },
       {
+        Sid      = "NoMasterSecretOfAnotherAppsDatabase"
+        Effect   = "Deny"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = "arn:aws:secretsmanager:eu-central-1:222222222222:secret:rds!cluster-*"
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "accessos"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
+      {
         Sid      = "DecryptDatabaseMasterSecrets"
         Effect   = "Allow"
         Action   = "kms:Decrypt"

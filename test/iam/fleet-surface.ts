@@ -661,6 +661,13 @@ function requestCases(p: FleetPrincipal, u: FleetUniverse, fx: Facts, action: st
       }
     }
     variant("untagged", "as a secret RDS does not manage (no cluster tag)", {}, [RDS_TAG]);
+    // A service's database renamed to one of the fleet's own cluster names before the fleet makes it
+    // (IAM sees no new name): RDS tags its master secret with that ARN, and the database keeps its app tag.
+    for (const cluster of own) {
+      for (const service of u.config.services) {
+        variant(service.slug, `as the master secret of ${service.slug}'s database renamed to ${cluster}`, { [RDS_TAG]: `arn:aws:rds:${u.region}:${p.accountId}:cluster:${cluster}`, "aws:ResourceTag/app": service.slug });
+      }
+    }
   }
   return cases;
 }

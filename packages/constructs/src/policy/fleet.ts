@@ -1,7 +1,7 @@
 import { IAM_PATHS, PLATFORM, controlPlaneNames, fleetNames, fleetTenantNames, roleArn } from "../naming";
 import { PolicyStatement } from "./document";
 import { KEY_USAGE_ACTIONS, logsServiceUsesKey } from "./key-policies";
-import { keyAdministeredByAccount } from "./statements";
+import { keyAdministeredByAccount, taggedForAnotherApp } from "./statements";
 
 /**
  * The policies of a tenant fleet (docs/fleet.md). A tenant's task role reaches its own evidence (a prefix
@@ -239,6 +239,16 @@ export function controlPlaneTaskStatements(s: FleetScope, service: string, siloT
             Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": chunk } },
           }),
         ),
+        // A service can rename its database to a silo tenant's cluster name before the tenant's stack
+        // makes it (IAM cannot see the new name), and RDS then tags its master secret with that
+        // cluster's ARN. Where the secret carries its database's app tag, it says whose it is.
+        {
+          Sid: "NoMasterSecretOfAnotherAppsDatabase",
+          Effect: "Deny",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: arn(s, "secretsmanager", "secret:rds!cluster-*"),
+          Condition: taggedForAnotherApp(s.product),
+        },
         // The master secrets only, not the tenants' secrets the same key encrypts.
         decryptSecrets(s, "DecryptDatabaseMasterSecrets", arn(s, "secretsmanager", "secret:rds!cluster-*")),
       ];

@@ -1,4 +1,4 @@
-import { PolicyStatement } from "./document";
+import { ConditionBlock, PolicyStatement } from "./document";
 
 /**
  * Statements that several policies share. Each exists once, here, so that a fix to one (a missing
@@ -22,6 +22,14 @@ export function keyAdministeredByAccount(partition: string, accountId: string): 
     Action: "kms:*",
     Resource: "*",
   };
+}
+
+/**
+ * The condition of a Deny of what is tagged for another app: the resource has an `app` tag, and it is
+ * not `app`. A resource without the tag is left to the Allow statements.
+ */
+export function taggedForAnotherApp(app: string): ConditionBlock {
+  return { StringNotEquals: { "aws:ResourceTag/app": app }, Null: { "aws:ResourceTag/app": "false" } };
 }
 
 /** Refuses every request to a bucket that does not come over TLS. */

@@ -17,6 +17,7 @@ import {
   UNTAG_ACTIONS,
   WRITE_OWN_ACTIONS,
 } from "./catalog";
+import { taggedForAnotherApp } from "./statements";
 
 /** The cluster ECS Express Mode services run in. */
 export const ECS_CLUSTER = "default";
@@ -314,7 +315,7 @@ function notAnotherTenantsDatabase(s: TenantScope, actions: readonly string[]): 
     // The RDS actions the role has on its own names.
     Action: [...new Set(actions.filter((a) => a.startsWith("rds:")))],
     Resource: [own.databaseCluster, own.databaseInstance],
-    Condition: { StringNotEquals: { "aws:ResourceTag/app": s.slug }, Null: { "aws:ResourceTag/app": "false" } },
+    Condition: taggedForAnotherApp(s.slug),
   };
 }
 

@@ -65,3 +65,32 @@ export async function mutants(named: { name: string; policy: Policy }[]): Promis
   }
   return out;
 }
+
+/**
+ * Each mutant of each holder's policies, tried on the holder's cases of the mutant's actions until
+ * one is decided Allowed (the mutant is noticed): how many mutants there were, and the labels of
+ * those no case noticed.
+ */
+export async function unnoticedMutants<H extends { readonly name: string; readonly accountId: string; readonly policies: { name: string; policy: Policy }[] }, C extends { readonly action: string }>(
+  holders: readonly H[],
+  cases: (holder: H) => readonly C[] | Promise<readonly C[]>,
+  allowed: (holder: H, policies: Policy[], c: C) => Promise<boolean>,
+): Promise<{ made: number; unnoticed: string[] }> {
+  let made = 0;
+  const unnoticed: string[] = [];
+  for (const holder of holders) {
+    const all = await cases(holder);
+    for (const m of await mutants(holder.policies)) {
+      made++;
+      let noticed = false;
+      for (const c of all.filter((q) => m.actions.has(q.action.toLowerCase()))) {
+        if (await allowed(holder, m.policies, c)) {
+          noticed = true;
+          break;
+        }
+      }
+      if (!noticed) unnoticed.push(`${holder.name} (${holder.accountId}): ${m.label}`);
+    }
+  }
+  return { made, unnoticed };
+}

@@ -1,4 +1,4 @@
-import { mutants } from "./mutation";
+import { unnoticedMutants } from "./mutation";
 import { Decision, evaluate } from "./simulator";
 import { Policy, SynthesizedRole } from "./synthesized-policies";
 import { RUN_IDENTITY_WRITE_ACTIONS } from "../../src/policy/tfc";
@@ -65,21 +65,7 @@ describe("an apply run cannot change the run identities", () => {
   });
 
   it("notices each Deny statement removed in turn (the mutation check)", async () => {
-    const unnoticed: string[] = [];
-    let made = 0;
-    for (const holder of applyRoles) {
-      for (const m of await mutants(holder.policies)) {
-        made++;
-        let noticed = false;
-        for (const r of requests(holder).filter((q) => m.actions.has(q.action.toLowerCase()))) {
-          if ((await decide(holder, m.policies, r)) === "Allowed") {
-            noticed = true;
-            break;
-          }
-        }
-        if (!noticed) unnoticed.push(`${holder.name} (${holder.accountId}): ${m.label}`);
-      }
-    }
+    const { made, unnoticed } = await unnoticedMutants(applyRoles, requests, async (holder, policies, r) => (await decide(holder, policies, r)) === "Allowed");
     expect(unnoticed).toEqual([]);
     console.log(`tfc apply roles mutation: ${made} mutants, ${made - unnoticed.length} noticed`);
     expect(made).toBe(3 * applyRoles.length);

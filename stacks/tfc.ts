@@ -17,7 +17,7 @@ import { PLATFORM } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../src/paths";
 import { RUN_PHASES, TFC_AWS_AUDIENCE, TFC_ROLE_PATH, TFC_STACK, tfcRoleNames } from "../src/tfc/names";
 import { CredentialConfig, TfcWorkspace, stageProviderAlias, tfcWorkspaces } from "../src/tfc/workspaces";
-import { runIdentitiesUnchangeable, tfcApplyManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
+import { runIdentitiesUnchangeable, tfcApplyManagedPolicies, tfcPlanManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
 import { accountReadScope, platformReadRoleStatements } from "../src/policy/platform-ci";
 import { skipReadRoleChecks } from "../src/constructs/ci/platform-read-role";
 import { PlatformStack } from "./platform-stack";
@@ -76,17 +76,19 @@ export class TfcStack extends PlatformStack {
         const scope = { partition: this.partition, accountId: c.accountId, hostname: backend.hostname, organization: backend.organization, project: backend.project };
         for (const phase of RUN_PHASES) {
           // A plan reads what the GitLab pipelines' read role of the account reads, and no data: a
-          // pull request's speculative plan runs the pull request's code with this role.
+          // pull request's speculative plan runs the pull request's code with this role. An
+          // authorizer's plan refreshes its own data, and keeps ReadOnlyAccess (tfcPlanManagedPolicies).
+          const readStatements = phase === "plan" && !ws.planRefreshesData;
           const role = new PolicyRole(this, `${ws.name}-${c.accountId}-${phase}`, {
             provider: providerIn(c.accountId),
             roleName: tfcRoleNames(ws.name).find((n) => n.phase === phase)!.name,
             path: TFC_ROLE_PATH,
             trust: [tfcRunTrust(scope, ws.name, phase)],
-            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : platformReadRoleStatements(accountReadScope(config, this.partition, c.accountId)),
-            managedPolicyArns: phase === "apply" ? tfcApplyManagedPolicies(this.partition) : [],
+            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : readStatements ? platformReadRoleStatements(accountReadScope(config, this.partition, c.accountId)) : [],
+            managedPolicyArns: phase === "apply" ? tfcApplyManagedPolicies(this.partition) : tfcPlanManagedPolicies(this.partition, ws.planRefreshesData),
             dependsOn: [oidc.get(c.accountId)!],
           });
-          if (phase === "plan") skipReadRoleChecks(role);
+          if (readStatements) skipReadRoleChecks(role);
           ((roleArns[ws.name] ??= {})[c.accountId] ??= {})[phase] = role.role.arn;
         }
       }

@@ -31,6 +31,13 @@ export interface TfcWorkspace {
   /** The workspaces whose published values (SSM parameters) it reads: a run of one of them queues a run of this one. */
   readonly sources: string[];
   readonly credentials: CredentialConfig[];
+  /**
+   * Whether its plan refreshes what a platform read role may not read: the authorizer's function (its
+   * code and environment), user pool client (its secret) and signing secret's version. Such a
+   * workspace's plan role keeps AWS's ReadOnlyAccess; every other platform workspace's has the
+   * account's read statements, which read no data (docs/terraform-cloud.md).
+   */
+  readonly planRefreshesData: boolean;
 }
 
 export { credentialTag } from "@acme/apps-platform-constructs/core";
@@ -54,11 +61,12 @@ export function tfcWorkspaces(config: PlatformConfig): TfcWorkspace[] {
     roles: { plan: tfcRoleArn(partition, accountId, name, "plan"), apply: tfcRoleArn(partition, accountId, name, "apply") },
     madeBy: "tfc",
   });
-  const ws = (name: string, sources: string[], credentials: (name: string) => CredentialConfig[]): TfcWorkspace => ({
+  const ws = (name: string, sources: string[], credentials: (name: string) => CredentialConfig[], planRefreshesData = false): TfcWorkspace => ({
     name,
     workingDirectory: `generated/${name}`,
     sources,
     credentials: credentials(name),
+    planRefreshesData,
   });
   const env = stackNames.environment;
   return [
@@ -84,7 +92,7 @@ export function tfcWorkspaces(config: PlatformConfig): TfcWorkspace[] {
       ),
     // The authorizer's long-lived stages (ephemeral.stableStages), each in its hosting stage's account.
     ...Object.entries(config.ephemeral?.stableStages ?? {}).map(([name, stable]) =>
-      ws(stackNames.authorizer(name), [], (n) => [own(n, config.stages[stable.stage].accountId)]),
+      ws(stackNames.authorizer(name), [], (n) => [own(n, config.stages[stable.stage].accountId)], true),
     ),
     ...(config.fleet ? fleetStages(config.fleet) : []).flatMap((fs) => {
       const accountId = config.stages[fs.stage].accountId;

@@ -1,4 +1,4 @@
-import { PLATFORM, fleetNames, fleetTenantNames, serviceStageNames } from "@acme/apps-platform-constructs/naming";
+import { PLATFORM, ephemeralStageNames, fleetNames, fleetTenantNames, serviceStageNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { unnoticedMutants } from "./mutation";
 import { DATA_READS, allowedServices, resourceFor, writeCases } from "./platform-ci";
 import { Decision, evaluate } from "./simulator";
@@ -16,7 +16,12 @@ import { allRoles, cloudFixture, prepareEvaluator } from "./tfc-trust";
 describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant's data", () => {
   const { config, synthesized } = cloudFixture();
   const roles = allRoles(synthesized);
-  const planRoles = roles.filter((r) => /:role\/apps-platform\/tfc\/tfc-.*-plan$/.test(r.arn));
+  const allPlanRoles = roles.filter((r) => /:role\/apps-platform\/tfc\/tfc-.*-plan$/.test(r.arn));
+  // An authorizer's plan refreshes its own function, user pool client and signing secret: its role
+  // keeps ReadOnlyAccess (below, and docs/terraform-cloud.md).
+  const authorizerWorkspaces = new Set(Object.keys(config.ephemeral?.stableStages ?? {}).map((s) => stackNames.authorizer(s)));
+  const isAuthorizers = (r: SynthesizedRole) => [...authorizerWorkspaces].some((ws) => r.name === `tfc-${ws}-plan`);
+  const planRoles = allPlanRoles.filter((r) => !isAuthorizers(r));
   const { region } = config;
   const tfc = synthesized.json.get("tfc")!;
 
@@ -108,14 +113,40 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
 
   beforeAll(() => prepareEvaluator(config));
 
-  it("holds no AWS managed policy: every permission is in a policy of the platform's, which the evaluator reads", () => {
-    const planNames = new Set(planRoles.map((r) => r.name));
-    const roleIds = Object.entries(tfc.resource!.aws_iam_role as Record<string, { name: string }>).filter(([, r]) => planNames.has(r.name)).map(([id]) => `\${aws_iam_role.${id}.name}`);
+  /** The AWS managed policies attached to the roles named. */
+  const managedOf = (names: Set<string>) => {
+    const roleIds = Object.entries(tfc.resource!.aws_iam_role as Record<string, { name: string }>).filter(([, r]) => names.has(r.name)).map(([id]) => `\${aws_iam_role.${id}.name}`);
     const attachments = Object.values(tfc.resource!.aws_iam_role_policy_attachment as Record<string, { role: string; policy_arn: string }>);
-    expect(attachments.filter((a) => roleIds.includes(a.role) && !a.policy_arn.startsWith("${aws_iam_policy.")).map((a) => a.policy_arn)).toEqual([]);
-    // ci-identity, 2 environments, 8 onboarding accounts, 3 stable authorizer stages, 2 fleets, 5 tenants.
-    expect(planRoles.length).toBe(1 + 2 + 8 + 3 + 2 + 5);
+    return attachments.filter((a) => roleIds.includes(a.role) && !a.policy_arn.startsWith("${aws_iam_policy.")).map((a) => a.policy_arn);
+  };
+
+  it("holds no AWS managed policy: every permission is in a policy of the platform's, which the evaluator reads", () => {
+    expect(managedOf(new Set(planRoles.map((r) => r.name)))).toEqual([]);
+    // ci-identity, 2 environments, 8 onboarding accounts, 2 fleets, 5 tenants; and 3 stable authorizer stages.
+    expect(planRoles.length).toBe(1 + 2 + 8 + 2 + 5);
+    expect(allPlanRoles.length).toBe(planRoles.length + 3);
     expect(planRoles.every((r) => r.policies.length > 0)).toBe(true);
+  });
+
+  it("is ReadOnlyAccess alone for an authorizer's plan, which refreshes what the read statements deny", async () => {
+    const authorizers = allPlanRoles.filter(isAuthorizers);
+    expect(authorizers.map((r) => r.name).sort()).toEqual([...authorizerWorkspaces].map((ws) => `tfc-${ws}-plan`).sort());
+    expect(managedOf(new Set(authorizers.map((r) => r.name)))).toEqual(authorizers.map(() => "arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    expect(authorizers.every((r) => r.policies.length === 0)).toBe(true);
+    // Why: with the account's read statements, its refresh of the function, the user pool client and
+    // the signing secret's version would be refused.
+    for (const [stage, stable] of Object.entries(config.ephemeral!.stableStages!)) {
+      const acct = config.stages[stable.stage].accountId;
+      const read = distinct.find((r) => r.accountId === acct)!;
+      const names = ephemeralStageNames(stage);
+      for (const [action, resource] of [
+        ["lambda:GetFunction", `arn:aws:lambda:${region}:${acct}:function:${names.function.name}`],
+        ["cognito-idp:DescribeUserPoolClient", `arn:aws:cognito-idp:${region}:${acct}:userpool/${region}_AbCdEfGhI`],
+        ["secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${region}:${acct}:secret:${names.jwtSecret.name}-AbCdEf`],
+      ] as const) {
+        expect([stage, action, await decide(read, read.policies.map((p) => p.policy), { action, resource })]).toEqual([stage, action, "ExplicitlyDenied"]);
+      }
+    }
   });
 
   it("denies, explicitly, every data read and every tenant's data by name, and allows the reads a plan refreshes", async () => {

@@ -815,6 +815,13 @@ resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
           "ssm:DescribeMaintenanceWindowTasks",
           "logs:ListAnomalies",
           "sns:GetPlatformApplicationAttributes",
+          "acm:GetAcmeExternalAccountBindingCredentials",
+          "cloudwatch:GetSpaceCredentials",
+          "cloudwatch:GetSpaceCredentialsForOrganization",
+          "cloudwatch:GetTelemetryQueryResults",
+          "s3:ListObjectAnnotations",
+          "s3:ListObjectVersionAnnotations",
+          "sns:ListPhoneNumbersOptedOut",
         ]
         Resource = "*"
       },

@@ -209,6 +209,16 @@ export const DATA_READ_ACTIONS = [
   "ssm:DescribeMaintenanceWindowTasks",
   "logs:ListAnomalies",
   "sns:GetPlatformApplicationAttributes",
+  // Credentials and results in the other services a read role describes: ACME account binding
+  // keys, CloudWatch spaces' credentials and telemetry query results, S3 object annotations, the
+  // phone numbers opted out of SMS.
+  "acm:GetAcmeExternalAccountBindingCredentials",
+  "cloudwatch:GetSpaceCredentials",
+  "cloudwatch:GetSpaceCredentialsForOrganization",
+  "cloudwatch:GetTelemetryQueryResults",
+  "s3:ListObjectAnnotations",
+  "s3:ListObjectVersionAnnotations",
+  "sns:ListPhoneNumbersOptedOut",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

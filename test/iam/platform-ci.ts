@@ -313,6 +313,8 @@ export const DATA_READS = [
   // User data of spot requests, VPN pre-shared keys, automation and maintenance-task parameters and outputs, log samples.
   "ec2:DescribeSpotFleetRequests", "ec2:DescribeSpotInstanceRequests", "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration",
   "ssm:GetAutomationExecution", "ssm:DescribeAutomationStepExecutions", "ssm:GetMaintenanceWindowTask", "ssm:GetMaintenanceWindowExecutionTaskInvocation", "logs:ListAnomalies",
+  // Credentials and results elsewhere: ACME binding keys, CloudWatch spaces' credentials and query results, object annotations, opted-out phone numbers.
+  "acm:GetAcmeExternalAccountBindingCredentials", "cloudwatch:GetSpaceCredentials", "cloudwatch:GetTelemetryQueryResults", "s3:ListObjectAnnotations", "sns:ListPhoneNumbersOptedOut",
 ];
 
 // ---------------------------------------------------------------------------------------------------

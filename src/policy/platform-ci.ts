@@ -281,11 +281,6 @@ export function accountReadScope(config: PlatformConfig, partition: string, acco
   return { services, itemTables };
 }
 
-/** The read services of the deployment account, or of a stage account (src/policy/platform-read-services.ts). */
-export function platformReadServices(account: "deployment" | "stage"): Readonly<Record<string, readonly ReadPrefix[]>> {
-  return PLATFORM_READ_SERVICES[account];
-}
-
 /**
  * The IAM services a Terraform resource type or data source of the AWS provider calls to read its
  * objects, by the longest matching type prefix. A type no entry matches is an error: a stack that

@@ -33,21 +33,15 @@ export function tfcRunTrust(s: TfcScope, workspace: string, phase: RunPhase): Po
 }
 
 /**
- * The AWS managed policy of a platform workspace's apply role: all (what the provisioner role could
- * do), less `runIdentitiesUnchangeable`.
+ * The AWS managed policies of a platform workspace's phase roles. Apply: all (what the provisioner
+ * role could do), less `runIdentitiesUnchangeable`. Plan: none, as its permissions are the statements
+ * of the account's read role (`platformReadRoleStatements`), since AWS's ReadOnlyAccess reads data
+ * (objects, items, log events) and a pull request's speculative plan runs with it; but ReadOnlyAccess
+ * for a workspace whose plan refreshes data the read statements deny (an authorizer's function, user
+ * pool client and signing secret), which is not narrowed yet.
  */
-export function tfcApplyManagedPolicies(partition: string): string[] {
-  return [`arn:${partition}:iam::aws:policy/AdministratorAccess`];
-}
-
-/**
- * The AWS managed policies of a platform workspace's plan role: none, as its permissions are the
- * statements of the account's read role (`platformReadRoleStatements`), since AWS's ReadOnlyAccess
- * reads data (objects, items, log events) and a pull request's speculative plan runs with it; but
- * ReadOnlyAccess for a workspace whose plan refreshes data the read statements deny (an authorizer's
- * function, user pool client and signing secret), which is not narrowed yet.
- */
-export function tfcPlanManagedPolicies(partition: string, planRefreshesData: boolean): string[] {
+export function tfcManagedPolicies(partition: string, phase: RunPhase, planRefreshesData: boolean): string[] {
+  if (phase === "apply") return [`arn:${partition}:iam::aws:policy/AdministratorAccess`];
   return planRefreshesData ? [`arn:${partition}:iam::aws:policy/ReadOnlyAccess`] : [];
 }
 

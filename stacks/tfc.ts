@@ -17,7 +17,7 @@ import { PLATFORM } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../src/paths";
 import { RUN_PHASES, TFC_AWS_AUDIENCE, TFC_ROLE_PATH, TFC_STACK, tfcRoleNames } from "../src/tfc/names";
 import { CredentialConfig, TfcWorkspace, stageProviderAlias, tfcWorkspaces } from "../src/tfc/workspaces";
-import { runIdentitiesUnchangeable, tfcManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
+import { authorizerOwnDataReads, runIdentitiesUnchangeable, tfcManagedPolicies, tfcRunTrust } from "../src/policy/tfc";
 import { accountReadScope, platformReadRoleStatements } from "../src/policy/platform-ci";
 import { skipReadRoleChecks } from "../src/constructs/ci/platform-read-role";
 import { PlatformStack } from "./platform-stack";
@@ -73,24 +73,30 @@ export class TfcStack extends PlatformStack {
     const roleArns: Record<string, Record<string, Record<string, string>>> = {};
     // What a plan reads in each account: the same for every workspace there.
     const readStatements = new Map([...providers.keys()].map((accountId) => [accountId, platformReadRoleStatements(accountReadScope(config, this.partition, accountId))]));
+    /** An authorizer's plan also refreshes its stage's own function, user pool client and signing secret. */
+    const planStatements = (ws: TfcWorkspace, accountId: string) => {
+      if (!ws.authorizerStage) return readStatements.get(accountId)!;
+      const eph = config.ephemeral!;
+      const stable = eph.stableStages![ws.authorizerStage];
+      const ownDataReads = authorizerOwnDataReads({ partition: this.partition, region: config.region, accountId, stage: ws.authorizerStage, project: eph.project, cognito: stable.cognito ?? eph.cognito });
+      return platformReadRoleStatements({ ...accountReadScope(config, this.partition, accountId), ownDataReads });
+    };
     for (const ws of workspaces) {
       for (const c of ws.credentials.filter((c) => c.madeBy === "tfc")) {
         const scope = { partition: this.partition, accountId: c.accountId, hostname: backend.hostname, organization: backend.organization, project: backend.project };
         for (const phase of RUN_PHASES) {
           // A plan reads what the GitLab pipelines' read role of the account reads, and no data: a
-          // pull request's speculative plan runs the pull request's code with this role. An
-          // authorizer's plan refreshes its own data, and keeps ReadOnlyAccess (tfcManagedPolicies).
-          const reads = phase === "plan" && !ws.planRefreshesData;
+          // pull request's speculative plan runs the pull request's code with this role.
           const role = new PolicyRole(this, `${ws.name}-${c.accountId}-${phase}`, {
             provider: providerIn(c.accountId),
             roleName: tfcRoleNames(ws.name).find((n) => n.phase === phase)!.name,
             path: TFC_ROLE_PATH,
             trust: [tfcRunTrust(scope, ws.name, phase)],
-            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : reads ? readStatements.get(c.accountId)! : [],
-            managedPolicyArns: tfcManagedPolicies(this.partition, phase, ws.planRefreshesData),
+            statements: phase === "apply" ? runIdentitiesUnchangeable(scope) : planStatements(ws, c.accountId),
+            managedPolicyArns: tfcManagedPolicies(this.partition, phase),
             dependsOn: [oidc.get(c.accountId)!],
           });
-          if (reads) skipReadRoleChecks(role);
+          if (phase === "plan") skipReadRoleChecks(role);
           ((roleArns[ws.name] ??= {})[c.accountId] ??= {})[phase] = role.role.arn;
         }
       }

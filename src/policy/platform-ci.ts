@@ -240,6 +240,24 @@ export interface ReadRoleScope {
    * refreshes with GetItem. @default none
    */
   readonly itemTables?: readonly string[];
+  /**
+   * Data reads a plan makes of what its own stack made (an authorizer stage's function, user pool
+   * client and signing secret): each allowed on those resources alone, and still denied on every
+   * other. @default none
+   */
+  readonly ownDataReads?: readonly OwnDataRead[];
+}
+
+/** Data reads allowed on one stack's own resources, named by ARN, by resource tags, or by both. */
+export interface OwnDataRead {
+  /** What is read, for the statement's Sid: `Function`, `UserPoolClient`, `SigningSecret`. */
+  readonly what: string;
+  /** Entries of DATA_READ_ACTIONS, exactly as written there. */
+  readonly actions: readonly (typeof DATA_READ_ACTIONS)[number][];
+  /** The resources: exact ARNs, or a pattern a tag condition narrows. */
+  readonly resources: readonly string[];
+  /** Tags the resource must carry, each value exact (for a resource whose ARN holds a generated id). @default none */
+  readonly resourceTags?: Readonly<Record<string, string>>;
 }
 
 /** A read role's permissions: describe, get and list what the stacks manage, and no data. */
@@ -248,9 +266,18 @@ export function platformReadRoleStatements(s: ReadRoleScope): PolicyStatement[] 
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([service, prefixes]) => prefixes.map((p) => `${service}:${p}*`));
   const itemTables = s.itemTables ?? [];
+  const own = s.ownDataReads ?? [];
+  const ownActions = new Set<string>(own.flatMap((o) => o.actions));
   return [
     { Sid: "DescribeWhatThePlatformStacksManage", Effect: "Allow", Action: actions, Resource: "*" },
-    { Sid: "NoDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" },
+    { Sid: "NoDataReads", Effect: "Deny", Action: DATA_READ_ACTIONS.filter((a) => !ownActions.has(a)), Resource: "*" },
+    // A stack's own data: denied on every other resource, and on one without the stack's tags.
+    ...own.flatMap((o): PolicyStatement[] => [
+      { Sid: `NoDataReadsButOwn${o.what}`, Effect: "Deny", Action: [...o.actions], NotResource: [...o.resources] },
+      ...Object.entries(o.resourceTags ?? {}).map(
+        ([key, value]): PolicyStatement => ({ Sid: `NoDataReadsButOwn${o.what}Tagged${key}`, Effect: "Deny", Action: [...o.actions], Resource: "*", Condition: { StringNotEquals: { [`aws:ResourceTag/${key}`]: value } } }),
+      ),
+    ]),
     // A plan refreshes a Terraform-written item with GetItem, and reads no other way.
     ...(itemTables.length > 0
       ? [

@@ -32,12 +32,11 @@ export interface TfcWorkspace {
   readonly sources: string[];
   readonly credentials: CredentialConfig[];
   /**
-   * Whether its plan refreshes what a platform read role may not read: the authorizer's function (its
-   * code and environment), user pool client (its secret) and signing secret's version. Such a
-   * workspace's plan role keeps AWS's ReadOnlyAccess; every other platform workspace's has the
-   * account's read statements, which read no data (docs/terraform-cloud.md).
+   * The authorizer stage it holds (ephemeral.stableStages), whose plan refreshes that stage's own
+   * function, user pool client and signing secret, which the read statements deny as data elsewhere
+   * (`authorizerOwnDataReads`, docs/terraform-cloud.md). @default none: a platform stack
    */
-  readonly planRefreshesData: boolean;
+  readonly authorizerStage?: string;
 }
 
 export { credentialTag } from "@acme/apps-platform-constructs/core";
@@ -61,12 +60,12 @@ export function tfcWorkspaces(config: PlatformConfig): TfcWorkspace[] {
     roles: { plan: tfcRoleArn(partition, accountId, name, "plan"), apply: tfcRoleArn(partition, accountId, name, "apply") },
     madeBy: "tfc",
   });
-  const ws = (name: string, sources: string[], credentials: (name: string) => CredentialConfig[], planRefreshesData = false): TfcWorkspace => ({
+  const ws = (name: string, sources: string[], credentials: (name: string) => CredentialConfig[], authorizerStage?: string): TfcWorkspace => ({
     name,
     workingDirectory: `generated/${name}`,
     sources,
     credentials: credentials(name),
-    planRefreshesData,
+    ...(authorizerStage ? { authorizerStage } : {}),
   });
   const env = stackNames.environment;
   return [
@@ -92,7 +91,7 @@ export function tfcWorkspaces(config: PlatformConfig): TfcWorkspace[] {
       ),
     // The authorizer's long-lived stages (ephemeral.stableStages), each in its hosting stage's account.
     ...Object.entries(config.ephemeral?.stableStages ?? {}).map(([name, stable]) =>
-      ws(stackNames.authorizer(name), [], (n) => [own(n, config.stages[stable.stage].accountId)], true),
+      ws(stackNames.authorizer(name), [], (n) => [own(n, config.stages[stable.stage].accountId)], name),
     ),
     ...(config.fleet ? fleetStages(config.fleet) : []).flatMap((fs) => {
       const accountId = config.stages[fs.stage].accountId;

@@ -16,12 +16,10 @@ import { allRoles, cloudFixture, prepareEvaluator } from "./tfc-trust";
 describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant's data", () => {
   const { config, synthesized } = cloudFixture();
   const roles = allRoles(synthesized);
-  const allPlanRoles = roles.filter((r) => /:role\/apps-platform\/tfc\/tfc-.*-plan$/.test(r.arn));
-  // An authorizer's plan refreshes its own function, user pool client and signing secret: its role
-  // keeps ReadOnlyAccess (below, and docs/terraform-cloud.md).
-  const authorizerWorkspaces = new Set(Object.keys(config.ephemeral?.stableStages ?? {}).map((s) => stackNames.authorizer(s)));
-  const isAuthorizers = (r: SynthesizedRole) => [...authorizerWorkspaces].some((ws) => r.name === `tfc-${ws}-plan`);
-  const planRoles = allPlanRoles.filter((r) => !isAuthorizers(r));
+  const planRoles = roles.filter((r) => /:role\/apps-platform\/tfc\/tfc-.*-plan$/.test(r.arn));
+  // An authorizer's plan also refreshes its own function, user pool client and signing secret.
+  const stableStages = Object.entries(config.ephemeral?.stableStages ?? {});
+  const authorizerStageOf = (r: SynthesizedRole) => stableStages.find(([stage]) => r.name === `tfc-${stackNames.authorizer(stage)}-plan`);
   const { region } = config;
   const tfc = synthesized.json.get("tfc")!;
 
@@ -36,6 +34,7 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     readonly resource: string;
     readonly expect: "allow" | "deny";
     readonly what: string;
+    readonly context?: Record<string, string>;
   }
 
   /** The data reads and the needed reads of a plan role of one account. */
@@ -88,6 +87,7 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
         { action: "logs:DescribeLogGroups", resource: "*", expect: "allow", what: "needed" },
       );
     }
+    cases.push(...authorizerCases(role));
     if (acct === config.deploymentAccount.accountId) {
       cases.push(
         { action: "iam:GetOpenIDConnectProvider", resource: `arn:aws:iam::${acct}:oidc-provider/app.terraform.io`, expect: "allow", what: "needed" },
@@ -98,13 +98,70 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     return cases;
   }
 
-  const decide = (role: SynthesizedRole, policies: Policy[], c: Pick<Case, "action" | "resource">): Promise<Decision> =>
+  /**
+   * An authorizer stage's own data, which its plan refreshes, and the same reads of every other
+   * stage's (stable and per-PR), of names made to look like its own, and of user pools tagged for
+   * another stage or project or not at all. For every plan role: the others' must deny them all.
+   */
+  function authorizerCases(role: SynthesizedRole): Case[] {
+    const acct = role.accountId;
+    const own = authorizerStageOf(role);
+    const eph = config.ephemeral!;
+    const fn = (name: string) => `arn:aws:lambda:${region}:${acct}:function:${name}`;
+    const secret = (name: string) => `arn:aws:secretsmanager:${region}:${acct}:secret:${name}`;
+    const pool = `arn:aws:cognito-idp:${region}:${acct}:userpool/${region}_AbCdEfGhI`;
+    const cases: Case[] = [];
+    const readsOf = (stage: string, expect: Case["expect"], what: string) => {
+      const n = ephemeralStageNames(stage);
+      for (const action of ["lambda:GetFunction", "lambda:ListVersionsByFunction"]) {
+        cases.push({ action, resource: fn(n.function.name), expect, what });
+        if (expect === "allow") cases.push({ action, resource: fn(`${n.function.name}-x`), expect: "deny", what: `a function named like ${stage}'s` }, { action, resource: fn(`x${n.function.name}`), expect: "deny", what: `a function named like ${stage}'s` });
+      }
+      cases.push({ action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}-AbCdEf`), expect, what });
+      if (expect === "allow") {
+        cases.push(
+          { action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}-x-AbCdEf`), expect: "deny", what: `a secret named like ${stage}'s` },
+          { action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}x-AbCdEf`), expect: "deny", what: `a secret named like ${stage}'s` },
+          { action: "secretsmanager:GetSecretValue", resource: secret(n.jwtSecret.name.replace(/\/jwt-secret$/, "/db-AbCdEf")), expect: "deny", what: `another secret of ${stage}` },
+        );
+      }
+      const tagged = (tags: Record<string, string>, expect: Case["expect"], what: string) =>
+        cases.push({ action: "cognito-idp:DescribeUserPoolClient", resource: pool, context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])), expect, what });
+      tagged({ Project: eph.project, Stage: stage }, expect === "allow" && (eph.stableStages![stage]?.cognito ?? eph.cognito) ? "allow" : "deny", what);
+      if (expect === "allow") {
+        tagged({ Project: `${eph.project}x`, Stage: stage }, "deny", `a user pool of another project, tagged ${stage}`);
+        tagged({ Project: eph.project, Stage: `${stage}x` }, "deny", "a user pool of another stage");
+        tagged({ Project: eph.project }, "deny", "a user pool without a Stage tag");
+        tagged({ Stage: stage }, "deny", "a user pool without a Project tag");
+        const elsewhere = region === "eu-west-1" ? "us-east-1" : "eu-west-1";
+        cases.push({ action: "cognito-idp:DescribeUserPoolClient", resource: pool.replaceAll(region, elsewhere), context: { [`aws:ResourceTag/Project`]: eph.project, [`aws:ResourceTag/Stage`]: stage }, expect: "deny", what: "a user pool tagged for it in another region" });
+      }
+    };
+    for (const [stage] of stableStages) readsOf(stage, own?.[0] === stage ? "allow" : "deny", own?.[0] === stage ? "needed" : `stable stage ${stage}'s`);
+    readsOf("pr-1", "deny", "a per-PR stage's");
+    cases.push({ action: "cognito-idp:DescribeUserPoolClient", resource: pool, expect: "deny", what: "an untagged user pool" });
+    if (own) {
+      // What else its refresh reads, which no Deny names.
+      const n = ephemeralStageNames(own[0]);
+      cases.push(
+        { action: "lambda:GetFunctionCodeSigningConfig", resource: fn(n.function.name), expect: "allow", what: "needed" },
+        { action: "secretsmanager:DescribeSecret", resource: secret(`${n.jwtSecret.name}-AbCdEf`), expect: "allow", what: "needed" },
+        { action: "secretsmanager:ListSecretVersionIds", resource: secret(`${n.jwtSecret.name}-AbCdEf`), expect: "allow", what: "needed" },
+        { action: "cognito-idp:DescribeUserPool", resource: pool, expect: "allow", what: "needed" },
+        { action: "verifiedpermissions:GetPolicyStore", resource: `arn:aws:verifiedpermissions::${acct}:policy-store/PSEXAMPLEabcdefg111111`, expect: "allow", what: "needed" },
+      );
+    }
+    return cases;
+  }
+
+  const decide = (role: SynthesizedRole, policies: Policy[], c: Pick<Case, "action" | "resource" | "context">): Promise<Decision> =>
     evaluate({
       principal: role.arn,
       action: c.action,
       resource: c.resource,
       resourceAccount: role.accountId,
       identityPolicies: policies,
+      ...(c.context ? { context: c.context } : {}),
       ...(c.action.startsWith("kms:") ? { resourcePolicy: keyPolicy(role.accountId) } : {}),
     });
 
@@ -122,31 +179,10 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
 
   it("holds no AWS managed policy: every permission is in a policy of the platform's, which the evaluator reads", () => {
     expect(managedOf(new Set(planRoles.map((r) => r.name)))).toEqual([]);
-    // ci-identity, 2 environments, 8 onboarding accounts, 2 fleets, 5 tenants; and 3 stable authorizer stages.
-    expect(planRoles.length).toBe(1 + 2 + 8 + 2 + 5);
-    expect(allPlanRoles.length).toBe(planRoles.length + 3);
+    // ci-identity, 2 environments, 8 onboarding accounts, 2 fleets, 5 tenants, 3 stable authorizer stages.
+    expect(planRoles.length).toBe(1 + 2 + 8 + 2 + 5 + 3);
     expect(planRoles.every((r) => r.policies.length > 0)).toBe(true);
-  });
-
-  it("is ReadOnlyAccess alone for an authorizer's plan, which refreshes what the read statements deny", async () => {
-    const authorizers = allPlanRoles.filter(isAuthorizers);
-    expect(authorizers.map((r) => r.name).sort()).toEqual([...authorizerWorkspaces].map((ws) => `tfc-${ws}-plan`).sort());
-    expect(managedOf(new Set(authorizers.map((r) => r.name)))).toEqual(authorizers.map(() => "arn:aws:iam::aws:policy/ReadOnlyAccess"));
-    expect(authorizers.every((r) => r.policies.length === 0)).toBe(true);
-    // Why: with the account's read statements, its refresh of the function, the user pool client and
-    // the signing secret's version would be refused.
-    for (const [stage, stable] of Object.entries(config.ephemeral!.stableStages!)) {
-      const acct = config.stages[stable.stage].accountId;
-      const read = distinct.find((r) => r.accountId === acct)!;
-      const names = ephemeralStageNames(stage);
-      for (const [action, resource] of [
-        ["lambda:GetFunction", `arn:aws:lambda:${region}:${acct}:function:${names.function.name}`],
-        ["cognito-idp:DescribeUserPoolClient", `arn:aws:cognito-idp:${region}:${acct}:userpool/${region}_AbCdEfGhI`],
-        ["secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${region}:${acct}:secret:${names.jwtSecret.name}-AbCdEf`],
-      ] as const) {
-        expect([stage, action, await decide(read, read.policies.map((p) => p.policy), { action, resource })]).toEqual([stage, action, "ExplicitlyDenied"]);
-      }
-    }
+    expect(planRoles.filter((r) => authorizerStageOf(r)).map((r) => r.name).sort()).toEqual(stableStages.map(([stage]) => `tfc-${stackNames.authorizer(stage)}-plan`).sort());
   });
 
   it("denies, explicitly, every data read and every tenant's data by name, and allows the reads a plan refreshes", async () => {
@@ -164,9 +200,10 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     }
     expect(wrong).toEqual([]);
     console.log(`tfc plan roles: ${data} data reads denied, ${needed} reads a plan refreshes allowed, over ${distinct.length} distinct policies of ${planRoles.length} plan roles`);
-    expect(distinct.map((r) => r.accountId).sort()).toEqual(["111111111111", "222222222222", "333333333333"]);
-    expect(data).toBeGreaterThan(60);
-    expect(needed).toBeGreaterThan(15);
+    // The read statements of each of the 3 accounts, and each of the 3 authorizer stages' own.
+    expect(distinct.map((r) => r.accountId).sort()).toEqual(["111111111111", "222222222222", "222222222222", "222222222222", "333333333333", "333333333333"]);
+    expect(data).toBeGreaterThan(200);
+    expect(needed).toBeGreaterThan(40);
   });
 
   it("changes nothing: every write of each service it reads is denied", async () => {
@@ -192,7 +229,9 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     expect(unnoticed).toEqual([]);
     console.log(`tfc plan roles mutation: ${made} mutants, ${made - unnoticed.length} noticed`);
     // NoDataReads and NoItemReads in the deployment account; NoDataReads and the two item-read Denies
-    // (all but GetItem; GetItem but the registry's) in each stage account, which holds a fleet.
-    expect(made).toBe(2 + 3 + 3);
+    // (all but GetItem; GetItem but the registry's) in each stage account, which holds a fleet; and in
+    // an authorizer's, those 3 and its own function's and secret's, and its user pool client's with
+    // the Project and Stage tags (prod has no user pool).
+    expect(made).toBe(2 + 3 + 3 + (3 + 5) * 2 + (3 + 2));
   });
 });

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from "child_process";
+// First: it may start a worker, which loads while this process loads the rest (synth-worker-process.ts).
+import { WorkerProcess, startWorkerProcess, takeEarlyWorker } from "./synth-worker-process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -222,17 +223,26 @@ export class ForeignTerraformError extends Error {
 export function checkOutputFolders(generatedDir: string, names: readonly string[]): void {
   const conflicts: string[] = [];
   const foreign: string[] = [];
+  // One listing of the folder tells what each stack's entry is (no lstat per stack).
+  let present: Map<string, fs.Dirent>;
+  try {
+    present = new Map(fs.readdirSync(generatedDir, { withFileTypes: true }).map((e) => [e.name, e]));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // no folder yet: nothing in the way
+    throw err;
+  }
   for (const name of names) {
     const dir = path.join(generatedDir, name);
-    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
-    if (!stat) continue;
-    if (!stat.isDirectory()) {
+    const entry = present.get(name);
+    if (!entry) continue;
+    if (!entry.isDirectory()) {
       conflicts.push(dir);
       continue;
     }
-    const entries = fs.readdirSync(dir);
-    if (entries.length > 0 && !isMarked(dir) && !hasSynthHeader(dir)) conflicts.push(dir);
-    foreign.push(...entries.filter((f) => TERRAFORM_CONFIG.test(f) && f !== "main.tf").map((f) => path.join(dir, f)));
+    const entries = fs.readdirSync(dir, { withFileTypes: true });
+    const marked = entries.some((e) => e.name === GENERATED_MARKER && e.isFile());
+    if (entries.length > 0 && !marked && !hasSynthHeader(dir)) conflicts.push(dir);
+    foreign.push(...entries.filter((e) => TERRAFORM_CONFIG.test(e.name) && e.name !== "main.tf").map((e) => path.join(dir, e.name)));
   }
   if (conflicts.length > 0) throw new OutputConflictError(conflicts);
   if (foreign.length > 0) throw new ForeignTerraformError(foreign);
@@ -484,22 +494,21 @@ function headerSource(configFile: string): string {
  * than a command line holds at organisation scale). It prints what it built as JSON.
  */
 class SynthWorker {
-  private readonly child: ChildProcess;
+  private readonly worker: WorkerProcess;
   private readonly result: Promise<StackMeta[]>;
   private given = false;
   /** Settled once the worker has its command line (or has stopped). */
   handedOver: Promise<void> = Promise.resolve();
 
-  constructor(readonly label: string) {
-    this.child = spawn(process.execPath, [__filename, "--standby"], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    this.child.stdout!.on("data", (chunk) => (out += chunk));
-    // A worker that died before it read its input: the failure is the result's.
-    this.child.stdin!.on("error", () => undefined);
-    this.result = new Promise((resolve, reject) => {
-      this.child.on("error", reject);
-      this.child.on("close", (code, signal) => (code === 0 ? resolve(JSON.parse(out) as StackMeta[]) : reject(new Error(`synth worker ${this.label} exited with ${code ?? signal}`))));
-    });
+  /** The first may be the worker started as the code loaded (takeEarlyWorker). */
+  constructor(readonly label: string, early?: WorkerProcess) {
+    this.worker = early ?? startWorkerProcess();
+    this.result = this.worker.output.then(
+      (out) => JSON.parse(out) as StackMeta[],
+      (err: Error) => {
+        throw new Error(`synth worker ${this.label} ${err.message}`);
+      },
+    );
     this.result.catch(() => undefined);
   }
 
@@ -513,7 +522,7 @@ class SynthWorker {
     if (force) args.push("--force");
     // The caller waits for `handedOver` before work of its own: a write still queued here would wait
     // for this process's event loop, and the worker with it.
-    const handed = new Promise<void>((resolve) => this.child.stdin!.end(`${JSON.stringify(args)}\n`, () => resolve()));
+    const handed = new Promise<void>((resolve) => this.worker.child.stdin!.end(`${JSON.stringify(args)}\n`, () => resolve()));
     this.handedOver = Promise.race([handed, this.result.then(() => undefined, () => undefined)]);
     await this.handedOver;
     const metas = await this.result;
@@ -524,8 +533,8 @@ class SynthWorker {
   /** Stops a worker that was given nothing to build: it has written nothing, and this process does not wait for it. */
   release(): void {
     if (this.given) return;
-    this.child.kill();
-    this.child.unref();
+    this.worker.child.kill();
+    this.worker.child.unref();
   }
 }
 
@@ -598,8 +607,11 @@ export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "con
 export async function synthesizeWithReport(options: SynthOptions, workers = os.cpus().length, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SynthReport> {
   // Workers run the compiled file; from sources (ts-node, jest) everything stays in this process.
   const count = __filename.endsWith(".js") ? Math.min(workers, 8) : 1;
-  // The first worker starts now and loads the stacks' code while this process reads the config.
-  const standby = count >= 2 ? new SynthWorker("0") : undefined;
+  // The first worker (started as the code loaded, or now) loads the stacks' code while this process
+  // reads the config.
+  const early = takeEarlyWorker();
+  const standby = count >= 2 ? new SynthWorker("0", early) : undefined;
+  if (!standby) early?.child.kill();
   try {
     return await synthesizeWith(options, count, standby, warn);
   } finally {

@@ -108,6 +108,19 @@ describe("the compiled synth's workers", () => {
     expect(fs.readFileSync(path.join(dir, "generated", "ci-identity"), "utf8")).toBe("not a folder\n");
   });
 
+  it("ends with no worker left when it stops before synth: a missing config, a wrong flag", () => {
+    // The first worker starts as the code loads, before the arguments are read. spawnSync returns once
+    // every process holding the pipes it gave has ended, a worker (which shares standard error) too.
+    const dir = scratch("early");
+    const missing = compiled(["--config", path.join(dir, "nope.yaml"), "--out", path.join(dir, "cdktf.out"), "--generated", path.join(dir, "generated")]);
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim().split("\n")).toEqual([expect.stringMatching(/nope\.yaml.*not found/)]);
+    const wrong = compiled(["--config", configFile(dir, 0), "--no-such-flag"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/--no-such-flag/);
+    expect(fs.existsSync(path.join(dir, "generated"))).toBe(false);
+  });
+
   it("--standby with nothing on standard input does nothing, and refuses other flags beside it", () => {
     const dir = scratch("standby");
     const idle = compiled(["--standby"], "");

@@ -34,12 +34,9 @@ export function checkSkipsOf(stack: TerraformStack): Map<string, CheckSkip[]> {
 /** Inserts each resource's skip comments as the first lines of its block. */
 export function withSkipComments(hcl: string, skips: Map<string, CheckSkip[]>): string {
   if (skips.size === 0) return hcl;
-  return hcl
-    .split("\n")
-    .flatMap((line) => {
-      const header = /^resource "([^"]+)" "([^"]+)" \{$/.exec(line);
-      const own = header ? skips.get(`${header[1]}.${header[2]}`) : undefined;
-      return own ? [line, ...own.map((s) => `  # checkov:skip=${s.check}: ${s.reason}`)] : [line];
-    })
-    .join("\n");
+  // Only the block headers are visited: a replace over the text, not a split of every line.
+  return hcl.replace(/^resource "([^"\n]+)" "([^"\n]+)" \{$/gm, (line, type: string, name: string) => {
+    const own = skips.get(`${type}.${name}`);
+    return own ? [line, ...own.map((s) => `  # checkov:skip=${s.check}: ${s.reason}`)].join("\n") : line;
+  });
 }

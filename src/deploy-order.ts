@@ -57,7 +57,14 @@ export function stackFactsOf(tf: Json, workspace: string): StackFacts {
     if (role) providers.push({ account, role });
   }
   const where = (r: Json): string => accountOf.get(typeof r.provider === "string" ? r.provider : "aws") ?? "";
-  const each = (block: Json | undefined, type: string): Json[] => Object.values((block?.[type] ?? {}) as Record<string, Json>);
+  // In the order of their names, as cdk.tf.json writes them: the same facts from the synthesized
+  // object as from its text read back.
+  const each = (block: Json | undefined, type: string): Json[] => {
+    const named = (block?.[type] ?? {}) as Record<string, Json>;
+    return Object.keys(named)
+      .sort()
+      .map((k) => named[k]);
+  };
 
   const buckets = each(tf.resource, "aws_s3_bucket").flatMap((b) => literal(b.bucket) ?? []);
   const roles = each(tf.resource, "aws_iam_role").flatMap((r) => {

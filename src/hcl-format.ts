@@ -301,9 +301,15 @@ function rewriteAttributes(tokens: Token[]): Token[] {
       if (tokens[i + 1]?.type === "=") {
         out.push(t, tokens[i + 1]);
         const end = valueEnd(tokens, i + 2);
-        const value = tokens.slice(i + 2, end);
-        // Spacing is recomputed afterwards: only the tokens matter here.
-        out.push(...(blocks.length === 1 && blocks[0] === "variable" && t.text === "type" ? formatTypeExpr(value) : unwrapInterpolation(value)));
+        // Spacing is recomputed afterwards: only the tokens matter here. Only a variable's type and
+        // a quoted value can be rewritten; any other value (most, and the long jsonencode ones) is copied.
+        if (blocks.length === 1 && blocks[0] === "variable" && t.text === "type") {
+          for (const v of formatTypeExpr(tokens.slice(i + 2, end))) out.push(v);
+        } else if (tokens[i + 2]?.type === "oquote") {
+          for (const v of unwrapInterpolation(tokens.slice(i + 2, end))) out.push(v);
+        } else {
+          for (let j = i + 2; j < end; j++) out.push(tokens[j]);
+        }
         i = end;
         continue;
       }
@@ -345,7 +351,8 @@ function linesOf(tokens: Token[]): Line[] {
     }
     for (let i = 1; i < line.lead.length; i++) {
       if (line.lead[i].type !== "=") continue;
-      const net = line.lead.slice(i).reduce((n, t) => n + bracketChange(t), 0);
+      let net = 0;
+      for (let j = i; j < line.lead.length; j++) net += bracketChange(line.lead[j]);
       if (net === 0) {
         line.assign = line.lead.slice(i);
         line.lead = line.lead.slice(0, i);
@@ -441,7 +448,12 @@ function formatSpaces(lines: Line[]): void {
 }
 
 /** Width in columns (code points: the generated files hold no combining characters before an `=`). */
-const columns = (tokens: Token[]) => tokens.reduce((n, t) => n + t.spaces + [...t.text].length, 0);
+const SURROGATE = /[\uD800-\uDFFF]/;
+const columns = (tokens: Token[]) => {
+  let n = 0;
+  for (const t of tokens) n += t.spaces + (SURROGATE.test(t.text) ? [...t.text].length : t.text.length);
+  return n;
+};
 
 function formatCells(lines: Line[]): void {
   const align = (cell: (l: Line) => Token[] | undefined, width: (l: Line) => number) => {
@@ -474,13 +486,13 @@ function tidyBlankLines(lines: Line[]): Line[] {
   const out: Line[] = [];
   let depth = 0;
   for (const line of lines) {
-    const tokens = [...line.lead, ...(line.assign ?? []), ...(line.comment ?? [])];
-    if (tokens.length === 0) continue;
-    if (tokens[0].type === "newline") continue;
-    const opensBlock = depth === 0 && tokens[0].type === "ident" && tokens.some((t) => t.type === "{");
+    const cells = [line.lead, line.assign ?? [], line.comment ?? []];
+    const first = line.lead[0] ?? line.assign?.[0] ?? line.comment?.[0];
+    if (first === undefined || first.type === "newline") continue;
+    const opensBlock = depth === 0 && first.type === "ident" && cells.some((c) => c.some((t) => t.type === "{"));
     if (opensBlock && out.length > 0) out.push({ lead: [{ type: "newline", text: "\n", spaces: 0 }], assign: undefined, comment: undefined });
     out.push(line);
-    for (const t of tokens) depth += bracketChange(t);
+    for (const c of cells) for (const t of c) depth += bracketChange(t);
   }
   return out;
 }
@@ -490,6 +502,8 @@ export interface FormatOptions {
   readonly keepBlankLines?: boolean;
 }
 
+const SPACES = Array.from({ length: 64 }, (_, n) => " ".repeat(n));
+
 /** Formats HCL the way `terraform fmt` would; the result ends with a newline. */
 export function formatHcl(src: string, options: FormatOptions = {}): string {
   const tokens = rewriteAttributes(tokenize(src));
@@ -498,10 +512,17 @@ export function formatHcl(src: string, options: FormatOptions = {}): string {
   formatIndent(lines);
   formatSpaces(lines);
   formatCells(lines);
-  const parts: string[] = [];
+  let text = "";
+  const emit = (cell: Token[]) => {
+    for (const t of cell) {
+      if (t.spaces > 0) text += SPACES[t.spaces] ?? " ".repeat(t.spaces);
+      text += t.text;
+    }
+  };
   for (const line of lines) {
-    for (const cell of [line.lead, line.assign, line.comment]) for (const t of cell ?? []) parts.push(t.spaces > 0 ? " ".repeat(t.spaces) + t.text : t.text);
+    emit(line.lead);
+    if (line.assign) emit(line.assign);
+    if (line.comment) emit(line.comment);
   }
-  const text = parts.join("");
   return text.endsWith("\n") || text === "" ? text : `${text}\n`;
 }

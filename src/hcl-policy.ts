@@ -283,19 +283,27 @@ export function jsonencodeLines(name: string, document: Node): string[] {
   return out;
 }
 
+const POLICY_MARK = 'policy = "{';
 const POLICY_LINE = new RegExp(`^(\\s*)(${POLICY_ATTRIBUTES.join("|")}) = "(.*)"$`);
 
 /** Rewrites every policy attribute of repaired CDKTF HCL (see repairHcl) whose value is a JSON document. */
 export function renderPolicyDocuments(hcl: string): string {
-  return hcl
-    .split("\n")
-    .flatMap((line) => {
-      // Most lines are no policy: a substring test is much cheaper than the expression on a long line.
-      if (!line.includes('policy = "{')) return [line];
-      const m = POLICY_LINE.exec(line);
-      if (!m || !m[3].startsWith("{")) return [line];
-      const document = policyDocument(m[3]);
-      return document ? jsonencodeLines(m[2], document).map((l) => m[1] + l) : [line];
-    })
-    .join("\n");
+  // Only the lines that hold a policy are visited: a substring search, not a split of every line.
+  let out = "";
+  let copied = 0;
+  let at = hcl.indexOf(POLICY_MARK);
+  while (at >= 0) {
+    const start = hcl.lastIndexOf("\n", at) + 1;
+    const newline = hcl.indexOf("\n", at);
+    const end = newline < 0 ? hcl.length : newline;
+    const m = POLICY_LINE.exec(hcl.slice(start, end));
+    const document = m && m[3].startsWith("{") ? policyDocument(m[3]) : undefined;
+    if (m && document) {
+      out += hcl.slice(copied, start) + jsonencodeLines(m[2], document).map((l) => m[1] + l).join("\n");
+      copied = end;
+    }
+    // The next line that holds one.
+    at = newline < 0 ? -1 : hcl.indexOf(POLICY_MARK, newline);
+  }
+  return out + hcl.slice(copied);
 }

@@ -19,23 +19,34 @@ import { renderPolicyDocuments } from "./hcl-policy";
 
 const ATTRIBUTE_STRING = /^([A-Za-z0-9_"-]+) = "(.*)"(,?)$/;
 
+// What matters in a template body outside an interpolation, and inside one.
+const OUTSIDE = /[\\"$]/g;
+const INSIDE = /[{}"]/g;
+
 /** Scans an HCL quoted template body; true when a bare `"` ends it before its last character. */
 function endsEarly(body: string): boolean {
   let depth = 0;
-  for (let i = 0; i < body.length; i++) {
+  let i = 0;
+  for (;;) {
+    // Jump to the next character that matters at this depth: most of a long policy line is plain text.
+    const special = depth === 0 ? OUTSIDE : INSIDE;
+    special.lastIndex = i;
+    const m = special.exec(body);
+    if (!m) return false;
+    i = m.index;
     const c = body[i];
     if (depth === 0) {
       if (c === "\\") i++;
       else if (c === '"') return true;
-      else if (c === "$" && body[i + 1] === "{") (depth = 1), i++;
+      else if (body[i + 1] === "{") (depth = 1), i++;
     } else if (c === "{") depth++;
     else if (c === "}") depth--;
-    else if (c === '"') {
+    else {
       // A quoted string inside an interpolation: skip to its end.
       for (i++; i < body.length && body[i] !== '"'; i++) if (body[i] === "\\") i++;
     }
+    i++;
   }
-  return false;
 }
 
 /** Escapes the literal parts of a raw template body, leaving `${...}` sequences as they are. */
@@ -68,21 +79,28 @@ function escapeLiteralParts(body: string): string {
 
 type Bracket = "block" | "list" | "condition-list" | "condition-block" | "depends-list";
 
-/** Indentation depth: a rewritten condition list is no bracket in the output. */
-function depth(stack: Bracket[]): number {
-  return stack.filter((b) => b !== "condition-list").length;
-}
-
 export interface RepairOptions {
   /** Settings of the terraform block by name (`required_version`), which CDKTF writes without their values. */
   readonly terraformSettings?: Readonly<Record<string, string>>;
 }
+
+const HEREDOC_START = /<<-?([A-Za-z_]+)$/;
+const CONDITION_LIST = /^(precondition|postcondition) = \[$/;
+const SETTING = /^\d+ = "([a-z_]+)"$/;
+const DEPENDENCY = /^"[^"$]+",?$/;
+const PROVIDER = /^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/;
 
 export function repairHcl(hcl: string, options: RepairOptions = {}): string {
   const out: string[] = [];
   const settings = options.terraformSettings ?? {};
   // What each open bracket on the stack stands for, so closing lines can be rewritten to match.
   const stack: Bracket[] = [];
+  // The condition lists on the stack: a rewritten condition list is no bracket in the output, so the
+  // indentation depth is the stack's length less these.
+  let lists = 0;
+  const pop = () => {
+    if (stack.pop() === "condition-list") lists--;
+  };
   let heredoc: string | undefined;
   let conditionKind = "precondition";
   // Where the lines of the terraform block start in `out` (0: not in it).
@@ -95,53 +113,59 @@ export function repairHcl(hcl: string, options: RepairOptions = {}): string {
       continue;
     }
     let line = rawLine.trim();
-    const heredocStart = /<<-?([A-Za-z_]+)$/.exec(line);
+    // Each expression below runs only on a line that can match it: most lines match none.
+    const heredocStart = line.includes("<<") ? HEREDOC_START.exec(line) : null;
     const top = stack[stack.length - 1];
 
-    const conditionList = /^(precondition|postcondition) = \[$/.exec(line);
+    const conditionList = line.endsWith("= [") ? CONDITION_LIST.exec(line) : null;
     if (conditionList) {
       conditionKind = conditionList[1];
       stack.push("condition-list");
+      lists++;
       continue;
     }
     if (top === "condition-list" && line === "{") {
       stack.push("condition-block");
-      out.push(`${"  ".repeat(depth(stack) - 1)}${conditionKind} {`);
+      out.push(`${"  ".repeat(stack.length - lists - 1)}${conditionKind} {`);
       continue;
     }
     if (top === "condition-block" && (line === "}," || line === "}")) {
-      stack.pop();
-      out.push(`${"  ".repeat(depth(stack))}}`);
+      pop();
+      out.push(`${"  ".repeat(stack.length - lists)}}`);
       continue;
     }
     if (top === "condition-list" && line === "]") {
-      stack.pop();
+      pop();
       continue;
     }
+    const level = stack.length - lists;
     // CDKTF's stand-in for a terraform-block setting: `<index> = "<name>"` directly in `terraform {`.
-    const setting = depth(stack) === 1 && terraformBlock ? /^\d+ = "([a-z_]+)"$/.exec(line) : null;
+    const setting = level === 1 && terraformBlock ? SETTING.exec(line) : null;
     if (setting) {
       const value = settings[setting[1]];
       if (value === undefined) throw new Error(`the terraform block's ${setting[1]} has no value to write (pass it in terraformSettings)`);
       out.splice(terraformBlock++, 0, `  ${setting[1]} = ${JSON.stringify(value)}`);
       continue;
     }
-    if (top === "depends-list" && /^"[^"$]+",?$/.test(line)) line = line.replace(/"/g, "");
+    if (top === "depends-list" && DEPENDENCY.test(line)) line = line.replace(/"/g, "");
     // The `provider` meta-argument sits directly in a resource or data block, never deeper.
-    if (depth(stack) === 1 && /^provider = "[a-z0-9_-]+\.[a-z0-9_-]+"$/.test(line)) line = line.replace(/"/g, "");
+    if (level === 1 && line.startsWith("provider = ") && PROVIDER.test(line)) line = line.replace(/"/g, "");
 
-    const attr = ATTRIBUTE_STRING.exec(line);
+    const attr = line.endsWith('"') || line.endsWith('",') ? ATTRIBUTE_STRING.exec(line) : null;
     if (attr && endsEarly(attr[2])) line = `${attr[1]} = "${escapeLiteralParts(attr[2])}"${attr[3]}`;
 
-    const closes = /^[\]}]/.test(line) ? 1 : 0;
-    const indent = "  ".repeat(Math.max(0, depth(stack) - closes));
+    const first = line[0];
+    const closes = first === "]" || first === "}" ? 1 : 0;
+    const indent = "  ".repeat(Math.max(0, level - closes));
     out.push(line === "" ? "" : indent + line);
 
     if (heredocStart) heredoc = heredocStart[1];
-    if (closes) stack.pop();
-    if (depth(stack) === 0 && line === "terraform {") terraformBlock = out.length;
-    else if (depth(stack) === 0) terraformBlock = 0;
-    if (/[[{]$/.test(line)) stack.push(line.startsWith("depends_on = [") ? "depends-list" : line.endsWith("[") ? "list" : "block");
+    if (closes) pop();
+    const after = stack.length - lists;
+    if (after === 0 && line === "terraform {") terraformBlock = out.length;
+    else if (after === 0) terraformBlock = 0;
+    const last = line[line.length - 1];
+    if (last === "[" || last === "{") stack.push(line.startsWith("depends_on = [") ? "depends-list" : last === "[" ? "list" : "block");
   }
   return out.join("\n").replace(/\n{3,}/g, "\n\n");
 }

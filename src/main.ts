@@ -399,7 +399,7 @@ async function synthesizeHere(config: PlatformConfig, options: SynthOptions, sel
         resources: resourceCount(stack),
         backend: stack.backendDescription.location,
         workspace: stack.backendDescription.workspace,
-        facts: stackFactsOf(JSON.parse(json), stack.backendDescription.workspace),
+        facts: stackFactsOf(done.json, stack.backendDescription.workspace),
       };
       const extras = [...stack.files.keys()];
       const contents = new Map<string, string | Buffer>([["cdk.tf.json", json], ["main.tf", hcl], ...stack.files]);

@@ -4,7 +4,8 @@ import * as path from "path";
 import { AssetType, Manifest, TerraformAsset, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { buildPlatform } from "../src/app";
 import { loadConfigFile } from "../src/config/loader";
-import { hclText, mergeStats, stackTerraform, synthesizeStack } from "../src/stack-terraform";
+import { stackFactsOf } from "../src/deploy-order";
+import { hclText, mergeStats, stableJson, stackTerraform, synthesizeStack } from "../src/stack-terraform";
 import { EXAMPLE_FILE, ROOT } from "./helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,6 +22,9 @@ describe("a stack's JSON and HCL from one resolution", () => {
       const t = stackTerraform(stack);
       expect(JSON.stringify(t.json)).toBe(JSON.stringify(stack.toTerraform()));
       expect(hclText(stack, t)).toBe(stack.toHclTerraform().hcl);
+      // Synth reads a stack's facts (the apply order) from the object, not from cdk.tf.json read back.
+      const workspace = stack.backendDescription.workspace;
+      expect(stackFactsOf(t.json, workspace)).toStrictEqual(stackFactsOf(JSON.parse(stableJson(t.json)!), workspace));
     }
     // Every element's values line up with its JSON: none had to be resolved again.
     expect(mergeStats.resolved).toBe(before.resolved);

@@ -851,6 +851,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
     if (args.values.has("--standby")) {
       if (args.values.size > 1) throw new UsageError("--standby takes its other arguments from standard input, not the command line");
       loadStackModules();
+      // The code's hash (the cache's key part that every worker needs, a read of every compiled file)
+      // while the parent still reads the config: the worker's first stack does not wait for it.
+      codeInputsHash();
       const rest = await standbyArgs();
       // Not needed after all (every stack was reused, or the synth stopped): nothing to do.
       if (rest === undefined) return 0;

@@ -1,6 +1,5 @@
 import * as path from "node:path";
 import { Document, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
-import { FAILSAFE_SCHEMA, Type as YamlType, load as loadPlainYaml } from "js-yaml";
 import { z } from "zod";
 import { readTextFile, shownPath } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
@@ -51,76 +50,26 @@ export function readConfigFile(file: string, origin?: string): { text: string; s
   return { text: readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown), shown };
 }
 
-/**
- * The scalars of YAML 1.2's core schema as the full parse (the `yaml` library) reads them, for js-yaml:
- * the same tests and the same values (`-0` is -0, `0o17` 15, `1_000` and `0b11` strings, `.5` 0.5).
- * Only a plain scalar is resolved; a quoted one is a string.
- */
-const CORE_SCALARS: readonly { tag: string; test: RegExp; value: (s: string) => unknown }[] = [
-  { tag: "null", test: /^(?:~|[Nn]ull|NULL)?$/, value: () => null },
-  { tag: "bool", test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, value: (s) => s[0] === "t" || s[0] === "T" },
-  { tag: "int", test: /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, value: (s) => (s.startsWith("0o") ? parseInt(s.slice(2), 8) : s.startsWith("0x") ? parseInt(s.slice(2), 16) : parseInt(s, 10)) },
-  {
-    tag: "float",
-    test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/,
-    value: (s) => (/nan$/i.test(s) ? NaN : /inf$/i.test(s) ? (s[0] === "-" ? -Infinity : Infinity) : parseFloat(s)),
-  },
-];
-export const PLAIN_YAML_SCHEMA = FAILSAFE_SCHEMA.extend({
-  implicit: CORE_SCALARS.map(
-    (t) => new YamlType(`tag:yaml.org,2002:${t.tag}`, { kind: "scalar", resolve: (data: string | null) => t.test.test(data ?? ""), construct: (data: string | null) => t.value(data ?? "") }),
-  ),
-});
-
-/**
- * What js-yaml reads otherwise than the full parse, so that only the full parse reads it: a
- * directive (`%YAML 1.1` reads `yes` as true), a tag or an anchor (js-yaml knows other tags, and
- * expands aliases without the full parse's bound), an explicit or a flow-collection key (which
- * js-yaml turns into another string).
- */
-const NOT_PLAIN: readonly RegExp[] = [/^%/m, /[!&]/, /^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)/m, /[\]}][ \t]*:(?:[ \t]|$)/m];
-
-/** A key both readers give alike: a name, not a null, boolean or number written as a key. */
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
-const NOT_PLAIN_KEYS = new Set(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"]);
-
-function plainKeys(v: unknown): boolean {
-  if (Array.isArray(v)) return v.every(plainKeys);
-  if (typeof v !== "object" || v === null) return true;
-  return Object.entries(v).every(([k, x]) => PLAIN_KEY.test(k) && !NOT_PLAIN_KEYS.has(k) && plainKeys(x));
-}
-
-/**
- * The data of a config read by js-yaml with the core schema's scalars (PLAIN_YAML_SCHEMA), ten times faster than
- * the full parse on a large config, for a text that is valid YAML and plain (NOT_PLAIN, PLAIN_KEY);
- * undefined for any other, which the full parse reads, with where each problem is. What it returns
- * is what the full parse's toJS returns: test/config/plain-yaml.test.ts compares the two over every
- * config of the project and a search of scalars and structures.
- */
-export function plainYamlData(text: string): { readonly data: unknown } | undefined {
-  if (NOT_PLAIN.some((re) => re.test(text))) return undefined;
-  let data: unknown;
-  try {
-    // An empty text is null, as the full parse has it.
-    data = loadPlainYaml(text, { schema: PLAIN_YAML_SCHEMA }) ?? null;
-  } catch {
-    return undefined;
-  }
-  return plainKeys(data) ? { data } : undefined;
+/** Line and column (from 1) of an offset of a text. */
+function lineColumn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split("\n").length, col: offset - before.lastIndexOf("\n") };
 }
 
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */
 export function parseConfig(text: string, file: string): PlatformConfig {
-  // A valid config is read once, fast; one with a problem again in full, for where each problem is.
-  const plain = plainYamlData(text);
-  if (plain) {
-    const raw = plain.data ?? {};
-    const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
-    if (result.success && crossFieldChecks(raw).length === 0) return result.data;
-  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // The parser throws (rather than reporting) on an escape of a code point past Unicode's last, `"\U00110000"`.
+    if (!(err instanceof RangeError)) throw err;
+    const escape = [...text.matchAll(/\\U([0-9A-Fa-f]{8})/g)].find((m) => parseInt(m[1], 16) > 0x10ffff);
+    const { line, col } = escape?.index !== undefined ? lineColumn(text, escape.index) : { line: 1, col: 1 };
+    throw new ConfigError([{ file, path: "", line, column: col, message: `is not valid YAML: ${escape ? `the escape ${escape[0]} is past the last Unicode code point (\\U0010FFFF)` : err.message}` }]);
+  }
 
   if (doc.errors.length > 0) {
     const problems: ConfigProblem[] = [];

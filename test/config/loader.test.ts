@@ -136,6 +136,8 @@ describe("the platform config loader", () => {
     ["a quote never closed", "region: eu-central-1", 'region: "eu-central-1', 5, 9, 'Missing closing "quote (it opens here and is never closed)'],
     ["a flow list never closed", "    protectedBranches: [main]", "    protectedBranches: [main", 14, 24, "(it opens here and is never closed)"],
     ["a tab as indentation", "    zoneName: dev.apps.acme.example", "\tzoneName: dev.apps.acme.example", 27, 1, "Tabs are not allowed as indentation"],
+    // The YAML parser throws on this one instead of reporting it.
+    ["an escape past the last code point", "        LOG_LEVEL: info", '        LOG_LEVEL: "\\U00110000"', 54, 21, "the escape \\U00110000 is past the last Unicode code point"],
   ])("points a YAML syntax error, %s, at its line and column", (_what, from, to, line, column, says) => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems[0]).toMatch(/^is not valid YAML: /);

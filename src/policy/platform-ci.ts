@@ -258,6 +258,11 @@ export interface OwnDataRead {
   readonly resources: readonly string[];
   /** Tags the resource must carry, each value exact (for a resource whose ARN holds a generated id). @default none */
   readonly resourceTags?: Readonly<Record<string, string>>;
+  /**
+   * Request context the read must carry, each value a pattern (StringLike): a key's decrypt for one
+   * secret is told by `kms:EncryptionContext:SecretARN`, not by the key's ARN. @default none
+   */
+  readonly contexts?: Readonly<Record<string, string>>;
 }
 
 /** A read role's permissions: describe, get and list what the stacks manage, and no data. */
@@ -273,9 +278,13 @@ export function platformReadRoleStatements(s: ReadRoleScope): PolicyStatement[] 
     { Sid: "NoDataReads", Effect: "Deny", Action: DATA_READ_ACTIONS.filter((a) => !ownActions.has(a)), Resource: "*" },
     // A stack's own data: denied on every other resource, and on one without the stack's tags.
     ...own.flatMap((o): PolicyStatement[] => [
-      { Sid: `NoDataReadsButOwn${o.what}`, Effect: "Deny", Action: [...o.actions], NotResource: [...o.resources] },
+      ...(o.resources.includes("*") ? [] : [{ Sid: `NoDataReadsButOwn${o.what}`, Effect: "Deny" as const, Action: [...o.actions], NotResource: [...o.resources] }]),
       ...Object.entries(o.resourceTags ?? {}).map(
         ([key, value]): PolicyStatement => ({ Sid: `NoDataReadsButOwn${o.what}Tagged${key}`, Effect: "Deny", Action: [...o.actions], Resource: "*", Condition: { StringNotEquals: { [`aws:ResourceTag/${key}`]: value } } }),
+      ),
+      // A context key missing from the request is "not like" the pattern: denied.
+      ...Object.entries(o.contexts ?? {}).map(
+        ([key, pattern]): PolicyStatement => ({ Sid: `NoDataReadsButOwn${o.what}Where${key.replace(/[^A-Za-z0-9]/g, "")}`, Effect: "Deny", Action: [...o.actions], Resource: "*", Condition: { StringNotLike: { [key]: pattern } } }),
       ),
     ]),
     // A plan refreshes a Terraform-written item with GetItem, and reads no other way.

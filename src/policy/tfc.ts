@@ -75,6 +75,9 @@ export function authorizerOwnDataReads(s: AuthorizerPlanScope): OwnDataRead[] {
     { what: "Function", actions: ["lambda:GetFunction", "lambda:ListVersionsByFunction"], resources: [arn("lambda", `function:${names.function.name}`)] },
     // Secrets Manager appends a hyphen and six characters to a secret's name.
     { what: "SigningSecret", actions: ["secretsmanager:GetSecretValue"], resources: [arn("secretsmanager", `secret:${names.jwtSecret.name}-??????`)] },
+    // Secrets Manager decrypts the value with the caller's kms:Decrypt (the AWS managed key's policy
+    // allows it through the service); the encryption context names the secret, whatever the key.
+    { what: "SigningSecretKey", actions: ["kms:Decrypt"], resources: ["*"], contexts: { "kms:EncryptionContext:SecretARN": arn("secretsmanager", `secret:${names.jwtSecret.name}-??????`) } },
     ...(s.cognito
       ? [{ what: "UserPoolClient", actions: ["cognito-idp:DescribeUserPoolClient" as const], resources: [arn("cognito-idp", "userpool/*")], resourceTags: { Project: s.project, Stage: s.stage } }]
       : []),

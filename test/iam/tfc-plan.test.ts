@@ -1,7 +1,7 @@
 import { PLATFORM, ephemeralStageNames, fleetNames, fleetTenantNames, serviceStageNames, stackNames } from "@acme/apps-platform-constructs/naming";
 import { unnoticedMutants } from "./mutation";
 import { DATA_READS, allowedServices, resourceFor, writeCases } from "./platform-ci";
-import { Decision, evaluate } from "./simulator";
+import { Decision, evaluate, extendIamDataWithEncryptionContextKeys } from "./simulator";
 import { Policy, SynthesizedRole } from "./synthesized-policies";
 import { allRoles, cloudFixture, prepareEvaluator } from "./tfc-trust";
 
@@ -35,6 +35,8 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     readonly expect: "allow" | "deny";
     readonly what: string;
     readonly context?: Record<string, string>;
+    /** The key's policy, for a kms: action. @default keyPolicy: the decision left to IAM policies */
+    readonly keyPolicy?: Policy;
   }
 
   /** The data reads and the needed reads of a plan role of one account. */
@@ -110,6 +112,26 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     const fn = (name: string) => `arn:aws:lambda:${region}:${acct}:function:${name}`;
     const secret = (name: string) => `arn:aws:secretsmanager:${region}:${acct}:secret:${name}`;
     const pool = `arn:aws:cognito-idp:${region}:${acct}:userpool/${region}_AbCdEfGhI`;
+    const key = `arn:aws:kms:${region}:${acct}:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d`;
+    const via = { "kms:ViaService": `secretsmanager.${region}.amazonaws.com`, "kms:CallerAccount": acct };
+    // The AWS managed key of Secrets Manager: any principal of the account, through the service.
+    const managedKey: Policy = {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "ThroughSecretsManager", Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: "*", Condition: { StringEquals: via } }],
+    };
+    // A key that lets any principal of the account decrypt anything: only the role's own Deny stops it.
+    const openKey: Policy = {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Open", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:CallerAccount": acct } } }],
+    };
+    const decrypt = (secretArn: string | undefined, expect: Case["expect"], what: string): Case => ({
+      action: "kms:Decrypt",
+      resource: key,
+      context: secretArn ? { ...via, "kms:EncryptionContext:SecretARN": secretArn } : { "kms:CallerAccount": acct },
+      keyPolicy: expect === "allow" ? managedKey : openKey,
+      expect,
+      what,
+    });
     const cases: Case[] = [];
     const readsOf = (stage: string, expect: Case["expect"], what: string) => {
       const n = ephemeralStageNames(stage);
@@ -118,7 +140,14 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
         if (expect === "allow") cases.push({ action, resource: fn(`${n.function.name}-x`), expect: "deny", what: `a function named like ${stage}'s` }, { action, resource: fn(`x${n.function.name}`), expect: "deny", what: `a function named like ${stage}'s` });
       }
       cases.push({ action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}-AbCdEf`), expect, what });
+      // Secrets Manager decrypts the value with the caller's kms:Decrypt.
+      cases.push(decrypt(secret(`${n.jwtSecret.name}-AbCdEf`), expect, `${what} (its key)`));
       if (expect === "allow") {
+        cases.push(
+          decrypt(secret(`${n.jwtSecret.name}-x-AbCdEf`), "deny", `a secret named like ${stage}'s (its key)`),
+          decrypt(secret(n.jwtSecret.name.replace(/\/jwt-secret$/, "/db-AbCdEf")), "deny", `another secret of ${stage} (its key)`),
+          decrypt(undefined, "deny", "a decrypt of anything else with the key"),
+        );
         cases.push(
           { action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}-x-AbCdEf`), expect: "deny", what: `a secret named like ${stage}'s` },
           { action: "secretsmanager:GetSecretValue", resource: secret(`${n.jwtSecret.name}x-AbCdEf`), expect: "deny", what: `a secret named like ${stage}'s` },
@@ -154,7 +183,7 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     return cases;
   }
 
-  const decide = (role: SynthesizedRole, policies: Policy[], c: Pick<Case, "action" | "resource" | "context">): Promise<Decision> =>
+  const decide = (role: SynthesizedRole, policies: Policy[], c: Pick<Case, "action" | "resource" | "context" | "keyPolicy">): Promise<Decision> =>
     evaluate({
       principal: role.arn,
       action: c.action,
@@ -162,13 +191,16 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
       resourceAccount: role.accountId,
       identityPolicies: policies,
       ...(c.context ? { context: c.context } : {}),
-      ...(c.action.startsWith("kms:") ? { resourcePolicy: keyPolicy(role.accountId) } : {}),
+      ...(c.action.startsWith("kms:") ? { resourcePolicy: c.keyPolicy ?? keyPolicy(role.accountId) } : {}),
     });
 
   /** One plan role for each distinct set of policies: the roles of one account share the account's read statements. */
   const distinct = [...new Map(planRoles.map((r) => [`${r.accountId} ${JSON.stringify(r.policies.map((p) => p.policy))}`, r])).values()];
 
-  beforeAll(() => prepareEvaluator(config));
+  beforeAll(async () => {
+    await prepareEvaluator(config);
+    await extendIamDataWithEncryptionContextKeys();
+  });
 
   /** The AWS managed policies attached to the roles named. */
   const managedOf = (names: Set<string>) => {
@@ -231,7 +263,7 @@ describe("an HCP Terraform plan role reads what a plan refreshes, and no tenant'
     // NoDataReads and NoItemReads in the deployment account; NoDataReads and the two item-read Denies
     // (all but GetItem; GetItem but the registry's) in each stage account, which holds a fleet; and in
     // an authorizer's, those 3 and its own function's and secret's, and its user pool client's with
-    // the Project and Stage tags (prod has no user pool).
-    expect(made).toBe(2 + 3 + 3 + (3 + 5) * 2 + (3 + 2));
+    // the Project and Stage tags (prod has no user pool), and its secret's decrypt.
+    expect(made).toBe(2 + 3 + 3 + (3 + 6) * 2 + (3 + 3));
   });
 });

@@ -219,6 +219,28 @@ export const DATA_READ_ACTIONS = [
   "s3:ListObjectAnnotations",
   "s3:ListObjectVersionAnnotations",
   "sns:ListPhoneNumbersOptedOut",
+  // Found by enumerating every read the Allow patterns match: CloudWatch's logs, metrics and traces
+  // and what its insight rules and Logs' lookup tables and scheduled queries hold; Run Command's
+  // commands, associations' and maintenance-window invocations' parameters, instances' inventory and
+  // UEFI data; push endpoints' tokens and data and the SMS sandbox's phone numbers; a Verified Access
+  // trust provider's OIDC client secret; a user import job's upload URL; the account's credential
+  // report. No platform stack makes these resources, so no plan refreshes them.
+  "cloudwatch:GetRecords",
+  "cloudwatch:GetInsightRuleReport",
+  "logs:GetLookupTable",
+  "logs:GetScheduledQueryHistory",
+  "ssm:ListCommands",
+  "ssm:DescribeAssociation",
+  "ssm:ListAssociationVersions",
+  "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+  "ssm:GetInventory",
+  "ec2:GetInstanceUefiData",
+  "sns:GetEndpointAttributes",
+  "sns:ListEndpointsByPlatformApplication",
+  "sns:ListSMSSandboxPhoneNumbers",
+  "ec2:DescribeVerifiedAccessTrustProviders",
+  "cognito-idp:DescribeUserImportJob",
+  "iam:GetCredentialReport",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

@@ -305,7 +305,7 @@ export async function writeCases(role: SynthesizedRole, resourceOf: (action: str
  * roles wherever its service is one they describe.
  */
 export const DATA_READS = [
-  "s3:GetObject", "s3:GetObjectVersion", "s3:GetDataAccess", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt",
+  "s3:GetObject", "s3:GetObjectVersion", "s3:GetDataAccess", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt", "cloudwatch:GetRecords",
   "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:GetQueryResults",
   "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ssm:GetCommandInvocation", "cognito-idp:AdminGetUser", "cognito-idp:ListUsers",
   // Listings that return the same: a function's environment, Run Command's output, an identity provider's secret.
@@ -315,6 +315,11 @@ export const DATA_READS = [
   "ssm:GetAutomationExecution", "ssm:DescribeAutomationStepExecutions", "ssm:GetMaintenanceWindowTask", "ssm:GetMaintenanceWindowExecutionTaskInvocation", "logs:ListAnomalies",
   // Credentials and results elsewhere: ACME binding keys, CloudWatch spaces' credentials and query results, object annotations, opted-out phone numbers.
   "acm:GetAcmeExternalAccountBindingCredentials", "cloudwatch:GetSpaceCredentials", "cloudwatch:GetTelemetryQueryResults", "s3:ListObjectAnnotations", "sns:ListPhoneNumbersOptedOut",
+  // Insight rules' contributors, lookup tables, scheduled queries' results, Run Command's and associations' parameters, inventory,
+  // UEFI variables, push endpoints' tokens, sandbox phone numbers, Verified Access client secrets, import upload URLs, the credential report.
+  "cloudwatch:GetInsightRuleReport", "logs:GetLookupTable", "logs:GetScheduledQueryHistory", "ssm:ListCommands", "ssm:DescribeAssociation", "ssm:ListAssociationVersions",
+  "ssm:DescribeMaintenanceWindowExecutionTaskInvocations", "ssm:GetInventory", "ec2:GetInstanceUefiData", "sns:GetEndpointAttributes", "sns:ListEndpointsByPlatformApplication",
+  "sns:ListSMSSandboxPhoneNumbers", "ec2:DescribeVerifiedAccessTrustProviders", "cognito-idp:DescribeUserImportJob", "iam:GetCredentialReport",
 ];
 
 // ---------------------------------------------------------------------------------------------------

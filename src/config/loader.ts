@@ -50,12 +50,6 @@ export function readConfigFile(file: string, origin?: string): { text: string; s
   return { text: readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown), shown };
 }
 
-/** Line and column (from 1) of an offset of a text. */
-function lineColumn(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset);
-  return { line: before.split("\n").length, col: offset - before.lastIndexOf("\n") };
-}
-
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */
 export function parseConfig(text: string, file: string): PlatformConfig {
   const lineCounter = new LineCounter();
@@ -67,7 +61,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
     // The parser throws (rather than reporting) on an escape of a code point past Unicode's last, `"\U00110000"`.
     if (!(err instanceof RangeError)) throw err;
     const escape = [...text.matchAll(/\\U([0-9A-Fa-f]{8})/g)].find((m) => parseInt(m[1], 16) > 0x10ffff);
-    const { line, col } = escape?.index !== undefined ? lineColumn(text, escape.index) : { line: 1, col: 1 };
+    const { line, col } = escape?.index !== undefined ? at(escape.index) : { line: 1, col: 1 };
     throw new ConfigError([{ file, path: "", line, column: col, message: `is not valid YAML: ${escape ? `the escape ${escape[0]} is past the last Unicode code point (\\U0010FFFF)` : err.message}` }]);
   }
 

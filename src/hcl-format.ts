@@ -122,6 +122,7 @@ export function tokenize(src: string): Token[] {
   };
 
   const step = (): void => {
+    if (i >= src.length) throw new HclSyntaxError("unterminated template sequence", src.length, src);
     const c = src[i];
     if (c === " " || c === "\t" || c === "\r") {
       while (src[i] === " " || src[i] === "\t" || src[i] === "\r") {
@@ -504,8 +505,20 @@ export interface FormatOptions {
 
 const SPACES = Array.from({ length: 64 }, (_, n) => " ".repeat(n));
 
-/** Formats HCL the way `terraform fmt` would; the result ends with a newline. */
+/**
+ * Formats HCL the way `terraform fmt` would; the result ends with a newline. Text made of the lines
+ * the renderer writes goes the line-by-line way (formatRenderedLines); anything else, token by token.
+ */
 export function formatHcl(src: string, options: FormatOptions = {}): string {
+  if (!options.keepBlankLines) {
+    const fast = formatRenderedLines(src);
+    if (fast !== undefined) return fast;
+  }
+  return formatHclTokens(src, options);
+}
+
+/** formatHcl over the tokens of the whole text: the general way, and what formatRenderedLines is checked against. */
+export function formatHclTokens(src: string, options: FormatOptions = {}): string {
   const tokens = rewriteAttributes(tokenize(src));
   let lines = linesOf(tokens);
   if (!options.keepBlankLines) lines = tidyBlankLines(lines);
@@ -525,4 +538,201 @@ export function formatHcl(src: string, options: FormatOptions = {}): string {
     if (line.comment) emit(line.comment);
   }
   return text.endsWith("\n") || text === "" ? text : `${text}\n`;
+}
+
+// The lines the renderer writes, each matched whole with the white space around it removed. A
+// plain string has no escape sequence that could start a template (`$` and `%` are left to the
+// tokens) and no line break; a simple value is written exactly as it stands.
+const KEY = String.raw`[A-Za-z_][A-Za-z0-9_-]*`;
+const PLAIN_STRING = String.raw`"[^"\\$%\n]*(?:\\[^\n][^"\\$%\n]*)*"`;
+const SIMPLE_VALUE = String.raw`${PLAIN_STRING}|\d+(?:\.\d+)?|${KEY}(?:\.${KEY})*|\[\]|\{\}`;
+const WS = String.raw`[ \t\r]*`;
+const ATTRIBUTE_LINE = new RegExp(`^(${KEY}|${PLAIN_STRING})${WS}=${WS}(${SIMPLE_VALUE})$`);
+const ITEM_LINE = new RegExp(`^(${SIMPLE_VALUE})${WS}(,?)$`);
+const BLOCK_LINE = new RegExp(`^(${KEY})((?:${WS}"[^"\\\\$%\\n]*")*)${WS}\\{$`);
+const OPEN_LINE = new RegExp(`^(${KEY}|${PLAIN_STRING})${WS}=${WS}(\\{|\\[|jsonencode\\(${WS}\\{)$`);
+const CLOSE_LINE = /^([}\]])[ \t\r]*(\)?)[ \t\r]*(,?)$/;
+const LABEL = /"[^"]*"/g;
+
+class NotRendered extends Error {}
+
+const isEdgeSpace = (c: number) => c === 32 || c === 9 || c === 13;
+
+/** The line without the spaces, tabs and carriage returns around it (the tokens' white space). */
+function trimmed(raw: string): string {
+  let a = 0;
+  let b = raw.length;
+  while (a < b && isEdgeSpace(raw.charCodeAt(a))) a++;
+  while (b > a && isEdgeSpace(raw.charCodeAt(b - 1))) b--;
+  return a === 0 && b === raw.length ? raw : raw.slice(a, b);
+}
+
+/** What a line of formatRenderedLines is: its text before the `=`, that text's width, and the rest. */
+interface LaidLine {
+  readonly lead: string;
+  readonly width: number;
+  readonly assign?: string;
+}
+
+const textWidth = (text: string) => (SURROGATE.test(text) ? [...text].length : text.length);
+const pad = (n: number) => SPACES[n] ?? " ".repeat(n);
+
+/**
+ * formatHcl for text made of the lines CDKTF's renderer and the passes after it write, one line at a
+ * time: a block's opening line, an attribute whose value is a plain string, a number, a reference or
+ * an empty collection, an item of a list, the opening and closing lines of an object, a list or a
+ * `jsonencode(...)`, a comment line and a blank line are written from what they match; any other line
+ * whose brackets balance (a template, an expression) from its own tokens, spaced and rewritten by the
+ * rules formatHclTokens applies. Returns undefined for anything else (a heredoc, a comment after code,
+ * a bracket left open by an expression, a line the token way would refuse), which formatHclTokens
+ * then formats or refuses. `test/hcl.test.ts` checks that both give the same text for every stack of
+ * the example configs and for random texts.
+ */
+export function formatRenderedLines(src: string): string | undefined {
+  try {
+    return renderedLines(src);
+  } catch {
+    // NotRendered, or the tokens of a line refused: the token way formats the text, or says why not.
+    return undefined;
+  }
+}
+
+function renderedLines(src: string): string {
+  const out: LaidLine[] = [];
+  // Each open bracket line: how many brackets it opened, whether what follows is a body (of blocks
+  // and attributes) or a value (an object, a list), the block's type for a body, and its closer.
+  const open: { net: number; body: boolean; type: string; closer: string }[] = [];
+  const refuse = (): never => {
+    throw new NotRendered();
+  };
+  const inBody = () => open.length === 0 || open[open.length - 1].body;
+  const blankBefore = () => {
+    if (open.length === 0 && out.length > 0) out.push({ lead: "", width: 0 });
+  };
+  let start = 0;
+  while (start <= src.length) {
+    const newline = src.indexOf("\n", start);
+    const end = newline < 0 ? src.length : newline;
+    const raw = src.slice(start, end);
+    start = end + 1;
+    const line = trimmed(raw);
+    if (line === "") continue;
+    const indent = pad(2 * open.length);
+    const first = line[0];
+    if (first === "#") {
+      // A comment runs to the end of its line, white space included.
+      out.push({ lead: indent + raw.slice(raw.indexOf("#")), width: 0 });
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    if (first === "}" || first === "]") {
+      m = CLOSE_LINE.exec(line);
+      if (!m) refuse();
+      const net = m![2] ? 2 : 1;
+      const top = open.pop();
+      // Only what the renderer writes: a line closes exactly what one line opened, and a body's `}` stands alone.
+      if (!top || top.net !== net || top.closer !== m![1] || (top.body && (m![2] || m![3]))) refuse();
+      const close = pad(2 * open.length) + m![1] + m![2] + m![3];
+      out.push({ lead: close, width: 0 });
+      continue;
+    }
+    if (first === "{" || first === "[") {
+      if (line.length === 1 && !inBody()) {
+        out.push({ lead: indent + line, width: 0 });
+        open.push({ net: 1, body: false, type: "", closer: first === "{" ? "}" : "]" });
+        continue;
+      }
+    } else if ((m = ATTRIBUTE_LINE.exec(line))) {
+      const key = m[1];
+      const body = inBody();
+      const identKey = key[0] !== '"';
+      if (body && !identKey) refuse();
+      // A variable's type is rewritten (formatTypeExpr): the token way.
+      if (!(body && key === "type" && open.length === 1 && open[0].type === "variable")) {
+        if (identKey && m[2] === "{}") blankBefore();
+        out.push({ lead: indent + key, width: indent.length + textWidth(key), assign: `= ${m[2]}` });
+        continue;
+      }
+    } else if ((m = OPEN_LINE.exec(line))) {
+      const key = m[1];
+      if (inBody() && key[0] === '"') refuse();
+      if (key[0] !== '"' && m[2] !== "[") blankBefore();
+      const opener = m[2] === "{" || m[2] === "[" ? m[2] : "jsonencode({";
+      out.push({ lead: `${indent}${key} = ${opener}`, width: 0 });
+      open.push({ net: opener.length > 1 ? 2 : 1, body: false, type: "", closer: opener === "[" ? "]" : "}" });
+      continue;
+    } else if ((m = BLOCK_LINE.exec(line))) {
+      if (!inBody()) refuse();
+      blankBefore();
+      const labels = m[2].match(LABEL) ?? [];
+      out.push({ lead: `${indent}${[m[1], ...labels].join(" ")} {`, width: 0 });
+      open.push({ net: 1, body: true, type: m[1], closer: "}" });
+      continue;
+    } else if ((m = ITEM_LINE.exec(line))) {
+      if (inBody()) refuse();
+      out.push({ lead: indent + m[1] + m[2], width: 0 });
+      continue;
+    }
+    out.push(tokenLine(line, indent, open.length === 0, inBody(), open.length === 1 && open[0].type === "variable", blankBefore, refuse));
+  }
+  if (open.length > 0) refuse();
+  // Align the `=` of each run of attribute lines, as formatCells does.
+  let text = "";
+  for (let i = 0; i < out.length; ) {
+    if (out[i].assign === undefined) {
+      text += out[i++].lead + "\n";
+      continue;
+    }
+    let j = i;
+    let max = 0;
+    for (; j < out.length && out[j].assign !== undefined; j++) max = Math.max(max, out[j].width);
+    for (; i < j; i++) {
+      const l = out[i];
+      text += l.lead + pad(max - l.width + 1) + l.assign + "\n";
+    }
+  }
+  return text;
+}
+
+/** A line of no kind formatRenderedLines knows, from its tokens: balanced, with no comment or heredoc. */
+function tokenLine(line: string, indent: string, topLevel: boolean, body: boolean, inVariable: boolean, blankBefore: () => void, refuse: () => never): LaidLine {
+  // With its line break, as the token way reads it (`<<EOF` opens a heredoc only before one).
+  let tokens = tokenize(`${line}\n`);
+  if (tokens[tokens.length - 1]?.type === "newline") tokens.pop();
+  let net = 0;
+  for (const t of tokens) {
+    if (t.type === "comment" || t.type === "heredoc" || t.type === "newline") refuse();
+    net += bracketChange(t);
+  }
+  if (net !== 0 || tokens.length === 0) refuse();
+  if (body) {
+    // In a body only an attribute is a line of its own here; its value rewritten as rewriteAttributes does.
+    if (tokens[0].type !== "ident" || tokens[1]?.type !== "=") refuse();
+    const value = tokens.slice(2);
+    const rewritten = inVariable && tokens[0].text === "type" ? formatTypeExpr(value) : value[0]?.type === "oquote" ? unwrapInterpolation(value) : value;
+    tokens = [tokens[0], tokens[1], ...rewritten];
+  }
+  if (topLevel && tokens[0].type === "ident" && tokens.some((t) => t.type === "{")) blankBefore();
+  // Where linesOf splits a line: at its first `=` after the first token, when what follows balances.
+  let split = -1;
+  for (let i = 1; i < tokens.length; i++) {
+    if (tokens[i].type !== "=") continue;
+    let after = 0;
+    for (let j = i; j < tokens.length; j++) after += bracketChange(tokens[j]);
+    if (after === 0) split = i;
+    break;
+  }
+  const spaced = (cell: Token[]) => {
+    let s = "";
+    for (let i = 0; i < cell.length; i++) {
+      if (i > 0 && spaceAfter(cell[i - 1], i > 1 ? cell[i - 2] : NIL, cell[i])) s += " ";
+      s += cell[i].text;
+    }
+    return s;
+  };
+  if (split < 0) return { lead: indent + spaced(tokens), width: 0 };
+  const lead = tokens.slice(0, split);
+  const leadText = spaced(lead);
+  const assign = tokens.slice(split);
+  return { lead: indent + leadText, width: indent.length + textWidth(leadText), assign: spaced(assign) };
 }

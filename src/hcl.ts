@@ -179,6 +179,11 @@ export interface RenderOptions extends RepairOptions {
 
 /** A stack's main.tf from CDKTF's HCL: repaired, policies as jsonencode objects, formatted as terraform fmt would. */
 export function renderHcl(cdktfHcl: string, options: RenderOptions = {}): string {
+  return formatHcl(unformattedHcl(cdktfHcl, options));
+}
+
+/** What renderHcl formats: CDKTF's HCL repaired, its policies as jsonencode objects, annotated, after the header. */
+export function unformattedHcl(cdktfHcl: string, options: RenderOptions = {}): string {
   const repaired = renderPolicyDocuments(repairHcl(cdktfHcl, options));
-  return formatHcl((options.header ?? "") + (options.annotate ? options.annotate(repaired) : repaired));
+  return (options.header ?? "") + (options.annotate ? options.annotate(repaired) : repaired);
 }

@@ -100,6 +100,11 @@ describe("the formatter of the generated HCL (terraform fmt's rules)", () => {
     expect(formatHcl(input)).toBe(['resource "a" "b" {', "  # checkov:skip=CKV_1: why", "  a   = 1 # one", "  bbb = 2 # two", "}", ""].join("\n"));
   });
 
+  it("refuses a template sequence the text ends inside of, naming it", () => {
+    expect(() => formatHcl('x = "%{#"')).toThrow(/unterminated template sequence at line 1/);
+    expect(() => formatHcl('x = 1\ny = "${a.b')).toThrow(/unterminated template sequence at line 2/);
+  });
+
   it("rewrites a variable's legacy quoted type as fmt does", () => {
     expect(formatHcl('variable "v" {\ntype = "string"\n}')).toBe('variable "v" {\n  type = string\n}\n');
     expect(formatHcl('variable "v" {\ntype = list\n}')).toBe('variable "v" {\n  type = list(any)\n}\n');

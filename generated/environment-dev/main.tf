@@ -734,7 +734,10 @@ resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
           "sns:ListSMSSandboxPhoneNumbers",
           "ec2:DescribeVerifiedAccessTrustProviders",
           "cognito-idp:DescribeUserImportJob",
+          "cognito-idp:ListUserImportJobs",
           "iam:GetCredentialReport",
+          "ssm:ListInventoryEntries",
+          "ssm:DescribeEffectiveInstanceAssociations",
         ]
         Resource = "*"
       },

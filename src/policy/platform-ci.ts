@@ -223,8 +223,10 @@ export const DATA_READ_ACTIONS = [
   // and what its insight rules and Logs' lookup tables and scheduled queries hold; Run Command's
   // commands, associations' and maintenance-window invocations' parameters, instances' inventory and
   // UEFI data; push endpoints' tokens and data and the SMS sandbox's phone numbers; a Verified Access
-  // trust provider's OIDC client secret; a user import job's upload URL; the account's credential
-  // report. No platform stack makes these resources, so no plan refreshes them.
+  // trust provider's OIDC client secret; a user import job's upload URL (also in the list of a
+  // pool's import jobs); the account's credential report; the inventory entries of a node and the
+  // association documents in effect on it. No platform stack makes these resources, so no plan
+  // refreshes them.
   "cloudwatch:GetRecords",
   "cloudwatch:GetInsightRuleReport",
   "logs:GetLookupTable",
@@ -240,7 +242,10 @@ export const DATA_READ_ACTIONS = [
   "sns:ListSMSSandboxPhoneNumbers",
   "ec2:DescribeVerifiedAccessTrustProviders",
   "cognito-idp:DescribeUserImportJob",
+  "cognito-idp:ListUserImportJobs",
   "iam:GetCredentialReport",
+  "ssm:ListInventoryEntries",
+  "ssm:DescribeEffectiveInstanceAssociations",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

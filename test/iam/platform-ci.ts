@@ -320,6 +320,8 @@ export const DATA_READS = [
   "cloudwatch:GetInsightRuleReport", "logs:GetLookupTable", "logs:GetScheduledQueryHistory", "ssm:ListCommands", "ssm:DescribeAssociation", "ssm:ListAssociationVersions",
   "ssm:DescribeMaintenanceWindowExecutionTaskInvocations", "ssm:GetInventory", "ec2:GetInstanceUefiData", "sns:GetEndpointAttributes", "sns:ListEndpointsByPlatformApplication",
   "sns:ListSMSSandboxPhoneNumbers", "ec2:DescribeVerifiedAccessTrustProviders", "cognito-idp:DescribeUserImportJob", "iam:GetCredentialReport",
+  // The same upload URLs in a pool's list of import jobs, a node's inventory entries, the association documents in effect on a node.
+  "cognito-idp:ListUserImportJobs", "ssm:ListInventoryEntries", "ssm:DescribeEffectiveInstanceAssociations",
 ];
 
 // ---------------------------------------------------------------------------------------------------

@@ -738,6 +738,10 @@ resource "aws_iam_policy" "platform-read_role_policy-1_8E6618CE" {
           "iam:GetCredentialReport",
           "ssm:ListInventoryEntries",
           "ssm:DescribeEffectiveInstanceAssociations",
+          "cloudwatch:GetDataset",
+          "cloudwatch:GetOmniThread",
+          "cloudwatch:ListTelemetryQuerySessions",
+          "lambda:ListDurableExecutionsByFunction",
         ]
         Resource = "*"
       },

@@ -225,8 +225,10 @@ export const DATA_READ_ACTIONS = [
   // UEFI data; push endpoints' tokens and data and the SMS sandbox's phone numbers; a Verified Access
   // trust provider's OIDC client secret; a user import job's upload URL (also in the list of a
   // pool's import jobs); the account's credential report; the inventory entries of a node and the
-  // association documents in effect on it. No platform stack makes these resources, so no plan
-  // refreshes them.
+  // association documents in effect on it; CloudWatch datasets, assistant threads and telemetry
+  // query sessions, and a function's durable executions (denied without a confirmed payload: what
+  // they return is the kind of data their denied siblings return). No platform stack makes these
+  // resources, so no plan refreshes them.
   "cloudwatch:GetRecords",
   "cloudwatch:GetInsightRuleReport",
   "logs:GetLookupTable",
@@ -246,6 +248,10 @@ export const DATA_READ_ACTIONS = [
   "iam:GetCredentialReport",
   "ssm:ListInventoryEntries",
   "ssm:DescribeEffectiveInstanceAssociations",
+  "cloudwatch:GetDataset",
+  "cloudwatch:GetOmniThread",
+  "cloudwatch:ListTelemetryQuerySessions",
+  "lambda:ListDurableExecutionsByFunction",
 ] as const;
 
 /** Item reads of DynamoDB, denied on every table except those whose items Terraform writes. */

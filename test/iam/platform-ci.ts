@@ -322,6 +322,8 @@ export const DATA_READS = [
   "sns:ListSMSSandboxPhoneNumbers", "ec2:DescribeVerifiedAccessTrustProviders", "cognito-idp:DescribeUserImportJob", "iam:GetCredentialReport",
   // The same upload URLs in a pool's list of import jobs, a node's inventory entries, the association documents in effect on a node.
   "cognito-idp:ListUserImportJobs", "ssm:ListInventoryEntries", "ssm:DescribeEffectiveInstanceAssociations",
+  // CloudWatch datasets, assistant threads and telemetry query sessions, a function's durable executions.
+  "cloudwatch:GetDataset", "cloudwatch:GetOmniThread", "cloudwatch:ListTelemetryQuerySessions", "lambda:ListDurableExecutionsByFunction",
 ];
 
 // ---------------------------------------------------------------------------------------------------

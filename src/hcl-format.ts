@@ -350,18 +350,24 @@ function linesOf(tokens: Token[]): Line[] {
       line.comment = lead.slice(-1);
       line.lead = lead.slice(0, -1);
     }
-    for (let i = 1; i < line.lead.length; i++) {
-      if (line.lead[i].type !== "=") continue;
-      let net = 0;
-      for (let j = i; j < line.lead.length; j++) net += bracketChange(line.lead[j]);
-      if (net === 0) {
-        line.assign = line.lead.slice(i);
-        line.lead = line.lead.slice(0, i);
-      }
-      break;
+    const split = assignmentAt(line.lead);
+    if (split >= 0) {
+      line.assign = line.lead.slice(split);
+      line.lead = line.lead.slice(0, split);
     }
   }
   return lines;
+}
+
+/** Where a line's `=` cell starts: at its first `=` after the first token, when what follows balances; -1 if none. */
+function assignmentAt(tokens: Token[]): number {
+  for (let i = 1; i < tokens.length; i++) {
+    if (tokens[i].type !== "=") continue;
+    let net = 0;
+    for (let j = i; j < tokens.length; j++) net += bracketChange(tokens[j]);
+    return net === 0 ? i : -1;
+  }
+  return -1;
 }
 
 function formatIndent(lines: Line[]): void {
@@ -585,8 +591,8 @@ const pad = (n: number) => SPACES[n] ?? " ".repeat(n);
  * whose brackets balance (a template, an expression) from its own tokens, spaced and rewritten by the
  * rules formatHclTokens applies. Returns undefined for anything else (a heredoc, a comment after code,
  * a bracket left open by an expression, a line the token way would refuse), which formatHclTokens
- * then formats or refuses. `test/hcl.test.ts` checks that both give the same text for every stack of
- * the example configs and for random texts.
+ * then formats or refuses. `test/hcl-format-lines.test.ts` checks that both give the same text for
+ * every stack of the example configs and for random texts.
  */
 export function formatRenderedLines(src: string): string | undefined {
   try {
@@ -606,6 +612,8 @@ function renderedLines(src: string): string {
     throw new NotRendered();
   };
   const inBody = () => open.length === 0 || open[open.length - 1].body;
+  // Directly in a top-level variable block, where fmt rewrites `type` (formatTypeExpr).
+  const inVariable = () => open.length === 1 && open[0].type === "variable";
   const blankBefore = () => {
     if (open.length === 0 && out.length > 0) out.push({ lead: "", width: 0 });
   };
@@ -648,7 +656,7 @@ function renderedLines(src: string): string {
       const identKey = key[0] !== '"';
       if (body && !identKey) refuse();
       // A variable's type is rewritten (formatTypeExpr): the token way.
-      if (!(body && key === "type" && open.length === 1 && open[0].type === "variable")) {
+      if (!(body && key === "type" && inVariable())) {
         if (identKey && m[2] === "{}") blankBefore();
         out.push({ lead: indent + key, width: indent.length + textWidth(key), assign: `= ${m[2]}` });
         continue;
@@ -673,7 +681,7 @@ function renderedLines(src: string): string {
       out.push({ lead: indent + m[1] + m[2], width: 0 });
       continue;
     }
-    out.push(tokenLine(line, indent, open.length === 0, inBody(), open.length === 1 && open[0].type === "variable", blankBefore, refuse));
+    out.push(tokenLine(line, indent, open.length === 0, inBody(), inVariable(), blankBefore, refuse));
   }
   if (open.length > 0) refuse();
   // Align the `=` of each run of attribute lines, as formatCells does.
@@ -713,15 +721,7 @@ function tokenLine(line: string, indent: string, topLevel: boolean, body: boolea
     tokens = [tokens[0], tokens[1], ...rewritten];
   }
   if (topLevel && tokens[0].type === "ident" && tokens.some((t) => t.type === "{")) blankBefore();
-  // Where linesOf splits a line: at its first `=` after the first token, when what follows balances.
-  let split = -1;
-  for (let i = 1; i < tokens.length; i++) {
-    if (tokens[i].type !== "=") continue;
-    let after = 0;
-    for (let j = i; j < tokens.length; j++) after += bracketChange(tokens[j]);
-    if (after === 0) split = i;
-    break;
-  }
+  const split = assignmentAt(tokens);
   const spaced = (cell: Token[]) => {
     let s = "";
     for (let i = 0; i < cell.length; i++) {

@@ -118,6 +118,68 @@ function validatedOnce(policy: Policy, kind: "identity" | "resource"): Validated
 }
 
 /**
+ * A statement's Action patterns as one case-insensitive expression over the whole `service:name`,
+ * `*` across the colon too: at least as permissive as IAM's own matching, so a statement it rules out
+ * cannot apply to the action in IAM either.
+ */
+const actionExpressions = new Map<string, RegExp>();
+function actionExpression(pattern: string): RegExp {
+  let re = actionExpressions.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "is");
+    actionExpressions.set(pattern, re);
+  }
+  return re;
+}
+
+/**
+ * Whether a statement can apply to a request of `action`: false only for a statement whose Action,
+ * every pattern of it a string, matches the action in no way. A statement without Action (one with
+ * NotAction) or with anything but text in it is kept.
+ */
+export function statementMayApply(statement: Record<string, unknown>, action: string): boolean {
+  const patterns = statement.Action;
+  if (patterns === undefined) return true;
+  const list = Array.isArray(patterns) ? patterns : [patterns];
+  return list.some((p) => typeof p !== "string" || actionExpression(p).test(action));
+}
+
+/**
+ * A policy with only the statements that can apply to `action`, validated once per policy and action.
+ * IAM evaluates a request by the statements whose Action matches it; one whose Action does not never
+ * allows or denies it. The evaluator builds every statement of every policy for each request, so a
+ * role's twenty statements cost it twenty times the work of the two that concern the action. Where
+ * none applies, or the document is not a list of statements, the whole policy is handed on as it is:
+ * an empty policy could be told from none. `test/iam/simulator.test.ts` checks that every request
+ * is decided the same both ways.
+ */
+const narrowedPolicies = { identity: new WeakMap<Policy, Map<string, ValidatedPolicy>>(), resource: new WeakMap<Policy, Map<string, ValidatedPolicy>>() };
+function validatedFor(policy: Policy, kind: "identity" | "resource", action: string): ValidatedPolicy {
+  if (!narrowing || !Array.isArray(policy.Statement)) return validatedOnce(policy, kind);
+  let byAction = narrowedPolicies[kind].get(policy);
+  if (byAction === undefined) {
+    // Frozen as validatedOnce freezes it: the narrowed copies share its statements.
+    deepFreeze(policy);
+    narrowedPolicies[kind].set(policy, (byAction = new Map()));
+  }
+  const key = action.toLowerCase();
+  let v = byAction.get(key);
+  if (v === undefined) {
+    const statements = policy.Statement.filter((s) => statementMayApply(s, key));
+    const narrowed = statements.length === 0 || statements.length === policy.Statement.length ? policy : { ...policy, Statement: statements };
+    v = validatedOnce(narrowed, kind);
+    byAction.set(key, v);
+  }
+  return v;
+}
+
+let narrowing = true;
+/** Turns the narrowing of policies to a request's action off and on: the check of the narrowing compares both. */
+export function narrowPoliciesToAction(on: boolean): void {
+  narrowing = on;
+}
+
+/**
  * Evaluates one request. Throws when the evaluator reports an error or ignores a context key the
  * case set: such a case would prove nothing.
  */
@@ -131,11 +193,11 @@ export async function evaluate(request: Request): Promise<Decision> {
       // never call over plain HTTP). A case that means otherwise says so in its context.
       contextVariables: { ...principalContext(request.principal), "aws:SecureTransport": "true", ...(request.context ?? {}) },
     },
-    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy: validatedOnce(policy, "identity") })),
+    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy: validatedFor(policy, "identity", request.action) })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: validatedOnce(request.resourcePolicy, "resource") } : {}),
-    ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: validatedOnce(request.permissionsBoundary, "identity") }] } : {}),
+    ...(request.resourcePolicy ? { resourcePolicy: validatedFor(request.resourcePolicy, "resource", request.action) } : {}),
+    ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: validatedFor(request.permissionsBoundary, "identity", request.action) }] } : {}),
   };
   const result = await runSimulation(simulation, {});
   const what = `${request.action} on ${request.resource} by ${request.principal}`;
@@ -144,5 +206,13 @@ export async function evaluate(request: Request): Promise<Decision> {
   if (result.result.ignoredContextKeys?.length) {
     throw new Error(`The evaluator ignored context keys ${result.result.ignoredContextKeys.join(", ")} of ${what}`);
   }
-  return result.overallResult as Decision;
+  const decision = result.overallResult as Decision;
+  observer?.(request, decision);
+  return decision;
+}
+
+let observer: ((request: Request, decision: Decision) => void) | undefined;
+/** Hands every request evaluate decides, and its decision, to `listener` (undefined: to none). */
+export function observeEvaluations(listener: ((request: Request, decision: Decision) => void) | undefined): void {
+  observer = listener;
 }

@@ -121,6 +121,13 @@ export function tenantPrincipals(config: PlatformConfig, synthesized: Synthesize
 
 export const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
 
+/** The value of `k` in `m`, made and kept on first use. */
+const within = <K, V>(m: Map<K, V>, k: K, make: () => V): V => {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+};
+
 function globToRegExp(glob: string): RegExp {
   // Case-insensitive and across segments: at least as permissive as IAM's own matching, so a
   // candidate it does not match cannot match in IAM either.
@@ -151,6 +158,9 @@ export async function indexAllows(policies: Policy[]): Promise<AllowIndex> {
       }
     }
   }
+  // Actions granted by the same statements share one list, so that a search matches an ARN against it once.
+  const lists = new Map<string, RegExp[]>();
+  for (const [action, list] of patterns) patterns.set(action, within(lists, list.map((re) => re.source).join("\u0000"), () => list));
   return { patterns, actions: [...actions].sort() };
 }
 
@@ -209,14 +219,13 @@ function fits(t: Template, name: string): boolean {
   });
 }
 
-const arnCache = new Map<string, string[]>();
+/** Map by map, so that a lookup makes no key: a proof asks millions of times. */
+const arnCache = new Map<Template, Map<string, Map<string, Map<string, string[]>>>>();
 
 /** The ARNs a name could be of a resource type: every name placeholder filled, and parents varied. */
 export function arnsFor(t: Template, thing: Pick<NamedThing, "name">, region: string, accountId: string): string[] {
-  const key = `${t.service}:${t.type}|${thing.name}|${region}|${accountId}`;
-  let arns = arnCache.get(key);
-  if (!arns) arnCache.set(key, (arns = makeArns(t, thing, region, accountId)));
-  return arns;
+  const byName = within(within(within(arnCache, t, () => new Map()), region, () => new Map()), accountId, () => new Map<string, string[]>());
+  return within(byName, thing.name, () => makeArns(t, thing, region, accountId));
 }
 
 function makeArns(t: Template, thing: Pick<NamedThing, "name">, region: string, accountId: string): string[] {
@@ -321,10 +330,22 @@ async function allowedKeys(action: string, resource: string, typeKey: string): P
   return keys;
 }
 
+/** Whether IAM supplies the context key `key` on requests of the action for the resource type: by action, type and key. */
+const keyApplies = new Map<string, Map<string, Map<string, boolean>>>();
+
 /** The context keys of `context` that IAM supplies for this request; the others are dropped. */
 export async function applicable(action: string, resource: string, typeKey: string, context: Record<string, string | string[]>): Promise<Record<string, string | string[]>> {
-  const keys = await allowedKeys(action, resource, typeKey);
-  return Object.fromEntries(Object.entries(context).filter(([k]) => keys.some((t) => templateMatches(t, k))));
+  const byKey = within(within(keyApplies, action, () => new Map()), typeKey, () => new Map<string, boolean>());
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(context)) {
+    let applies = byKey.get(k);
+    if (applies === undefined) {
+      const keys = await allowedKeys(action, resource, typeKey);
+      byKey.set(k, (applies = keys.some((t) => templateMatches(t, k))));
+    }
+    if (applies) out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -392,6 +413,10 @@ export async function searchSurface(p: Principal, u: Universe, options: SurfaceO
   };
   const actions = index.actions.filter((a) => !options.actions || options.actions.has(a.toLowerCase()));
   const baselines = await baselinesOf(p, u);
+  // The ARNs tried for a resource type are the same for every action on it, and so is which of them a
+  // list of Resource patterns matches: each made once a search.
+  const arnsOfType = new Map<string, { arn: string; thing: NamedThing }[]>();
+  const matchesOfType = new Map<RegExp[], Map<string, boolean[]>>();
 
   for (const action of actions) {
     if (done()) break;
@@ -402,19 +427,24 @@ export async function searchSurface(p: Principal, u: Universe, options: SurfaceO
     for (const rt of details.resourceTypes.filter((r) => r.name)) {
       if (done()) break;
       const t = await template(service, rt.name);
-      const targets = u.things.filter((th) => isAttackTarget(p, th) && fitsType(th, service, rt.name));
-      const arns: { arn: string; thing: NamedThing }[] = [];
-      if (t.names.length === 0 && service === "kms") {
-        // Keys are known by id only: one per alias, told apart by kms:ResourceAliases.
-        for (const th of targets.filter((x) => x.name.startsWith("alias/"))) arns.push({ arn: fill(t, {}, u.region, p.accountId), thing: th });
-      } else if (t.names.length === 0) {
-        // Resources known by id only (zones, certificates): one per owner, told apart by their tags.
-        const owners = new Map<string, NamedThing>();
-        for (const th of targets) if (!owners.has(th.madeFor ?? th.owner)) owners.set(th.madeFor ?? th.owner, th);
-        for (const th of owners.values()) arns.push({ arn: fill(t, {}, u.region, p.accountId), thing: th });
-      } else {
-        for (const th of targets) for (const arn of arnsFor(t, th, u.region, p.accountId)) arns.push({ arn, thing: th });
-      }
+      const typeKey = `${service}:${rt.name}`;
+      const arns = within(arnsOfType, typeKey, () => {
+        const targets = u.things.filter((th) => isAttackTarget(p, th) && fitsType(th, service, rt.name));
+        const list: { arn: string; thing: NamedThing }[] = [];
+        if (t.names.length === 0 && service === "kms") {
+          // Keys are known by id only: one per alias, told apart by kms:ResourceAliases.
+          for (const th of targets.filter((x) => x.name.startsWith("alias/"))) list.push({ arn: fill(t, {}, u.region, p.accountId), thing: th });
+        } else if (t.names.length === 0) {
+          // Resources known by id only (zones, certificates): one per owner, told apart by their tags.
+          const owners = new Map<string, NamedThing>();
+          for (const th of targets) if (!owners.has(th.madeFor ?? th.owner)) owners.set(th.madeFor ?? th.owner, th);
+          for (const th of owners.values()) list.push({ arn: fill(t, {}, u.region, p.accountId), thing: th });
+        } else {
+          for (const th of targets) for (const arn of arnsFor(t, th, u.region, p.accountId)) list.push({ arn, thing: th });
+        }
+        return list;
+      });
+      const matched = within(within(matchesOfType, patterns, () => new Map()), typeKey, () => arns.map(({ arn }) => patterns.some((re) => re.test(arn))));
       const build = async (arn: string, thing: NamedThing) => {
         const ownObject = thing.madeFor === p.slug;
         // The request the role makes for itself, with another's resource in place of its own.
@@ -426,10 +456,11 @@ export async function searchSurface(p: Principal, u: Universe, options: SurfaceO
         const allowedByDesign = (ownObject && legitimateUseOfOwn(p, action, thing, u)) || sharedByDesign(u, action, arn, context);
         return { c, allowedByDesign };
       };
-      for (const { arn, thing } of arns) {
+      for (let i = 0; i < arns.length; i++) {
         if (done()) break;
+        const { arn, thing } = arns[i];
         candidates++;
-        if (patterns.some((re) => re.test(arn))) {
+        if (matched[i]) {
           const { c, allowedByDesign } = await build(arn, thing);
           await check(c, allowedByDesign);
           continue;

@@ -6,7 +6,7 @@ module.exports = {
   transform: { "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }] },
   globalSetup: "<rootDir>/test/global-tmpdir.js",
   globalTeardown: "<rootDir>/test/global-tmpdir-teardown.js",
-  setupFiles: ["<rootDir>/test/setup-collator.js", "<rootDir>/test/setup-resource-types.js", "<rootDir>/test/setup-quiet-tokens.js"],
+  setupFiles: ["<rootDir>/test/setup-collator.js", "<rootDir>/test/setup-resource-types.js", "<rootDir>/test/setup-statement-matches.js", "<rootDir>/test/setup-quiet-tokens.js"],
   // Synth of many stacks is CPU-bound; two workers match the two cores CI has.
   maxWorkers: 2,
   // A timeout only catches a hang: the isolation proofs take a minute or more alone, and in CI the

@@ -1,0 +1,123 @@
+import * as path from "path";
+import fc from "fast-check";
+import { exampleConfig, synthPlatform } from "./helpers";
+import { Decision, Request, evaluate, observeEvaluations } from "./iam/simulator";
+import { runSurface } from "./iam/surface-run";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { original } = require("./setup-statement-matches.js") as { original: { requestMatchesStatementResources: Function; requestMatchesStatementActions: Function } };
+const dist = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
+const resourceModule = require(path.join(dist, "resource", "resource.js"));
+const actionModule = require(path.join(dist, "action", "action.js"));
+const { AwsRequestImpl } = require(path.join(dist, "request", "request.js"));
+const { RequestContextImpl } = require(path.join(dist, "requestContext.js"));
+const { StatementImpl } = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-policy")), "statements", "statement.js"));
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * test/setup-statement-matches.js keeps the evaluator's answers to whether a statement's Resource and
+ * Action match a request: every answer must be what the library computes, asked once or again, and
+ * a whole proof must be decided the same without the kept answers.
+ */
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+const account = fc.constantFrom("111111111111", "222222222222", "*", "");
+const region = fc.constantFrom("eu-central-1", "us-east-1", "*", "");
+const name = fc.constantFrom("svc-a", "svc-a-x", "svc-b", "apps-platform/svc-a", "*", "svc-*", "sv?-a", "a/b/c", "${aws:PrincipalTag/app}", "${aws:PrincipalTag/app}-*", "${aws:PrincipalTag/app}/*", "");
+const arn = fc
+  .tuple(fc.constantFrom("s3:::", "iam::ACCOUNT:role/", "kms:REGION:ACCOUNT:key/", "logs:REGION:ACCOUNT:log-group:", "apprunner:REGION:ACCOUNT:service/", "ssm:REGION:ACCOUNT:parameter/", "s3:::bucket/", "*:REGION:ACCOUNT:"), account, region, name, fc.constantFrom("aws", "aws-cn", "*"))
+  .map(([prefix, acct, reg, n, partition]) => `arn:${partition}:${prefix.replace("ACCOUNT", acct).replace("REGION", reg)}${n}`);
+const resourcePattern = fc.oneof(arn, fc.constant("*"), fc.constantFrom("arn:aws:s3", "arn:aws:iam::111111111111", "arn:aws:*"));
+const action = fc.constantFrom("s3:GetObject", "s3:PutObject", "iam:PassRole", "iam:GetRole", "kms:Decrypt", "apprunner:CreateService", "logs:PutLogEvents", "ssm:GetParameter", "sts:GetCallerIdentity");
+const actionPattern = fc.oneof(action, fc.constantFrom("*", "s3:*", "s3:Get*", "iam:?assRole", "kms:*crypt", "APPRUNNER:createservice", "logs:"));
+const oneOrMore = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.array(a, { minLength: 1, maxLength: 4 }));
+const statement = fc
+  .record({
+    effect: fc.constantFrom("Allow", "Deny"),
+    resources: oneOrMore(resourcePattern),
+    not: fc.boolean(),
+    actions: oneOrMore(actionPattern),
+    notAction: fc.boolean(),
+  })
+  .map(({ effect, resources, not, actions, notAction }) =>
+    deepFreeze({ Effect: effect, [notAction ? "NotAction" : "Action"]: actions, [not ? "NotResource" : "Resource"]: resources }),
+  );
+const request = fc.record({
+  resource: fc.oneof(arn, fc.constant("*")),
+  accountId: fc.constantFrom("111111111111", "222222222222"),
+  action,
+  app: fc.constantFrom("svc-a", "svc-b"),
+  wildcardOnly: fc.boolean(),
+});
+
+/** The policy types the engine matches statements for (resource.js, policyTypeResourceSettings). */
+const POLICY_TYPES = ["identity", "session", "pb", "resource", "vpce", "scp", "rcp"];
+
+describe("the kept answers of statement matching", () => {
+  it("are the ones the evaluator calls (jest's setupFiles)", () => {
+    expect(resourceModule.requestMatchesStatementResources).not.toBe(original.requestMatchesStatementResources);
+    expect(actionModule.requestMatchesStatementActions).not.toBe(original.requestMatchesStatementActions);
+  });
+
+  it("are what the library computes, asked once or again, for statements with and without policy variables", () => {
+    let variables = 0;
+    fc.assert(
+      fc.property(statement, fc.array(request, { minLength: 1, maxLength: 3 }), (document, requests) => {
+        const s = new StatementImpl(document, 1, { path: "Statement[0]" });
+        if (JSON.stringify(document).includes("${")) variables++;
+        // The same statement against several requests, some alike but for their context or for whether
+        // the action takes only `*`, in every type of policy.
+        const variants = requests.flatMap((x) => [x, { ...x, app: x.app === "svc-a" ? "svc-b" : "svc-a" }, { ...x, wildcardOnly: !x.wildcardOnly }]);
+        for (const policyType of POLICY_TYPES) {
+          for (const r of variants) {
+            const req = new AwsRequestImpl("arn:aws:iam::111111111111:role/r", { resource: r.resource, accountId: r.accountId }, r.action, new RequestContextImpl({ "aws:PrincipalTag/app": r.app }), r.wildcardOnly);
+            const expectedResources = original.requestMatchesStatementResources(req, s, policyType);
+            const expectedActions = original.requestMatchesStatementActions(req, s);
+            for (let i = 0; i < 2; i++) {
+              expect(resourceModule.requestMatchesStatementResources(req, s, policyType)).toEqual(expectedResources);
+              expect(actionModule.requestMatchesStatementActions(req, s)).toEqual(expectedActions);
+            }
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+    // The search reached statements whose patterns read the request's context.
+    expect(variables).toBeGreaterThan(40);
+  });
+
+  it("decide every request of the example platform's runtime and CI role proofs as the library does without them", async () => {
+    const config = exampleConfig();
+    const synthesized = synthPlatform(config);
+    const seen: { request: Request; decision: Decision }[] = [];
+    observeEvaluations((r, decision) => seen.push({ request: r, decision }));
+    try {
+      await runSurface(config, synthesized, (p) => p.kind !== "deploy");
+    } finally {
+      observeEvaluations(undefined);
+    }
+    const kept = { resources: resourceModule.requestMatchesStatementResources, actions: actionModule.requestMatchesStatementActions };
+    resourceModule.requestMatchesStatementResources = original.requestMatchesStatementResources;
+    actionModule.requestMatchesStatementActions = original.requestMatchesStatementActions;
+    const differ: string[] = [];
+    try {
+      for (const { request: r, decision } of seen) {
+        const computed = await evaluate(r);
+        if (computed !== decision) differ.push(`${r.action} on ${r.resource} by ${r.principal}: ${decision} kept, ${computed} computed`);
+      }
+    } finally {
+      resourceModule.requestMatchesStatementResources = kept.resources;
+      actionModule.requestMatchesStatementActions = kept.actions;
+    }
+    expect(differ).toEqual([]);
+    expect(seen.length).toBeGreaterThan(2000);
+    expect(new Set(seen.map((s) => s.decision)).size).toBe(3);
+  });
+});

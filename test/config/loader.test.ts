@@ -94,8 +94,21 @@ describe("the platform config loader", () => {
     expect(problemsOf(exampleWithLine(from, to))).toEqual([message]);
   });
 
+  const STAGE_RULE = `must match ^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(?:-[a-z0-9]+)*$ (a stage name: 1 to 32 lowercase letters, digits and hyphens, each hyphen between two letters or digits; not "default", Terraform's default workspace, where a fresh checkout starts)`;
+
   it("refuses a stage name with a capital letter, renamed in the fleet's stages too", () => {
-    expect(problemsOf(exampleWithStage("prod", "Prod"))).toEqual(['stages.Prod must match ^[a-z0-9-]{1,32}$ (a stage name: 1 to 32 lowercase letters, digits and hyphens), got "Prod" (c.yaml:33:3)']);
+    expect(problemsOf(exampleWithStage("prod", "Prod"))).toEqual([`stages.Prod ${STAGE_RULE}, got "Prod" (c.yaml:33:3)`]);
+  });
+
+  // "default" is Terraform's default workspace, which every stack's workspace guard admits: a stage of
+  // that name would share its state key with the stack's other stages. Names with a leading, trailing or
+  // doubled hyphen go into names (ECR repositories) that refuse them.
+  it.each(["default", "-prod", "prod-", "a--b", "--", "prod--2"])("refuses the stage name %j, renamed in the fleet's stages too, before anything is built", (name) => {
+    expect(problemsOf(exampleWithStage("prod", name))).toEqual([`stages.${name} ${STAGE_RULE}, got ${JSON.stringify(name)} (c.yaml:33:3)`]);
+  });
+
+  it.each(["prod-2", "a-b-c", "x", "pr-1", "2prod", "p0"])("takes the stage name %j", (name) => {
+    expect(problemsOf(exampleWithStage("prod", name))).toEqual([]);
   });
 
   test.each([

@@ -12,7 +12,7 @@ import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, 
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, parseConfig, readConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
-import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
+import { LockFile, PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
 import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { OutputDescriptionError, PlatformStack, UndescribedOutput } from "../stacks/platform-stack";
@@ -624,9 +624,29 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
   }
 }
 
+/**
+ * Refuses, before anything is written, a placement lock that is there but cannot be used for the
+ * config's fleet: text that is not a lock (a merge conflict's markers, a truncated file) or the lock
+ * of another product. Read as no lock, it would move tenants to new places and, with no record of
+ * whose data is protected, let synth remove protected tenants' stacks without a word.
+ */
+function checkPlacementLock(config: PlatformConfig, previous: LockFile, generatedDir: string): void {
+  if (!config.fleet || previous.text === undefined) return;
+  const file = path.join(generatedDir, PLACEMENT_LOCK);
+  const shown = path.relative(process.cwd(), file) || file;
+  const why = "synth does not place the fleet's tenants without it: it records where each tenant is placed and whose data is protected";
+  if (!previous.lock) {
+    throw new FileError(file, `${shown} is not a placement lock (JSON with version 1, product and stages), and ${why}. Resolve it (after a merge conflict, take one side's file and synth again, which adds the other side's tenants), or remove it only if no tenant of the fleet is deployed`);
+  }
+  if (previous.lock.product !== config.fleet.product) {
+    throw new FileError(file, `${shown} is the placement lock of ${JSON.stringify(previous.lock.product)}, not of fleet.product ${JSON.stringify(config.fleet.product)}, and ${why}. Remove it only if no tenant of ${JSON.stringify(previous.lock.product)} is deployed`);
+  }
+}
+
 async function synthesizeWith(options: SynthOptions, count: number, standby: SynthWorker | undefined, warn: (line: string) => void): Promise<SynthReport> {
   const { config, text: configText } = loadConfigCached(options, options.force ? undefined : options.cacheDir);
   const previous = readPlacementLock(options.generatedDir);
+  checkPlacementLock(config, previous, options.generatedDir);
   const factories = stackFactories(config, lockOfProduct(previous.lock, config.fleet?.product));
   const allNames = factories.map((f) => f.name);
   const selected = options.only ? new Set(selectStacks(options.only, allNames, options.configFile)) : undefined;

@@ -380,6 +380,46 @@ describe("what synth trusts and what it leaves", () => {
     expect(fs.readFileSync(path.join(opts.generatedDir, "ci-identity", "terraform.tfstate"), "utf8")).toBe("{}");
   });
 
+  it("refuses, before writing anything, a placement lock it cannot read or of another product, even as a protected tenant is removed", async () => {
+    const dir = scratch("lock");
+    const raw = YAML.parse(fs.readFileSync(EXAMPLE_FILE, "utf8"));
+    const opts = options(dir, writeConfig(dir, raw));
+    await builtBy(opts);
+    const lockFile = path.join(opts.generatedDir, "fleet-placement.json");
+    const lock = fs.readFileSync(lockFile, "utf8");
+    // What two merge requests that each added a tenant leave after a merge.
+    const conflicted = `<<<<<<< HEAD\n${lock}=======\n${lock.replace('"version": 1', '"version": 1 ')}>>>>>>> other\n`;
+    const truncated = lock.slice(0, Math.floor(lock.length / 2));
+    const foreign = JSON.stringify({ ...JSON.parse(lock), product: "other" }, null, 2);
+    // A tenant whose data is protected, removed from the config: refused with a readable lock.
+    const gone = raw.fleet.tenants[0].id as string;
+    raw.fleet.tenants = raw.fleet.tenants.slice(1);
+    writeConfig(dir, raw);
+    const r0 = io();
+    expect(await run(argv(opts), {}, r0.io)).toBe(2);
+    expect(r0.err.join("")).toContain(`has lost tenant ${gone}`);
+    for (const [text, message] of [
+      [conflicted, "is not a placement lock"],
+      [truncated, "is not a placement lock"],
+      [foreign, 'is the placement lock of "other", not of fleet.product "accessos"'],
+    ]) {
+      fs.writeFileSync(lockFile, text);
+      const before = { generated: tree(opts.generatedDir), out: tree(opts.outdir) };
+      const r = io();
+      expect(await run(argv(opts), {}, r.io)).toBe(2);
+      expect(r.err.join("").trim().split("\n")).toEqual([expect.stringContaining(`${path.relative(process.cwd(), lockFile)} ${message}`)]);
+      expect(r.out).toEqual([]);
+      expect([...tree(opts.generatedDir)].every(([f, b]) => before.generated.get(f)?.equals(b))).toBe(true);
+      expect([...tree(opts.generatedDir).keys()].sort()).toEqual([...before.generated.keys()].sort());
+      expect([...tree(opts.outdir).keys()].sort()).toEqual([...before.out.keys()].sort());
+    }
+    // With the lock put back, the removal is refused for what it is.
+    fs.writeFileSync(lockFile, lock);
+    const r1 = io();
+    expect(await run(argv(opts), {}, r1.io)).toBe(2);
+    expect(r1.err.join("")).toContain(`has lost tenant ${gone}`);
+  });
+
   it("never writes outside a stack's folder from a cache entry, and refuses an entry's file that is not what it recorded", async () => {
     const dir = scratch("poisoned");
     const opts = options(dir, EXAMPLE_FILE);

@@ -50,6 +50,35 @@ export function readConfigFile(file: string, origin?: string): { text: string; s
   return { text: readTextFile(file, "the config file", origin ? `${shown} (from ${origin})` : shown), shown };
 }
 
+/**
+ * The document's value. The parser reports an alias whose anchor is not set before it, or aliases
+ * that expand to more nodes than its guard against resource exhaustion allows ("billion laughs"),
+ * only as it builds the value, by throwing: each becomes a problem at the alias it names, or at the
+ * first alias.
+ */
+function documentValue(doc: Document.Parsed, file: string, at: (offset: number) => { line: number; col: number }): unknown {
+  try {
+    return doc.toJS() ?? {};
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const aliases: { source: string; offset: number }[] = [];
+    visit(doc, {
+      Alias(_key, node) {
+        aliases.push({ source: node.source, offset: node.range?.[0] ?? 0 });
+      },
+    });
+    const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(err.message)?.[1];
+    const alias = aliases.find((a) => a.source === unresolved) ?? aliases[0];
+    const { line, col } = at(alias?.offset ?? 0);
+    const message = unresolved !== undefined
+      ? `the alias *${unresolved} names no anchor (&${unresolved}) set before it`
+      : /alias count/i.test(err.message)
+        ? "its aliases expand to more values than the parser allows (a guard against resource exhaustion); write the values out"
+        : err.message;
+    throw new ConfigError([{ file, path: "", line, column: col, message: `is not valid YAML: ${message}` }]);
+  }
+}
+
 /** Parses and validates a config, or throws a ConfigError listing every problem in it. */
 export function parseConfig(text: string, file: string): PlatformConfig {
   const lineCounter = new LineCounter();
@@ -76,7 +105,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
     throw new ConfigError(problems);
   }
 
-  const raw: unknown = doc.toJS() ?? {};
+  const raw = documentValue(doc, file, at);
   const formatPath = (p: readonly PropertyKey[]) => formatPathIn(raw, p);
   const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
   const crossIssues = crossFieldChecks(raw);

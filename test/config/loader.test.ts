@@ -96,6 +96,17 @@ describe("the platform config loader", () => {
 
   const STAGE_RULE = `must match ^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(?:-[a-z0-9]+)*$ (a stage name: 1 to 32 lowercase letters, digits and hyphens, each hyphen between two letters or digits; not "default", Terraform's default workspace, where a fresh checkout starts)`;
 
+  it("refuses an alias without an anchor before it, at the alias, and aliases that expand without bound, in one line each", () => {
+    const unresolved = exampleWithLine("    audience: https://gitlab.com", "    audience: *nope");
+    const line = unresolved.split("\n").findIndex((l) => l.includes("*nope")) + 1;
+    expect(problemsOf(unresolved)).toEqual([`is not valid YAML: the alias *nope names no anchor (&nope) set before it (c.yaml:${line}:15)`]);
+    const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ..."bcdefghij".split("").map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefghij"[i]}`).join(", ")}]`)].join("\n");
+    expect(problemsOf(`${laughs}\n${example}`)).toEqual(["is not valid YAML: its aliases expand to more values than the parser allows (a guard against resource exhaustion); write the values out (c.yaml:2:8)"]);
+    // An alias that is set before it is used is plain YAML.
+    const aliased = exampleWithLine("    url: https://gitlab.com\n    audience: https://gitlab.com", "    url: &gitlab https://gitlab.com\n    audience: *gitlab");
+    expect(problemsOf(aliased)).toEqual([]);
+  });
+
   it("refuses a stage name with a capital letter, renamed in the fleet's stages too", () => {
     expect(problemsOf(exampleWithStage("prod", "Prod"))).toEqual([`stages.Prod ${STAGE_RULE}, got "Prod" (c.yaml:33:3)`]);
   });

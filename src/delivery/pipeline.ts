@@ -204,7 +204,8 @@ function driftJob(s: SelectedStack): Job {
       `if [ "$code" = 1 ]; then exit 1; fi`,
       `if [ "$code" = 0 ]; then echo ${dq(`${stack.name}: no drift`)}; exit 0; fi`,
       `terraform show -json "${tfplan(stack)}/plan.out" > "${tfplan(stack)}/plan.json"`,
-      summaryLine(stack, `${stack.name} drift`, ["--drift"]),
+      // plan-summary's own exit code 2 (a missing or unreadable plan) must fail the job, not pass as drift.
+      `${summaryLine(stack, `${stack.name} drift`, ["--drift"])} || exit 1`,
       `cat "$CI_PROJECT_DIR/${summaryFile(stack.name)}"`,
       `echo ${dq(`${stack.name}: DRIFT: the infrastructure differs from the committed configuration`)}`,
       "exit 2",

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -189,6 +189,33 @@ describe("the jobs", () => {
     expect(job.script.join("\n")).toMatch(/terraform plan -lock=false -input=false -detailed-exitcode/);
     expect(job.script.find((l: string) => l.startsWith("npm run --silent plan-summary"))).toContain("--drift");
     expect(job.variables.TF_VAR_ci_phase).toBe("plan");
+  });
+
+  // The job's script as GitLab's shell runs it (each line, stopping at the first that fails), with
+  // terraform and npm stand-ins that exit as given: only drift reported in full is the warning (2).
+  it.each([
+    { what: "no drift", planCode: 0, summaryCode: 0, jobCode: 0 },
+    { what: "drift, summarized", planCode: 2, summaryCode: 0, jobCode: 2 },
+    { what: "drift, and plan-summary refuses its input", planCode: 2, summaryCode: 2, jobCode: 1 },
+    { what: "drift, and plan-summary fails", planCode: 2, summaryCode: 1, jobCode: 1 },
+    { what: "a failed plan", planCode: 1, summaryCode: 0, jobCode: 1 },
+  ])("ends a drift job with $what with exit code $jobCode", ({ planCode, summaryCode, jobCode }) => {
+    const doc = childPipeline({ ...common, mode: "drift", selected }).doc as Record<string, any>;
+    // The template's folders for summaries and plans (its before_script), then the job's own lines.
+    const folders = doc[".apps-platform-stack"].before_script.find((l: string) => l.startsWith("mkdir -p"));
+    const script: string[] = [folders, ...doc["drift:environment-dev"].script];
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "drift-bin-"));
+    fs.writeFileSync(path.join(bin, "terraform"), `#!/bin/sh\nif [ "$1" = plan ]; then exit ${planCode}; fi\necho '{}'\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\nexit ${summaryCode}\n`, { mode: 0o755 });
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "drift-project-"));
+    const r = spawnSync("bash", ["--norc", "--noprofile", "-e", "-c", script.join("\n")], {
+      cwd: project,
+      encoding: "utf8",
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: project, CI_PROJECT_DIR: project, CI_JOB_URL: "https://gitlab.example/job/1", ...doc["drift:environment-dev"].variables, TF_WORKSPACE: "" },
+    });
+    fs.rmSync(bin, { recursive: true, force: true });
+    fs.rmSync(project, { recursive: true, force: true });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: jobCode, stderr: "" });
   });
 });
 

@@ -121,17 +121,38 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/**
+ * A folder synth writes into, resolved: refused in one line when it is a file, or when what is
+ * already there on its way is a file, so no folder can be made.
+ */
+function folderOption(value: string, flag: string): string {
+  const folder = path.resolve(value);
+  for (let at = folder; ; at = path.dirname(at)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(at);
+    } catch {
+      if (path.dirname(at) === at) return folder;
+      continue;
+    }
+    if (stat.isDirectory()) return folder;
+    const shown = path.relative(process.cwd(), at) || at;
+    throw new UsageError(at === folder ? `${flag} ${shown} is a file, not a folder` : `${flag} ${path.relative(process.cwd(), folder) || folder} cannot be made: ${shown} is a file`);
+  }
+}
+
 function optionsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv): SynthOptions {
   const config = valueOf(args, "--config");
   const shard = valueOf(args, "--shard");
   return {
-    configFile: path.resolve(config ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH),
+    // An empty PLATFORM_CONFIG is as good as none (a CI variable defined without a value).
+    configFile: path.resolve(config ?? (env.PLATFORM_CONFIG || DEFAULT_CONFIG_PATH)),
     ...(config ? { configOrigin: "--config" } : env.PLATFORM_CONFIG ? { configOrigin: "PLATFORM_CONFIG" } : {}),
-    outdir: path.resolve(valueOf(args, "--out") ?? env.CDKTF_OUTDIR ?? path.join(ROOT, "cdktf.out")),
-    generatedDir: path.resolve(valueOf(args, "--generated") ?? path.join(ROOT, "generated")),
+    outdir: folderOption(valueOf(args, "--out") ?? (env.CDKTF_OUTDIR || path.join(ROOT, "cdktf.out")), valueOf(args, "--out") !== undefined ? "--out" : env.CDKTF_OUTDIR ? "CDKTF_OUTDIR" : "the output folder"),
+    generatedDir: folderOption(valueOf(args, "--generated") ?? path.join(ROOT, "generated"), "--generated"),
     ...(shard !== undefined ? { shard: parseShard(shard) } : {}),
     ...(args.values.has("--only") ? { only: args.values.get("--only")! } : {}),
-    cacheDir: path.resolve(valueOf(args, "--cache") ?? path.join(ROOT, ".cache", "synth")),
+    cacheDir: folderOption(valueOf(args, "--cache") ?? path.join(ROOT, ".cache", "synth"), "--cache"),
     ...(args.values.has("--force") ? { force: true } : {}),
   };
 }

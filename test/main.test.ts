@@ -84,6 +84,32 @@ describe("npm run synth on the command line", () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it.each(["--out", "--generated", "--cache"])("refuses %s that is a file, or under one, in one line with exit 2, writing nothing", async (flag) => {
+    const dir = scratch("file-folder");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "a-file");
+    fs.writeFileSync(file, "x");
+    const others = ["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--cache", path.join(dir, "cache")];
+    const argvWith = (value: string) => {
+      const argv = [...others];
+      argv[argv.indexOf(flag) + 1] = value;
+      return argv;
+    };
+    const shown = (p: string) => path.relative(process.cwd(), p);
+    for (const [value, message] of [
+      [file, `${flag} ${shown(file)} is a file, not a folder`],
+      [path.join(file, "sub", "dir"), `${flag} ${shown(path.join(file, "sub", "dir"))} cannot be made: ${shown(file)} is a file`],
+    ]) {
+      const { code, out, err } = await cli(argvWith(value));
+      expect({ code, out, err }).toEqual({ code: 2, out: "", err: `npm run synth: ${message} (see --help)\n` });
+      expect(fs.readdirSync(dir)).toEqual(["a-file"]);
+    }
+  });
+
+  it("reads an empty PLATFORM_CONFIG as none", () => {
+    expect(optionsFrom([], { PLATFORM_CONFIG: "" }).configFile).toBe(EXAMPLE_FILE);
+  });
+
   it("refuses a negative --shard as a missing value rather than reading it as a flag", async () => {
     const { code, err } = await cli(["--shard", "-1/2"]);
     expect(code).toBe(2);

@@ -192,12 +192,41 @@ export function readProblem(err: unknown): string {
 
 /** Reads a text file, or throws a FileError: `the config file x.yaml (from --config): not found`. */
 export function readTextFile(file: string, what: string, shown = file): string {
+  let bytes: Buffer;
   try {
     if (statSync(file).isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });
-    return readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (err) {
     throw new FileError(file, `${what} ${shown}: ${readProblem(err)}`);
   }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new FileError(file, `${what} ${shown}: is UTF-16 text; save it as UTF-8`);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).filter((b) => b === 0x0a).length + 1;
+    throw new FileError(file, `${what} ${shown}: is not UTF-8 text (the byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")} on line ${line} starts no UTF-8 character); save it as UTF-8`);
+  }
+}
+
+/** Strict: text that is not UTF-8 is refused, not read with replacement characters. A byte order mark is kept, as readFileSync keeps it. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    const probe = bytes.subarray(i, i + length);
+    try {
+      UTF8.decode(probe);
+    } catch {
+      return i;
+    }
+    i += length;
+  }
+  return bytes.length - 1;
 }
 
 /** Where a command writes: what it outputs, and its messages. */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, valueOf } from "../../src/cli/args";
@@ -79,5 +80,35 @@ describe("the command-line parser", () => {
     expect(() => readTextFile(path.join(dir, "missing.yaml"), "the file", "missing.yaml")).toThrow(new FileError("", "the file missing.yaml: not found"));
     expect(() => readTextFile(dir, "the file", "args-test")).toThrow("the file args-test: is a directory, not a file");
     expect(readProblem(Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: "EACCES" }))).toBe("unreadable (permission denied)");
+  });
+
+  it("refuses text that is not UTF-8, naming the first bad byte and its line, and reads any UTF-8 as it is", () => {
+    const dir = path.join(ROOT, ".tmp", "args-test");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "text.yaml");
+    const refused = (bytes: number[] | Buffer) => {
+      fs.writeFileSync(file, Buffer.from(bytes));
+      try {
+        readTextFile(file, "the file", "text.yaml");
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return undefined;
+    };
+    const ascii = (t: string) => [...Buffer.from(t)];
+    // Latin-1 é, a lone continuation byte, an overlong "/", a surrogate, a sequence cut short at the end, past U+10FFFF.
+    for (const [bad, hex] of [[[0xe9], "E9"], [[0x80], "80"], [[0xc0, 0xaf], "C0"], [[0xed, 0xa0, 0x80], "ED"], [[0xe2, 0x82], "E2"], [[0xf4, 0x90, 0x80, 0x80], "F4"]] as const) {
+      expect(refused([...ascii("a: 1\nb: x"), ...bad, ...ascii("y\n")])).toBe(`the file text.yaml: is not UTF-8 text (the byte 0x${hex} on line 2 starts no UTF-8 character); save it as UTF-8`);
+    }
+    expect(refused([0xff, 0xfe, ...ascii("a\0")])).toBe("the file text.yaml: is UTF-16 text; save it as UTF-8");
+    // Any UTF-8, a byte order mark and U+FFFD itself included, is read as readFileSync reads it.
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.boolean(), (text, bom) => {
+        const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, "utf8")]);
+        fs.writeFileSync(file, bytes);
+        expect(readTextFile(file, "the file")).toBe(fs.readFileSync(file, "utf8"));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

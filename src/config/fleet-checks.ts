@@ -116,8 +116,12 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       const cpu = spec.cpu ?? 256;
       const memory = spec.memory ?? 512;
       const allowed = CPU_MEMORY.ecsExpress[cpu as number];
-      if (!allowed) issue(["fleet", key, name, "cpu"], `must be one of the Fargate CPU sizes (${Object.keys(CPU_MEMORY.ecsExpress).join(", ")})`, cpu);
-      else if (!allowed.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of ${allowed.join(", ")} MiB with ${String(cpu)} CPU units on Fargate`, memory);
+      const anyMemory = [...new Set(Object.values(CPU_MEMORY.ecsExpress).flat())].sort((a, b) => a - b);
+      if (!allowed) {
+        issue(["fleet", key, name, "cpu"], `must be one of the Fargate CPU sizes (${Object.keys(CPU_MEMORY.ecsExpress).join(", ")})`, cpu);
+        // Both mistakes at once: the memory against every Fargate size when the CPU is no size.
+        if (!anyMemory.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of the Fargate memory sizes (${anyMemory.join(", ")} MiB; which of them depends on cpu)`, memory);
+      } else if (!allowed.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of ${allowed.join(", ")} MiB with ${String(cpu)} CPU units on Fargate`, memory);
       const desired = typeof spec.desiredCount === "number" ? spec.desiredCount : 1;
       if (typeof spec.maxCount === "number" && spec.maxCount < desired) issue(["fleet", key, name, "maxCount"], `must be at least desiredCount (${desired})`, spec.maxCount);
       if (spec.path !== undefined && spec.port === undefined) issue(["fleet", key, name, "path"], "needs a port: only a web service takes requests", spec.path);

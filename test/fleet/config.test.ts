@@ -84,6 +84,8 @@ describe("the fleet section of the config", () => {
     ["a path on a worker", (f) => (f.services = { a: { port: 8080 }, w: { path: "/w" } }), /^fleet\.services\.w\.path needs a port/],
     ["two services with one path", (f) => (f.services = { a: { port: 8080, path: "/x" }, b: { port: 8081, path: "/X" } }), /^fleet\.services\.b\.path must differ from a's, got "\/X"/],
     ["a Fargate size that does not exist", (f) => (f.services = { a: { port: 8080, cpu: 256, memory: 4096 } }), /^fleet\.services\.a\.memory must be one of 512, 1024, 2048 MiB with 256 CPU units on Fargate, got 4096/],
+    ["a CPU size and a memory size that do not exist: the memory", (f) => (f.services = { a: { port: 8080, cpu: 3, memory: -1 } }), /^fleet\.services\.a\.memory must be one of the Fargate memory sizes \(512, 1024, .* MiB; which of them depends on cpu\), got -1/],
+    ["a CPU size and a memory size that do not exist: the CPU", (f) => (f.services = { a: { port: 8080, cpu: 3, memory: -1 } }), /^fleet\.services\.a\.cpu must be one of the Fargate CPU sizes \(256, .*\), got 3/],
     ["maxCount below desiredCount", (f) => (f.services = { a: { port: 8080, desiredCount: 3, maxCount: 2 } }), /^fleet\.services\.a\.maxCount must be at least desiredCount \(3\), got 2/],
     ["an environment variable the platform sets", (f) => (f.services = { a: { port: 8080, environment: { TENANT_ID: "x" } } }), /^fleet\.services\.a\.environment\.TENANT_ID is set by the platform/],
     ["a secret for a service that does not exist", (f) => (f.secrets[0].services = ["billing"]), /^fleet\.secrets\[0\]\.services\[0\] must be one of the tenant services \(integrations-service, discovery-service, discovery-worker, audit-service, iam-service\), got "billing"/],

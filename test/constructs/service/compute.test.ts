@@ -35,6 +35,16 @@ describe("Compute", () => {
     [Compute.ecsExpress(), { cpu: 1024, memory: 8192 }, []],
     [Compute.ecsExpress(), { cpu: 256, memory: 4096 }, [{ path: ["web", "memory"], message: "must be one of 512, 1024, 2048 with cpu 256 on ecsExpress", given: 4096 }]],
     [Compute.appRunner(), {}, []],
+    // Both mistakes at once: a memory no CPU size takes is reported beside the CPU, one some size takes is not.
+    [
+      Compute.appRunner(),
+      { cpu: 3, memory: -1 },
+      [
+        { path: ["web", "cpu"], message: "must be one of 256, 512, 1024, 2048, 4096 on appRunner", given: 3 },
+        { path: ["web", "memory"], message: "must be one of 512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288 on appRunner (which of them depends on cpu)", given: -1 },
+      ],
+    ],
+    [Compute.appRunner(), { cpu: 3, memory: 6144 }, [{ path: ["web", "cpu"], message: "must be one of 256, 512, 1024, 2048, 4096 on appRunner", given: 3 }]],
   ])("sizes a container by its own table: %#", (compute, request, problems) => {
     expect(compute.optionProblems(request)).toEqual(problems);
   });

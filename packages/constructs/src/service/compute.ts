@@ -121,6 +121,11 @@ export abstract class Compute {
     const sizes = this.cpuMemory;
     if (request.cpu !== undefined && !sizes[request.cpu]) {
       problems.push({ path: ["web", "cpu"], message: `must be one of ${Object.keys(sizes).join(", ")} on ${this.target}`, given: request.cpu });
+      // The memory is still checked against every size the target has, so that both mistakes are reported at once.
+      const anyMemory = [...new Set(Object.values(sizes).flat())].sort((a, b) => a - b);
+      if (request.memory !== undefined && !anyMemory.includes(request.memory)) {
+        problems.push({ path: ["web", "memory"], message: `must be one of ${anyMemory.join(", ")} on ${this.target} (which of them depends on cpu)`, given: request.memory });
+      }
     } else if (request.cpu !== undefined && request.memory !== undefined && !sizes[request.cpu].includes(request.memory)) {
       problems.push({ path: ["web", "memory"], message: `must be one of ${sizes[request.cpu].join(", ")} with cpu ${request.cpu} on ${this.target}`, given: request.memory });
     }

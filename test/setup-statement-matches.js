@@ -10,7 +10,9 @@
 // What the answers read, from the library's source (resource/resource.js, action/action.js): the
 // request's resource (its value, and whether the action takes only `*`, for a `*` resource) and the
 // policy's type, besides the statement; the request's action (its value). A pattern with a policy
-// variable (`${...}`) also reads the request's context: such a statement is always asked anew.
+// variable (`${...}`) also reads the request's context: such a statement is always asked anew, and
+// so is one whose document is not frozen throughout (test/iam/simulator.ts freezes the policies it
+// evaluates), since it could change under a kept answer.
 const path = require("path");
 const dist = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
 const resourceModule = require(path.join(dist, "resource", "resource.js"));
@@ -23,11 +25,22 @@ if (typeof matchResources !== "function" || typeof matchActions !== "function") 
 }
 
 function deepFreeze(value) {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+  if (typeof value === "object" && value !== null) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** Whether a document and everything in it is frozen (it cannot change under a kept answer); once per document. */
+const deeplyFrozen = new WeakMap();
+function isDeeplyFrozen(document) {
+  let frozen = deeplyFrozen.get(document);
+  if (frozen === undefined) {
+    const all = (v) => typeof v !== "object" || v === null || (Object.isFrozen(v) && Object.values(v).every(all));
+    deeplyFrozen.set(document, (frozen = all(document)));
+  }
+  return frozen;
 }
 
 const hasVariable = (patterns) => (Array.isArray(patterns) ? patterns : [patterns]).some((p) => typeof p !== "string" || p.includes("${"));
@@ -45,7 +58,7 @@ function answers(store, document) {
 resourceModule.requestMatchesStatementResources = function requestMatchesStatementResources(request, statement, policyType) {
   const document = statement && statement.statementObject;
   const resource = request && request.resource;
-  if (typeof document !== "object" || document === null || !Object.isFrozen(document) || !resource || typeof resource.value !== "function") return matchResources(request, statement, policyType);
+  if (typeof document !== "object" || document === null || !isDeeplyFrozen(document) || !resource || typeof resource.value !== "function") return matchResources(request, statement, policyType);
   if (hasVariable(document.Resource ?? document.NotResource ?? [])) return matchResources(request, statement, policyType);
   const key = `${policyType}\u0000${request.wildcardOnlyAction === true}\u0000${resource.value()}`;
   const byRequest = answers(resourceAnswers, document);
@@ -57,7 +70,7 @@ resourceModule.requestMatchesStatementResources = function requestMatchesStateme
 actionModule.requestMatchesStatementActions = function requestMatchesStatementActions(request, statement) {
   const document = statement && statement.statementObject;
   const action = request && request.action;
-  if (typeof document !== "object" || document === null || !Object.isFrozen(document) || !action || typeof action.value !== "function") return matchActions(request, statement);
+  if (typeof document !== "object" || document === null || !isDeeplyFrozen(document) || !action || typeof action.value !== "function") return matchActions(request, statement);
   const byRequest = answers(actionAnswers, document);
   const key = action.value();
   let answer = byRequest.get(key);

@@ -60,6 +60,15 @@ describe("the kept answers of statement matching", () => {
     expect(actionModule.requestMatchesStatementActions).not.toBe(original.requestMatchesStatementActions);
   });
 
+  it("are not kept for a statement that can still change: frozen at its top only, its Resource list grows", () => {
+    const document = Object.freeze({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::tenant-a/*"] });
+    const s = new StatementImpl(document, 1, { path: "Statement[0]" });
+    const req = new AwsRequestImpl("arn:aws:iam::111111111111:role/r", { resource: "arn:aws:s3:::tenant-b/k", accountId: "111111111111" }, "s3:GetObject", new RequestContextImpl({}), false);
+    expect(resourceModule.requestMatchesStatementResources(req, s, "identity").matches).toBe(false);
+    (document.Resource as string[]).push("arn:aws:s3:::tenant-b/*");
+    expect(resourceModule.requestMatchesStatementResources(req, s, "identity").matches).toBe(true);
+  });
+
   it("are what the library computes, asked once or again, for statements with and without policy variables", () => {
     let variables = 0;
     fc.assert(

@@ -102,6 +102,25 @@ describe("narrowing a policy to the request's action", () => {
     expect(allowed).toBeGreaterThan(300);
   });
 
+  it("hands a policy the evaluator refuses on whole: a malformed statement for another action still makes the request an error", async () => {
+    const request = (statement: Record<string, unknown>) =>
+      evaluate({
+        principal: "arn:aws:iam::111111111111:role/r",
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::b/k",
+        resourceAccount: "111111111111",
+        identityPolicies: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, statement] }],
+      });
+    for (const malformed of [
+      { Effect: "Allow", Action: "iam:PassRole", NotAction: "iam:GetRole", Resource: "*" },
+      { Effect: "deny", Action: "iam:PassRole", Resource: "*" },
+      { Effect: "Deny", Action: "iam:PassRole", Resource: "*", Principal: "*" },
+    ]) {
+      await expect(request(malformed)).rejects.toThrow(/The evaluator refused s3:GetObject/);
+    }
+    expect(await request({ Effect: "Deny", Action: "iam:PassRole", Resource: "*" })).toBe("Allowed");
+  });
+
   it("keeps statements with NotAction, without Action, or with something other than text in it", () => {
     expect(statementMayApply({ Effect: "Deny", NotAction: "s3:GetObject", Resource: "*" }, "iam:passrole")).toBe(true);
     expect(statementMayApply({ Effect: "Deny", Resource: "*" }, "iam:passrole")).toBe(true);

@@ -78,4 +78,4 @@ actionModule.requestMatchesStatementActions = function requestMatchesStatementAc
   return answer;
 };
 
-module.exports = { original: { requestMatchesStatementResources: matchResources, requestMatchesStatementActions: matchActions } };
+module.exports = { original: { requestMatchesStatementResources: matchResources, requestMatchesStatementActions: matchActions }, dist, resourceModule, actionModule };

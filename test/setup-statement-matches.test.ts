@@ -3,10 +3,7 @@ import fc from "fast-check";
 import { deepFreeze } from "./iam/simulator";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { original } = require("./setup-statement-matches.js") as { original: { requestMatchesStatementResources: Function; requestMatchesStatementActions: Function } };
-const dist = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
-const resourceModule = require(path.join(dist, "resource", "resource.js"));
-const actionModule = require(path.join(dist, "action", "action.js"));
+const { original, dist, resourceModule, actionModule } = require("./setup-statement-matches.js");
 const { AwsRequestImpl } = require(path.join(dist, "request", "request.js"));
 const { RequestContextImpl } = require(path.join(dist, "requestContext.js"));
 const { StatementImpl } = require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-policy")), "statements", "statement.js"));

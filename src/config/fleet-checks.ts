@@ -116,10 +116,10 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
       const cpu = spec.cpu ?? 256;
       const memory = spec.memory ?? 512;
       const allowed = CPU_MEMORY.ecsExpress[cpu as number];
-      const anyMemory = [...new Set(Object.values(CPU_MEMORY.ecsExpress).flat())].sort((a, b) => a - b);
       if (!allowed) {
         issue(["fleet", key, name, "cpu"], `must be one of the Fargate CPU sizes (${Object.keys(CPU_MEMORY.ecsExpress).join(", ")})`, cpu);
         // Both mistakes at once: the memory against every Fargate size when the CPU is no size.
+        const anyMemory = [...new Set(Object.values(CPU_MEMORY.ecsExpress).flat())].sort((a, b) => a - b);
         if (!anyMemory.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of the Fargate memory sizes (${anyMemory.join(", ")} MiB; which of them depends on cpu)`, memory);
       } else if (!allowed.includes(memory as number)) issue(["fleet", key, name, "memory"], `must be one of ${allowed.join(", ")} MiB with ${String(cpu)} CPU units on Fargate`, memory);
       const desired = typeof spec.desiredCount === "number" ? spec.desiredCount : 1;

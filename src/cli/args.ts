@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -190,6 +190,85 @@ export function readProblem(err: unknown): string {
   return `unreadable (${err instanceof Error ? err.message : String(err)})`;
 }
 
+/** Why writing failed, in words: "its folder does not exist", "is a directory", "not writable (permission denied)". */
+export function writeProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return "cannot be written (its folder does not exist)";
+  if (code === "ENOTDIR" || code === "EEXIST") return "cannot be written (a part of the path is a file, not a folder)";
+  if (code === "EISDIR") return "is a directory, not a file";
+  if (code === "EACCES" || code === "EPERM") return "cannot be written (permission denied)";
+  if (code === "EROFS") return "cannot be written (a read-only file system)";
+  if (code === "ENOSPC") return "cannot be written (no space left on the device)";
+  return `cannot be written (${err instanceof Error ? err.message : String(err)})`;
+}
+
+/**
+ * Writes a text file, making its folder first when `makeFolder`, or throws a FileError:
+ * `the output file x/y.json (from --out): cannot be written (its folder does not exist)`.
+ */
+export function writeTextFile(file: string, text: string, what: string, shown = file, makeFolder = false): void {
+  try {
+    if (makeFolder) mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new FileError(file, `${what} ${shown}: ${writeProblem(err)}`);
+  }
+}
+
+/**
+ * Makes a folder and the folders on its way, one at a time (a recursive mkdir retries forever where
+ * the system answers "not found" for a folder it cannot make, as /proc does), or throws a FileError:
+ * `the output folder /proc/x (from --out): cannot be made (its folder does not exist)`.
+ */
+export function makeFolder(dir: string, what: string, shown = dir): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    let stat;
+    try {
+      stat = statSync(at);
+    } catch {
+      missing.push(at);
+      if (path.dirname(at) === at) break;
+      continue;
+    }
+    if (!stat.isDirectory()) throw new FileError(dir, `${what} ${shown}: cannot be made (${at === path.resolve(dir) ? "it is a file" : `${at} is a file`}, not a folder)`);
+    break;
+  }
+  for (const at of missing.reverse()) {
+    try {
+      mkdirSync(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST" && statSync(at, { throwIfNoEntry: false })?.isDirectory()) continue;
+      // Its folder exists (made or found just before): "not found" is the file system refusing it.
+      const problem = (err as NodeJS.ErrnoException).code === "ENOENT" ? "cannot be made (the file system refuses a folder there)" : writeProblem(err).replace("be written", "be made");
+      throw new FileError(dir, `${what} ${shown}: ${at === path.resolve(dir) ? problem : problem.replace("be made", `be made: ${at} cannot be made`)}`);
+    }
+  }
+}
+
+/**
+ * A failed system call that no command turned into its own message (a Node.js error with `code`
+ * and `syscall`), as one line: `cannot mkdir /x/y: permission denied (EACCES)`. Anything else: undefined.
+ */
+export function systemErrorLine(err: unknown): string | undefined {
+  const e = err as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  // Not `instanceof Error`: an error from another realm (a vm context) is one too.
+  if (typeof e !== "object" || e === null || typeof e.message !== "string" || typeof e.code !== "string" || typeof e.syscall !== "string") return undefined;
+  const reasons: Record<string, string> = {
+    ENOENT: "not found",
+    ENOTDIR: "a part of the path is not a folder",
+    EISDIR: "is a directory",
+    EEXIST: "already exists",
+    EACCES: "permission denied",
+    EPERM: "not permitted",
+    EROFS: "a read-only file system",
+    ENOSPC: "no space left on the device",
+    ENOTEMPTY: "the folder is not empty",
+  };
+  const reason = reasons[e.code] ?? e.message.replace(/^[A-Z]+: /, "").replace(/, \w+(?: .*)?$/, "");
+  return `cannot ${e.syscall}${e.path ? ` ${e.path}` : ""}${e.dest ? ` to ${e.dest}` : ""}: ${reason} (${e.code})`;
+}
+
 /** Reads a text file, or throws a FileError: `the config file x.yaml (from --config): not found`. */
 export function readTextFile(file: string, what: string, shown = file): string {
   let bytes: Buffer;
@@ -240,11 +319,13 @@ export const PROCESS_IO: CliIo = { out: (t) => process.stdout.write(t), err: (t)
 
 /**
  * Runs a command as the process's entry point: the exit code it returns (or resolves to) becomes the
- * process's; an error it did not expect prints its stack and exits 1.
+ * process's; a failed system call it did not expect prints one line (`systemErrorLine`), any other
+ * error its stack, and exits 1.
  */
 export function runAsMain(command: (io: CliIo) => number | Promise<number>): void {
   const fail = (err: unknown): void => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const line = systemErrorLine(err);
+    process.stderr.write(`${line ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = 1;
   };
   try {

@@ -1,7 +1,6 @@
-import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { CliIo, CommandSpec, UsageError, formatHelp, parseArgs, runAsMain } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, writeTextFile } from "../cli/args";
 import { provisioningJsonSchema } from "../fleet/provisioning";
 import { PROJECT_ROOT } from "../paths";
 import { platformConfigSchema } from "./schema";
@@ -26,7 +25,7 @@ export const SCHEMA_COMMAND: CommandSpec = {
   options: [],
 };
 
-/** `npm run schema`: 0 written or help printed, 2 for any argument (it takes none but --help). */
+/** `npm run schema`: 0 written or help printed, 2 for any argument (it takes none but --help), 1 a file that cannot be written. */
 export function runSchemaExport(
   argv: string[],
   io: CliIo,
@@ -45,12 +44,20 @@ export function runSchemaExport(
     }
     throw err;
   }
-  for (const [target, schema] of [
-    [file, platformConfigJsonSchema()],
-    [provisioningFile, provisioningJsonSchema()],
-  ] as const) {
-    fs.writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
-    io.out(`wrote ${path.relative(process.cwd(), target)}\n`);
+  try {
+    for (const [target, schema] of [
+      [file, platformConfigJsonSchema()],
+      [provisioningFile, provisioningJsonSchema()],
+    ] as const) {
+      writeTextFile(target, `${JSON.stringify(schema, null, 2)}\n`, "the schema file", shownPath(target));
+      io.out(`wrote ${path.relative(process.cwd(), target)}\n`);
+    }
+  } catch (err) {
+    if (err instanceof FileError) {
+      io.err(`npm run schema: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
   return 0;
 }

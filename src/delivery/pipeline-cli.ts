@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { GitError, changedFiles, fileAt, git, mergeReasons, parseRaw, resolveBase, stacksOfChangedFiles, stacksOfConfigChange } from "./pipeline-changes";
@@ -126,12 +126,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io, cwd = 
       ].join("\n");
     }
     if (out) {
-      try {
-        fs.mkdirSync(path.dirname(path.resolve(cwd, out)), { recursive: true });
-        fs.writeFileSync(path.resolve(cwd, out), text);
-      } catch (err) {
-        throw new FileError(out, `the output file ${out} (from --out): ${readProblem(err)}`);
-      }
+      writeTextFile(path.resolve(cwd, out), text, "the output file", `${out} (from --out)`, true);
       io.err(`${summary}\nwrote ${out}\n`);
     } else {
       io.out(text);

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { CliIo, CommandSpec, FileError, UsageError, allOptions, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, allOptions, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
 import { NotAPlanError, Plan, readPlan } from "./plan-model";
 import { GITLAB_NOTE_LIMIT, gitlabReport, renderSummary } from "./plan-summary";
 
@@ -67,12 +66,7 @@ export function loadPlan(arg: string): Plan {
 }
 
 function write(file: string, text: string, what: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileError(file, `${what} ${shownPath(file)}: cannot be written (${code === "ENOENT" ? "its folder does not exist" : (code ?? String(err))})`);
-  }
+  writeTextFile(file, text, what, shownPath(file));
 }
 
 /** Exit codes: 0 written; 2 wrong use or a plan file that is missing, unreadable or not a plan. */

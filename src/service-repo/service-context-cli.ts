@@ -1,6 +1,5 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { serviceOf } from "./new-service-repo";
 import { SERVICE_CONTEXT_FILE, serviceContextOf, serviceContextText } from "./service-context";
@@ -37,7 +36,7 @@ export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliI
     const service = serviceOf(config, positional[0], shownPath(configFile));
     const text = serviceContextText(serviceContextOf(config, service));
     const out = valueOf(args, "--out");
-    if (out) fs.writeFileSync(out, text);
+    if (out) writeTextFile(path.resolve(out), text, "the output file", `${out} (from --out)`);
     else io.out(text);
     return 0;
   } catch (err) {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, FileError, UsageError, formatHelp, parseArgs, readProblem, readTextFile, valueOf } from "../../src/cli/args";
+import { CommandSpec, FileError, UsageError, formatHelp, makeFolder, parseArgs, readProblem, readTextFile, systemErrorLine, valueOf, writeTextFile } from "../../src/cli/args";
 import { ROOT } from "../helpers";
 
 const SPEC: CommandSpec = {
@@ -80,6 +80,54 @@ describe("the command-line parser", () => {
     expect(() => readTextFile(path.join(dir, "missing.yaml"), "the file", "missing.yaml")).toThrow(new FileError("", "the file missing.yaml: not found"));
     expect(() => readTextFile(dir, "the file", "args-test")).toThrow("the file args-test: is a directory, not a file");
     expect(readProblem(Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: "EACCES" }))).toBe("unreadable (permission denied)");
+  });
+
+  it("turns a file or folder it cannot write into one line naming it and why", () => {
+    const dir = path.join(ROOT, ".tmp", "args-test", "write");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "file");
+    fs.writeFileSync(file, "");
+    const message = (write: () => void) => {
+      try {
+        write();
+      } catch (err) {
+        expect(err).toBeInstanceOf(FileError);
+        return (err as Error).message;
+      }
+      return "written";
+    };
+    expect(message(() => writeTextFile(path.join(dir, "none", "x"), "", "the file", "x"))).toBe("the file x: cannot be written (its folder does not exist)");
+    expect(message(() => writeTextFile(dir, "", "the file", "x"))).toBe("the file x: is a directory, not a file");
+    expect(message(() => writeTextFile(path.join(file, "x"), "", "the file", "x"))).toBe("the file x: cannot be written (a part of the path is a file, not a folder)");
+    expect(message(() => writeTextFile(path.join(dir, "made", "x"), "text", "the file", "x", true))).toBe("written");
+    expect(fs.readFileSync(path.join(dir, "made", "x"), "utf8")).toBe("text");
+    expect(message(() => makeFolder(path.join(file, "a", "b"), "the folder", "b"))).toBe(`the folder b: cannot be made (${file} is a file, not a folder)`);
+    expect(message(() => makeFolder(file, "the folder", "f"))).toBe("the folder f: cannot be made (it is a file, not a folder)");
+    expect(message(() => makeFolder(path.join(dir, "deep", "er"), "the folder"))).toBe("written");
+    expect(fs.statSync(path.join(dir, "deep", "er")).isDirectory()).toBe(true);
+    // Where the system answers "not found" for a folder whose parent is there (Node's recursive mkdir
+    // retries that forever): one answer.
+    expect(message(() => makeFolder("/proc/apps-platform-test/x", "the folder"))).toBe(
+      "the folder /proc/apps-platform-test/x: cannot be made: /proc/apps-platform-test cannot be made (the file system refuses a folder there)",
+    );
+  });
+
+  it("says a failed system call no command expected in one line, and leaves other errors alone", () => {
+    const dir = path.join(ROOT, ".tmp", "args-test");
+    fs.mkdirSync(dir, { recursive: true });
+    const caught = (call: () => void) => {
+      try {
+        call();
+      } catch (err) {
+        return err;
+      }
+      throw new Error("no error");
+    };
+    expect(systemErrorLine(caught(() => fs.readFileSync(path.join(dir, "missing"))))).toBe(`cannot open ${path.join(dir, "missing")}: not found (ENOENT)`);
+    expect(systemErrorLine(caught(() => fs.renameSync(path.join(dir, "missing"), path.join(dir, "b"))))).toBe(`cannot rename ${path.join(dir, "missing")} to ${path.join(dir, "b")}: not found (ENOENT)`);
+    expect(systemErrorLine(new TypeError("x is undefined"))).toBeUndefined();
+    expect(systemErrorLine(Object.assign(new Error("ENOENT"), { code: "ENOENT" }))).toBeUndefined();
   });
 
   it("refuses text that is not UTF-8, naming the first bad byte and its line, and reads any UTF-8 as it is", () => {

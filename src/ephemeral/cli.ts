@@ -1,5 +1,6 @@
+import * as fs from "fs";
 import * as path from "path";
-import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
@@ -81,14 +82,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     }
     const templateName = stable !== undefined ? stackNames.authorizer(stable) : "ephemeral";
     const template = path.resolve(valueOf(args, "--template") ?? path.join(PROJECT_ROOT, "generated", templateName));
+    const backendConfig = (args.values.get("--backend-config") ?? []).map((f) => path.resolve(f));
+    const overrideFiles = (args.values.get("--override") ?? []).map((f) => path.resolve(f));
+    if (!driver) checkTerraformInputs(template, valueOf(args, "--template") !== undefined, backendConfig, overrideFiles);
     const terraform =
       driver ??
       new TerraformCli({
         terraform: valueOf(args, "--terraform") ?? env.TERRAFORM ?? "terraform",
         templateDir: template,
         workDir: path.join(PROJECT_ROOT, ".tmp", "ephemeral", path.basename(template)),
-        backendConfig: (args.values.get("--backend-config") ?? []).map((f) => path.resolve(f)),
-        overrideFiles: (args.values.get("--override") ?? []).map((f) => path.resolve(f)),
+        backendConfig,
+        overrideFiles,
       });
     const lifecycle = new Lifecycle(terraform, {
       accountAlias: config.ephemeral.accountAlias,
@@ -115,6 +119,31 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       return 1;
     }
     throw err;
+  }
+}
+
+/**
+ * The template and the files given for terraform, checked before anything is copied or run: the
+ * template a folder with the synthesized main.tf, each --backend-config and --override a readable file.
+ */
+function checkTerraformInputs(template: string, given: boolean, backendConfig: readonly string[], overrideFiles: readonly string[]): void {
+  const shownTemplate = `${shownPath(template)}${given ? " (from --template)" : ""}`;
+  const stat = statOf(template);
+  if (!stat) throw new FileError(template, `the template folder ${shownTemplate}: not found${given ? "" : "; run npm run synth first"}`);
+  if (!stat.isDirectory()) throw new FileError(template, `the template folder ${shownTemplate}: is a file, not a folder`);
+  if (!statOf(path.join(template, "main.tf"))?.isFile()) {
+    throw new FileError(template, `the template folder ${shownTemplate}: has no main.tf (a folder of generated/, written by npm run synth)`);
+  }
+  for (const [flag, files] of [["--backend-config", backendConfig], ["--override", overrideFiles]] as const) {
+    for (const file of files) readTextFile(file, `the ${flag} file`, shownPath(file));
+  }
+}
+
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
   }
 }
 

@@ -138,9 +138,46 @@ describe("terraform's errors", () => {
 
   it("name a terraform binary that is not there in one line", async () => {
     const dir = scratch("no-terraform");
+    fs.writeFileSync(path.join(dir, "main.tf"), "");
     const { code, err } = await runCliWith(["list", "--terraform", path.join(dir, "no-such-terraform"), "--template", dir]);
     expect(code).toBe(1);
     expect(err).toBe(`terraform binary ${JSON.stringify(path.join(dir, "no-such-terraform"))} not found: install Terraform or name it with --terraform or TERRAFORM\n`);
+  });
+});
+
+describe("the template and the files for terraform", () => {
+  it("are checked before anything is copied or run: one line naming the file and why, exit 2", async () => {
+    const dir = scratch("inputs");
+    const template = path.join(dir, "template");
+    fs.mkdirSync(template);
+    fs.writeFileSync(path.join(template, "main.tf"), "");
+    fs.mkdirSync(path.join(dir, "empty"));
+    const file = path.join(dir, "file");
+    fs.writeFileSync(file, "");
+    // A terraform that would record being run: none of these cases may reach it.
+    const ran = path.join(dir, "ran");
+    const terraform = path.join(dir, "terraform");
+    fs.writeFileSync(terraform, `#!/bin/sh\ntouch ${ran}\nexit 1\n`, { mode: 0o755 });
+    const shown = (f: string) => path.relative(process.cwd(), f);
+    const cases: [string[], string][] = [
+      [["--template", path.join(dir, "none")], `the template folder ${shown(path.join(dir, "none"))} (from --template): not found`],
+      [["--template", file], `the template folder ${shown(file)} (from --template): is a file, not a folder`],
+      [["--template", path.join(dir, "empty")], `the template folder ${shown(path.join(dir, "empty"))} (from --template): has no main.tf (a folder of generated/, written by npm run synth)`],
+      [["--template", template, "--override", path.join(dir, "none.tf")], `the --override file ${shown(path.join(dir, "none.tf"))}: not found`],
+      [["--template", template, "--backend-config", path.join(dir, "empty")], `the --backend-config file ${shown(path.join(dir, "empty"))}: is a directory, not a file`],
+    ];
+    for (const [argv, message] of cases) {
+      const work = path.join(ROOT, ".tmp", "ephemeral", path.basename(argv[1]));
+      fs.rmSync(work, { recursive: true, force: true });
+      const r = await runCliWith(["list", "--terraform", terraform, ...argv]);
+      expect({ argv, code: r.code, err: r.err }).toEqual({ argv, code: 2, err: `${message}\n` });
+      expect(fs.existsSync(work)).toBe(false);
+    }
+    expect(fs.existsSync(ran)).toBe(false);
+    // The same template and files, all there: terraform is run.
+    const r = await runCliWith(["list", "--terraform", terraform, "--template", template, "--override", file]);
+    expect(r.code).toBe(1);
+    expect(fs.existsSync(ran)).toBe(true);
   });
 });
 

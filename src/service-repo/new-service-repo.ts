@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlatformConfig, ServiceConfig, StageConfig } from "../config/schema";
-import { UsageError } from "../cli/args";
+import { FileError, UsageError, writeProblem, writeTextFile } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { SERVICE_CONTEXT_FILE, ServiceContextDocument, serviceContextOf, serviceContextText } from "./service-context";
 
@@ -116,8 +116,12 @@ export function createServiceRepo(options: NewServiceRepoOptions): NewServiceRep
   }
   files.set(SERVICE_CONTEXT_FILE, serviceContextText(context));
 
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new FileError(dir, `the folder ${dir}: ${writeProblem(err).replace("be written", "be made")}`);
+  }
+  for (const [name, text] of files) writeTextFile(path.join(dir, name), text, "the file", path.join(dir, name));
   return { files: [...files.keys()].sort(), notes, context };
 }
 
@@ -132,7 +136,7 @@ function replaceLine(text: string, re: RegExp, line: string, file: string): stri
 
 /** A new folder, or an empty one, outside the platform repository. */
 function checkTarget(dir: string): void {
-  const rel = path.relative(PROJECT_ROOT, dir);
+  const rel = path.relative(realPathOf(PROJECT_ROOT), realPathOf(dir));
   if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) {
     throw new UsageError(`${dir} is inside the platform repository (${PROJECT_ROOT}): a service repository is a repository of its own, so choose a folder outside it`);
   }
@@ -145,6 +149,19 @@ function checkTarget(dir: string): void {
     return;
   }
   if (entries.length > 0) throw new UsageError(`${dir} is not empty (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): choose a new or empty folder`);
+}
+
+/** Where a path leads with its links followed: the real path of its nearest existing folder, then the rest as given. */
+export function realPathOf(file: string): string {
+  const rest: string[] = [];
+  for (let at = path.resolve(file); ; at = path.dirname(at)) {
+    try {
+      return path.join(fs.realpathSync(at), ...rest.reverse());
+    } catch {
+      if (path.dirname(at) === at) return path.resolve(file);
+      rest.push(path.basename(at));
+    }
+  }
 }
 
 /** The template's pipeline with the service's audience, registry and one plan and apply job per stage. */

@@ -172,6 +172,18 @@ describe("apps-platform.json: the onboarding's output, npm run service-context a
     const none = io();
     expect(serviceContextCli([], {}, none.io)).toBe(2);
     expect(none.err.join("")).toContain("no slug given");
+    // An --out it cannot write: one line naming it and why, not a stack trace.
+    const dir = tmp("context-out");
+    fs.writeFileSync(path.join(dir, "file"), "");
+    for (const [out, why] of [
+      [path.join(dir, "none", "x.json"), "cannot be written (its folder does not exist)"],
+      [dir, "is a directory, not a file"],
+      [path.join(dir, "file", "x.json"), "cannot be written (a part of the path is a file, not a folder)"],
+    ]) {
+      const r = io();
+      expect(serviceContextCli(["payments-api", "--out", out], {}, r.io)).toBe(2);
+      expect(r.err.join("")).toBe(`the output file ${out} (from --out): ${why}\n`);
+    }
     const help = io();
     expect(serviceContextCli(["--help"], {}, help.io)).toBe(0);
     expect(help.out.join("")).toMatch(/^usage: npm run --silent service-context -- <slug> \[options\]/);
@@ -286,6 +298,14 @@ describe("npm run new-service-repo", () => {
       [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--registry", "https://u:p@x.example/"], /--registry must be an http\(s\) URL ending in \//],
       [[path.join(tmp("n"), "a"), "--slug", "payments-api", "--registry", "https://x.example/`id`/"], /--registry must be an http\(s\) URL ending in \//],
     ];
+    // The repository reached through a link from outside it is inside it all the same.
+    const link = path.join(tmp("link"), "platform");
+    fs.symlinkSync(ROOT, link);
+    cases.push([[path.join(link, ".tmp", "through-link"), "--slug", "payments-api"], /through-link is inside the platform repository/]);
+    // A folder that cannot be made: one line, not a stack trace.
+    const file = path.join(tmp("file"), "file");
+    fs.writeFileSync(file, "");
+    cases.push([[path.join(file, "repo"), "--slug", "payments-api"], /^the folder .*file\/repo: cannot be made \(a part of the path is a file, not a folder\)$/m]);
     for (const [argv, re] of cases) {
       const r = io();
       expect(newServiceRepo(argv, {}, r.io)).toBe(2);

@@ -37,6 +37,14 @@ export const STABLE_STAGE_PATTERN = /^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(
 
 const pattern = (re: RegExp, description: string) => z.string().regex(re, { error: mustMatch(re) }).describe(description);
 
+/** What AWS takes as a tag's value: letters, digits, spaces and `_ . : / = + - @` (any script), at most 256 characters. */
+export const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+const tagValue = (description: string) =>
+  z
+    .string()
+    .regex(TAG_VALUE_PATTERN, { error: `must be an AWS tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @ (${TAG_VALUE_PATTERN.source})` })
+    .describe(description);
+
 const accountId = pattern(ACCOUNT_ID_PATTERN, "A 12-digit AWS account id, quoted so YAML keeps it a string.");
 
 const https = z
@@ -216,7 +224,7 @@ const ephemeral = z
     stage: z.string().describe("The stage whose platform account hosts the ephemeral stacks (one with ephemeral: true)."),
     accountAlias: pattern(ACCOUNT_ALIAS_PATTERN, "The account's alias, first part of each stack's name <alias>-<region>-<stage>."),
     project: pattern(SLUG_PATTERN, "The project the stacks belong to: their app tag and Project tag."),
-    repo: z.string().min(1).describe("The repository that creates them, for the Repo tag."),
+    repo: tagValue("The repository that creates them, for the Repo tag."),
     gitlabProjectPath: pattern(
       GITLAB_PROJECT_PATH_PATTERN,
       "The GitLab project whose merge-request pipelines create the stages (its CI role trusts this project's ID tokens); one of gitlabProjectPath or githubRepository.",
@@ -239,7 +247,7 @@ const ephemeral = z
       .optional()
       .meta({ propertyNames: { pattern: STABLE_STAGE_PATTERN.source } })
       .describe("Long-lived stages of the same stack (e.g. dev, stage, prod), promoted from one main branch."),
-    owner: z.string().min(1).describe("Who answers for them, for the Owner tag."),
+    owner: tagValue("Who answers for them, for the Owner tag."),
     ttlHours: z.number().int().min(1).max(720).default(72).describe("Hours a stage lives before `reap` destroys it."),
     maxStages: z.number().int().min(1).max(100).default(10).describe("How many stages may exist at once."),
     allowProd: z.boolean().default(false).describe("Allow a stage account that is not marked ephemeral."),

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { parseConfig } from "../../src/config/loader";
+import { TAG_VALUE_PATTERN } from "../../src/config/schema";
 import { EXAMPLE_FILE, ROOT, configProblems } from "../helpers";
 
 const example = fs.readFileSync(EXAMPLE_FILE, "utf8");
@@ -125,7 +126,7 @@ describe("the platform config loader", () => {
   test.each([
     ["  stage: dev", "  stage: prod", "ephemeral.stage must name a stage with `ephemeral: true` (ephemeral stacks stay out of production accounts), or set allowProd: true, got \"prod\""],
     ["  stage: dev", "  stage: qa", "ephemeral.stage must be one of the stages defined in stages (dev, prod), got \"qa\""],
-    ["  accountAlias: acme-dev", "  accountAlias: Acme_Dev", "ephemeral.accountAlias must match ^[a-z0-9-]{1,20}$ (1 to 20 lowercase letters, digits and hyphens), got \"Acme_Dev\""],
+    ["  accountAlias: acme-dev", "  accountAlias: Acme_Dev", "ephemeral.accountAlias must match ^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$ (1 to 20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen), got \"Acme_Dev\""],
     [
       "  maxStages: 10",
       "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:us-east-1:222222222222:identity/acme.example\n    fromAddress: noreply@acme.example",
@@ -136,6 +137,14 @@ describe("the platform config loader", () => {
       "  maxStages: 10\n  ses:\n    identityArn: arn:aws:ses:eu-central-1:999999999999:identity/acme.example\n    fromAddress: noreply@acme.example",
       "ephemeral.ses.identityArn must be in the account of the user pool (222222222222): sending from another account needs SES authorization, which the platform does not set up, got \"arn:aws:ses:eu-central-1:999999999999:identity/acme.example\"",
     ],
+    ["  accountAlias: acme-dev", "  accountAlias: acme-", "ephemeral.accountAlias must match ^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$ (1 to 20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen), got \"acme-\""],
+    ["  accountAlias: acme-dev", "  accountAlias: \"---\"", "ephemeral.accountAlias must match ^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$ (1 to 20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen), got \"---\""],
+    ["  accountAlias: acme-dev", "  accountAlias: acme--dev", "ephemeral.accountAlias must match ^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$ (1 to 20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen), got \"acme--dev\""],
+    // Tag values: AWS refuses these at apply, after the plan was reviewed.
+    ["  owner: platform-team", "  owner: \"team; rm -rf\"", `ephemeral.owner must be an AWS tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @ (${TAG_VALUE_PATTERN.source}), got "team; rm -rf"`],
+    ["  owner: platform-team", `  owner: ${"x".repeat(257)}`, `ephemeral.owner must be an AWS tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @ (${TAG_VALUE_PATTERN.source}), got "${"x".repeat(257)}"`],
+    ["  repo: acme/authz-service", "  repo: \"acme/authz#1\"", `ephemeral.repo must be an AWS tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @ (${TAG_VALUE_PATTERN.source}), got "acme/authz#1"`],
+    ["  repo: acme/authz-service", "  repo: \"\"", `ephemeral.repo must be an AWS tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @ (${TAG_VALUE_PATTERN.source}), got ""`],
   ])("refuses the ephemeral setting %j changed to %j: %s", (from, to, message) => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);

@@ -21,8 +21,11 @@ export const SLUG_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/;
 /** The organisation prefix of globally unique names (S3 buckets). */
 export const ORGANISATION_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,19}$/;
 export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
-/** Account aliases of the ephemeral stacks, first part of each stage's stack name. */
-export const ACCOUNT_ALIAS_PATTERN = /^[a-z0-9-]{1,20}$/;
+/**
+ * Account aliases of the ephemeral stacks, first part of each stage's stack name
+ * (`<alias>-<region>-<stage>`): no hyphen at either end or doubled, which would blur where the alias ends.
+ */
+export const ACCOUNT_ALIAS_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/;
 /** GitLab full project paths: a group (and subgroups) and a project, as `sub` carries them. */
 export const GITLAB_PROJECT_PATH_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
 /** GitHub repositories as `<owner>/<repo>`. */
@@ -44,7 +47,7 @@ const PATTERN_WORDS = new Map<RegExp, string>([
   [SLUG_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 32 characters"],
   [ORGANISATION_PATTERN, "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2 to 20 characters"],
   [ACCOUNT_ID_PATTERN, "exactly 12 digits, quoted"],
-  [ACCOUNT_ALIAS_PATTERN, "1 to 20 lowercase letters, digits and hyphens"],
+  [ACCOUNT_ALIAS_PATTERN, "1 to 20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen"],
   [GITLAB_PROJECT_PATH_PATTERN, "a group, any subgroups and a project separated by /, each of letters, digits, '_', '.' and '-', e.g. group/payments-api"],
   [GITHUB_REPOSITORY_PATTERN, "owner/repo: an owner of up to 39 letters, digits and hyphens, a repository of up to 100 letters, digits, '_', '.' and '-'"],
   [BRANCH_NAME_PATTERN, "one branch name of up to 200 letters, digits, '.', '_', '/' and '-', without '//' or '..', not starting with '/' nor ending with '/' or '.'; no wildcards"],

@@ -1,4 +1,5 @@
 import { STAGE_PATTERN, patternWords, stackNames } from "@acme/apps-platform-constructs/naming";
+import { STABLE_STAGE_PATTERN } from "../config/schema";
 
 /** What the lifecycle needs from Terraform, one call per step, so that each step can fail on its own. */
 export interface TerraformDriver {
@@ -43,12 +44,14 @@ export class LifecycleError extends Error {
 }
 
 /** What a stage name must look like, in words and as the pattern. */
-export const STAGE_NAME_RULE = `a stage name is ${patternWords(STAGE_PATTERN)} (${STAGE_PATTERN.source}), not starting with "-" and not "default"`;
+export const STAGE_NAME_RULE = `a stage name is ${patternWords(STAGE_PATTERN)}, each hyphen between two letters or digits, and not "default" (${STABLE_STAGE_PATTERN.source})`;
 
 export function checkStage(stage: string | undefined): string {
   if (stage === undefined) throw new LifecycleError(`--stage is required: ${STAGE_NAME_RULE}`);
-  // A leading hyphen would reach terraform as an option.
-  if (!STAGE_PATTERN.test(stage) || stage === "default" || stage.startsWith("-")) {
+  // The stage is the last part of its stack's names (<alias>-<region>-<stage>): no hyphen at its ends
+  // or doubled, which would make names that read as another split; a leading one would reach
+  // terraform as an option. "default" is Terraform's own workspace.
+  if (!STABLE_STAGE_PATTERN.test(stage)) {
     throw new LifecycleError(`--stage ${JSON.stringify(stage)} is not a stage name: ${STAGE_NAME_RULE}`);
   }
   return stage;

@@ -62,7 +62,7 @@ describe("npm run ephemeral on the command line", () => {
     const { code, err } = await cli([command]);
     expect(code).toBe(2);
     expect(err).toBe(
-      'npm run ephemeral: --stage is required for up, destroy and outputs: a stage name is 1 to 32 lowercase letters, digits and hyphens (^[a-z0-9-]{1,32}$), not starting with "-" and not "default", e.g. --stage pr-123 (or --stable <name> for a long-lived stage) (see --help)\n',
+      'npm run ephemeral: --stage is required for up, destroy and outputs: a stage name is 1 to 32 lowercase letters, digits and hyphens, each hyphen between two letters or digits, and not "default" (^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(?:-[a-z0-9]+)*$), e.g. --stage pr-123 (or --stable <name> for a long-lived stage) (see --help)\n',
     );
   });
 

@@ -46,11 +46,15 @@ function lifecycle(fake: FakeTerraform, now = T0, maxStages = 3) {
 }
 
 describe("the ephemeral lifecycle", () => {
-  it.each([["PR_1"], ["pr 1"], ["default"], ["-force"], ["a".repeat(33)]])("refuses the stage name %j, saying in words what a stage name is", (stage) => {
+  it.each([["PR_1"], ["pr 1"], ["default"], ["-force"], ["a".repeat(33)], ["pr-"], ["pr--1"], ["-"], [""]])("refuses the stage name %j, saying in words what a stage name is", (stage) => {
     expect(() => checkStage(stage)).toThrow(LifecycleError);
     expect(() => checkStage(stage)).toThrow(
-      `--stage ${JSON.stringify(stage)} is not a stage name: a stage name is 1 to 32 lowercase letters, digits and hyphens (^[a-z0-9-]{1,32}$), not starting with "-" and not "default"`,
+      `--stage ${JSON.stringify(stage)} is not a stage name: a stage name is 1 to 32 lowercase letters, digits and hyphens, each hyphen between two letters or digits, and not "default" (^(?!default$)(?=[a-z0-9-]{1,32}$)[a-z0-9]+(?:-[a-z0-9]+)*$)`,
     );
+  });
+
+  it.each([["pr-123"], ["a"], ["7"], ["feature-x-2"], ["a".repeat(32)], ["defaults"]])("takes the stage name %j", (stage) => {
+    expect(checkStage(stage)).toBe(stage);
   });
 
   it("says that a stage is required, and what it looks like, when none is given", () => {

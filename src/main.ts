@@ -51,8 +51,13 @@ export interface StackSummary {
 /** Below this many stacks, one process is faster than starting workers. */
 const PARALLEL_THRESHOLD = 40;
 
-/** At most this many stacks per worker process (see synthesizeWithReport). */
-const WORKER_STACKS = 400;
+/**
+ * At most this many stacks per worker process (see synthesizeWithReport). A process forgets a
+ * batch's tokens once it is written (forgetTokensSince), so its memory grows little with its stacks
+ * (about 490 MiB at 2,000): the limit is what one lane of a 4,000-stack synth on two cores builds,
+ * and each further process costs its start (loading the code, half a second).
+ */
+const WORKER_STACKS = 2000;
 
 /**
  * How a parallel synth of `count` processes at a time shares `names` out, so that every lane ends
@@ -409,6 +414,7 @@ async function synthesizeHere(config: PlatformConfig, options: SynthOptions, sel
     fs.mkdirSync(outdir, { recursive: true });
     // The validations CDKTF runs per stack spawn `terraform version` once per provider, which is most of
     // the synth time with hundreds of stacks and checks nothing the tests do not.
+    const mark = tokenMark();
     const app = new App({ outdir, skipValidation: true, stackTraces: false });
     const stacks = buildPlatform(app, config, { names }, lock);
     // Every stack's outputs before the first is written, so that one run names every output to fix.
@@ -447,6 +453,8 @@ async function synthesizeHere(config: PlatformConfig, options: SynthOptions, sel
       metas.push({ format: "", ...meta, files: Object.fromEntries([...contents].map(([f, c]) => [f, { sha256: sha256(c), size: Buffer.byteLength(c) }])) });
     }
     if (cache) fs.rmSync(outdir, { recursive: true, force: true });
+    // The batch's stacks are written: their tokens are never resolved again.
+    forgetTokensSince(mark);
   }
   if (undescribed.length > 0) throw new OutputDescriptionError(undescribed);
   if (!cache) writeManifest(options.outdir, metas, false);
@@ -477,6 +485,46 @@ function synthApp(app: App, outdir: string, fresh: boolean): Map<string, Synthes
     }
   }
   return synthesized;
+}
+
+/** CDKTF's one map of every token a process made (`TokenMap`), which it never empties. */
+interface TokenMapInternals {
+  tokenCounter: number;
+  readonly stringTokenMap: Map<string, unknown>;
+  readonly numberTokenMap: Map<number, unknown>;
+}
+
+function tokenMap(): TokenMapInternals {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TokenMap } = require("cdktf/lib/tokens/private/token-map") as { TokenMap: { instance(): TokenMapInternals } };
+  const map = TokenMap.instance();
+  if (typeof map.tokenCounter !== "number" || !(map.stringTokenMap instanceof Map) || !(map.numberTokenMap instanceof Map)) {
+    throw new Error("CDKTF's token map is not what synth expects: check forgetTokensSince in src/main.ts against this CDKTF version");
+  }
+  return map;
+}
+
+/** Where the token map's counter stands: the tokens made from here on are numbered from it. */
+export function tokenMark(): number {
+  return tokenMap().tokenCounter;
+}
+
+/**
+ * Forgets the tokens made since `mark` (a batch's stacks, all written): the map held every token of
+ * every stack a process built, most of a worker's memory, so a worker was limited to a few hundred
+ * stacks. A token made before (at module load) stays. A forgotten token that is resolved after all
+ * fails loudly, as an unknown token, never silently: its key is not reused (the counter goes on).
+ * Returns how many were forgotten.
+ */
+export function forgetTokensSince(mark: number): number {
+  const map = tokenMap();
+  let forgotten = 0;
+  for (const key of map.stringTokenMap.keys()) {
+    // Keys are `<hint>.<counter>` (registerStringKey).
+    if (Number(key.slice(key.lastIndexOf(".") + 1)) >= mark) forgotten += map.stringTokenMap.delete(key) ? 1 : 0;
+  }
+  for (const key of map.numberTokenMap.keys()) if (key >= mark) forgotten += map.numberTokenMap.delete(key) ? 1 : 0;
+  return forgotten;
 }
 
 let tokensQuiet = false;
@@ -734,6 +782,7 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
       built = [...here, ...results.flat()];
     }
     const wanted = new Set(planned.map((p) => p.factory.name));
+    const fresh = new Set(built.map((m) => m.name));
     for (const meta of built) {
       if (!wanted.has(meta.name)) throw new Error(`a synth worker built ${meta.name}, which was not asked for`);
       metas.set(meta.name, meta);
@@ -746,7 +795,8 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
       const outDir = path.join(options.outdir, "stacks", meta.name);
       fs.mkdirSync(genDir, { recursive: true });
       fs.mkdirSync(outDir, { recursive: true });
-      for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name) }, index);
+      // An entry this synth wrote is copied as it is; one from before is checked against its hashes first.
+      for (const t of stackTargets(meta, options)) placeFile(t.file, meta.files[t.name], { source: path.join(cache.entryDir(p.hash), t.name), fresh: fresh.has(meta.name) }, index);
       placeFile(path.join(genDir, GENERATED_MARKER), MARKER_FILE, { content: MARKER_TEXT }, index);
       // A file synth wrote into the stack's folders before and writes no more goes; what others put
       // there stays (Terraform's .terraform/ and local state, the CDKTF CLI's plans, overrides).

@@ -64,9 +64,12 @@ export class SynthCache {
   }
 
   /** Stores an entry: written beside the entries and renamed into place. */
-  write<S>(hash: string, meta: Omit<EntryMeta<S>, "format" | "files">, contents: ReadonlyMap<string, string | Buffer>, replace = false): EntryMeta<S> {
+  write<S>(hash: string, meta: Omit<EntryMeta<S>, "format" | "files">, texts: ReadonlyMap<string, string | Buffer>, replace = false): EntryMeta<S> {
+    // Each text as bytes once: hashed, measured and written from them (from a string, each would
+    // encode it again).
+    const contents = new Map([...texts].map(([name, text]) => [name, typeof text === "string" ? Buffer.from(text) : text]));
     const files: Record<string, CachedFile> = {};
-    for (const [name, content] of contents) files[name] = { sha256: sha256(content), size: Buffer.byteLength(content) };
+    for (const [name, content] of contents) files[name] = { sha256: sha256(content), size: content.length };
     const full: EntryMeta<S> = { format: CACHE_FORMAT, ...meta, files };
     const tmp = path.join(this.dir, "tmp", `${hash}.${process.pid}.${randomBytes(4).toString("hex")}`);
     fs.mkdirSync(tmp, { recursive: true });
@@ -251,7 +254,7 @@ export class OutputIndex {
  * Puts `content` (or the file `source`) at `file` unless it already holds it. A symbolic link in its
  * place is removed, never followed. Returns true when it wrote.
  */
-export function placeFile(file: string, expected: CachedFile, from: { content: string | Buffer } | { source: string }, index?: OutputIndex): boolean {
+export function placeFile(file: string, expected: CachedFile, from: { content: string | Buffer } | { source: string; fresh?: boolean }, index?: OutputIndex): boolean {
   if (index?.unchanged(file, expected.sha256)) return false;
   let st: fs.Stats | undefined;
   try {
@@ -265,8 +268,12 @@ export function placeFile(file: string, expected: CachedFile, from: { content: s
   }
   let write = true;
   if (st?.isFile() && st.size === expected.size) write = sha256(fs.readFileSync(file)) !== expected.sha256;
-  if (write) {
-    // A cache entry's file is checked against its recorded hash before it is written anywhere.
+  if (write && "source" in from && from.fresh) {
+    // An entry written by this synth, from the text whose hash it recorded: copied by the system.
+    // (A symbolic link in the way was removed above; copyFile replaces a file.)
+    fs.copyFileSync(from.source, file);
+  } else if (write) {
+    // A cache entry's file from before is checked against its recorded hash before it is written anywhere.
     const content = "content" in from ? from.content : fs.readFileSync(from.source);
     if ("source" in from && sha256(content) !== expected.sha256) throw new CorruptEntryError(from.source);
     fs.writeFileSync(file, content);

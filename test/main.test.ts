@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../src/config/loader";
-import { GENERATED_MARKER, PLACEMENT_LOCK, formatSummary, optionsFrom, run, synthesize } from "../src/main";
+import { Lazy, Tokenization } from "cdktf";
+import { GENERATED_MARKER, PLACEMENT_LOCK, forgetTokensSince, formatSummary, optionsFrom, run, synthesize, tokenMark } from "../src/main";
 import { EXAMPLE_FILE, ROOT } from "./helpers";
 
 function scratch(name: string): string {
@@ -323,5 +324,46 @@ describe("parallel synth", () => {
       expect(fs.readFileSync(path.join(dir, "gen-two", s.name, "main.tf"), "utf8")).toBe(fs.readFileSync(path.join(dir, "gen-one", s.name, "main.tf"), "utf8"));
       expect(shardDirs.filter((d) => fs.existsSync(path.join(d, "stacks", s.name, "cdk.tf.json")))).toHaveLength(1);
     }
+  });
+});
+
+describe("the tokens of a synth's batches", () => {
+  const tokenMap = () => (global as unknown as { __cdktfTokenMap: { stringTokenMap: Map<string, unknown>; numberTokenMap: Map<number, unknown> } }).__cdktfTokenMap;
+  const counterOf = (key: string) => Number(key.slice(key.lastIndexOf(".") + 1));
+
+  it("are forgotten from the mark on, and only those; a forgotten one looked up fails, never silently", () => {
+    const kept = Lazy.stringValue({ produce: () => "kept" });
+    const keptNumber = Lazy.numberValue({ produce: () => 1 });
+    const mark = tokenMark();
+    const gone = Lazy.stringValue({ produce: () => "gone" });
+    const goneNumber = Lazy.numberValue({ produce: () => 2 });
+    const goneList = Lazy.listValue({ produce: () => ["x"] });
+    expect(forgetTokensSince(mark)).toBe(3);
+    expect(Tokenization.reverseString(kept).firstToken).toBeDefined();
+    expect(Tokenization.reverseNumber(keptNumber)).toBeDefined();
+    expect(() => Tokenization.reverseString(gone)).toThrow(/Unrecognized Token Key/);
+    expect(() => Tokenization.reverseNumber(goneNumber)).toThrow();
+    expect(() => Tokenization.reverseList(goneList)).toThrow(/Unrecognized Token Key/);
+    // The counter goes on: a token made next has a key never used before.
+    expect(tokenMark()).toBeGreaterThan(mark + 2);
+    expect(forgetTokensSince(mark)).toBe(0);
+  });
+
+  it("leave none behind once a synth of several batches is written", async () => {
+    const dir = scratch("tokens");
+    const YAML = require("yaml");
+    const raw = YAML.parse(fs.readFileSync(EXAMPLE_FILE, "utf8"));
+    raw.services.push(...Array.from({ length: 70 }, (_, i) => ({ slug: `svc-${i + 10}`, gitlabProjectPath: `acme/svc-${i + 10}` })));
+    fs.mkdirSync(dir, { recursive: true });
+    const configFile = path.join(dir, "config.yaml");
+    fs.writeFileSync(configFile, YAML.stringify(raw));
+    const mark = tokenMark();
+    const summaries = await synthesize({ configFile, outdir: path.join(dir, "out"), generatedDir: path.join(dir, "gen") }, 1);
+    // More than two batches of stacks were built in this process, each with its tokens.
+    expect(summaries.length).toBeGreaterThan(80);
+    expect(tokenMark() - mark).toBeGreaterThan(10 * summaries.length);
+    // Kept: the few made outside any batch (synth's check of CDKTF's references, made once a process).
+    expect([...tokenMap().stringTokenMap.keys()].filter((k) => counterOf(k) >= mark).length).toBeLessThan(5);
+    expect([...tokenMap().numberTokenMap.keys()].filter((k) => k >= mark)).toEqual([]);
   });
 });

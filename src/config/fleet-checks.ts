@@ -11,6 +11,7 @@ import {
   fleetTenantServiceNames,
   LimitedName,
   normaliseDnsName,
+  stackNames,
 } from "@acme/apps-platform-constructs/naming";
 import { fleetStage, loadBalancerCapacity, tenantsIn, webServices } from "../fleet/model";
 import { tenantsPerLoadBalancer } from "../fleet/placement";
@@ -194,6 +195,9 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
   const tenants = Array.isArray(fleet.tenants) ? fleet.tenants : [];
   const ids = new Map<string, number>();
   const fleetStageNames = Object.keys(fleetStages);
+  // Ids and stages both hold hyphens: tenant acme-corp in stage dev and acme in stage corp-dev would
+  // both be the stack tenant-acme-corp-dev (its folder, its workspace, its pipeline jobs).
+  const stackOwners = new Map<string, string>();
   tenants.forEach((t: unknown, i: number) => {
     if (!isObject(t)) return;
     const id = str(t.id);
@@ -210,6 +214,12 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
     });
     if (id === undefined || !/^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,31}$/.test(id) || product === undefined) return;
     const inStages = (own ?? fleetStageNames).filter((s): s is string => typeof s === "string" && fleetStageNames.includes(s));
+    for (const st of inStages) {
+      const stack = stackNames.tenant(id, st);
+      const other = stackOwners.get(stack);
+      if (other !== undefined && ids.get(id) === i) issue(["fleet", "tenants", i, "id"], `makes the stack ${stack} in stage ${st}, as ${other} does`, id);
+      else stackOwners.set(stack, `fleet.tenants[${i}] (${id}) in stage ${st}`);
+    }
     const long: LimitedName[] = [];
     for (const st of inStages) {
       const names = fleetTenantNames(organisation, product, id, st);
@@ -249,9 +259,12 @@ export function fleetChecks(raw: Record<string, unknown>, issue: Issue): void {
     const controlPlane = [...Object.keys(serviceSet("controlPlane") ?? {}), ...(router ? ["router"] : [])];
     const web = Object.entries(tenantServices).filter(([, spec]) => isObject(spec) && spec.port !== undefined).map(([name]) => name);
     const taken = new Map<string, string>();
-    // The first owner of a name keeps it; a later one is told whose it is. Buckets are global, the rest per stage account.
+    // The first owner of a name keeps it; a later one is told whose it is. Buckets are global, the
+    // rest per account: two stages may share one, and acme-corp's names in stage dev are acme's in
+    // stage corp-dev.
+    const accountOf = (stage: string) => (isObject(stages[stage]) ? str(stages[stage].accountId) : undefined) ?? `stage ${stage}`;
     const claim = (stage: string, kind: string, name: string, owner: string): string | undefined => {
-      const key = `${kind === "S3 bucket name" ? "" : stage}|${kind}|${name}`;
+      const key = `${kind === "S3 bucket name" ? "" : accountOf(stage)}|${kind}|${name}`;
       const first = taken.get(key);
       if (first === undefined) taken.set(key, owner);
       return first !== undefined && first !== owner ? first : undefined;

@@ -68,6 +68,29 @@ describe("the fleet's config refuses names that are another's", () => {
     ]);
   });
 
+  // Ids and stages both hold hyphens: acme-corp in stage dev and acme in stage corp-dev.
+  const corpDev = (raw: Record<string, any>, accountId: string) => {
+    raw.stages["corp-dev"] = { ...raw.stages.dev, accountId, zoneName: "corpdev.apps.acme.example", network: { cidr: "10.50.0.0/16", azCount: 2, natMode: "single" } };
+    raw.fleet.stages["corp-dev"] = { domain: "accessos.corpdev.apps.acme.example" };
+    raw.fleet.tenants = [
+      { id: "acme-corp", wave: "canary", stages: ["dev"] },
+      { id: "acme", wave: "canary", stages: ["corp-dev"] },
+    ];
+  };
+
+  it("refuses two tenants whose id and stage make one stack name (acme-corp in dev, acme in corp-dev), in accounts of their own", () => {
+    expect(problems((raw) => corpDev(raw, "555555555555"))).toEqual(["fleet.tenants[1].id makes the stack tenant-acme-corp-dev in stage corp-dev, as fleet.tenants[0] (acme-corp) in stage dev does, got \"acme\""]);
+  });
+
+  it("refuses them, and every name they would share, where both stages are one account (itself refused)", () => {
+    const out = problems((raw) => corpDev(raw, raw.stages.dev.accountId));
+    expect(out).toHaveLength(3);
+    expect(out.shift()).toMatch(/^stages\.corp-dev\.accountId must differ from stages\.dev\.accountId/);
+    expect(out[0]).toBe("fleet.tenants[1].id makes the stack tenant-acme-corp-dev in stage corp-dev, as fleet.tenants[0] (acme-corp) in stage dev does, got \"acme\"");
+    expect(out[1]).toMatch(/^fleet\.tenants\[1\]\.id makes in stage corp-dev the IAM role name "[^"]*acme-corp-dev[^"]*", which fleet\.tenants\[0\] \(acme-corp\) has too; /);
+    expect(out[1]).toContain('the task definition family "accessos-acme-corp-dev-');
+  });
+
   it("refuses a tenant whose services would take the control plane's ECS service names", () => {
     const out = problems((raw) => {
       raw.fleet.services = { licensing: service() };

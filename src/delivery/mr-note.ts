@@ -106,9 +106,29 @@ export class GitlabNotes {
       all.push(...(data as Note[]));
       const nextPage = headers.get("x-next-page");
       const link = /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
-      next = nextPage ? `${this.notesPath}?per_page=100&page=${encodeURIComponent(nextPage)}&sort=asc&order_by=created_at` : link;
+      next = nextPage ? `${this.notesPath}?per_page=100&page=${encodeURIComponent(nextPage)}&sort=asc&order_by=created_at` : link && this.ownLink(link);
     }
     return all;
+  }
+
+  /**
+   * A next-page link, only where it stays under CI_API_V4_URL: every request carries the token, so a
+   * link elsewhere (an answer tampered with, a proxy's) is refused, never followed.
+   */
+  private ownLink(link: string): string {
+    let url: URL;
+    let api: URL;
+    try {
+      url = new URL(link, this.target.apiUrl);
+      api = new URL(this.target.apiUrl);
+    } catch {
+      throw new GitlabError("GitLab's next-page link is not a URL");
+    }
+    const base = api.pathname.replace(/\/+$/, "");
+    if (url.origin !== api.origin || !url.pathname.startsWith(`${base}/`)) {
+      throw new GitlabError(`GitLab's next-page link leads outside ${api.origin}${base} (to ${url.origin}): not followed, since every request carries the token`);
+    }
+    return url.href;
   }
 
   async create(body: string): Promise<number> {

@@ -22,7 +22,14 @@ export interface FakeGitlab {
   close(): Promise<void>;
 }
 
-export async function startFakeGitlab(opts: { project: string; mr: number; users: Record<string, { id: number; username: string }>; notes?: FakeNote[] }): Promise<FakeGitlab> {
+export async function startFakeGitlab(opts: {
+  project: string;
+  mr: number;
+  users: Record<string, { id: number; username: string }>;
+  notes?: FakeNote[];
+  /** Pages linked by the Link header only (keyset pagination, no x-next-page), at this host:port (default this server's). */
+  linkOnly?: { host?: string };
+}): Promise<FakeGitlab> {
   const notes: FakeNote[] = opts.notes ?? [];
   const requests: FakeGitlab["requests"] = [];
   let nextId = 1000 + notes.length;
@@ -46,13 +53,13 @@ export async function startFakeGitlab(opts: { project: string; mr: number; users
         const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 20)));
         const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
         const totalPages = Math.max(1, Math.ceil(notes.length / perPage));
-        const base = `http://${req.headers.host}${url.pathname}`;
+        const base = `http://${opts.linkOnly?.host ?? req.headers.host}${url.pathname}`;
         const link = (p: number, rel: string) => `<${base}?page=${p}&per_page=${perPage}>; rel="${rel}"`;
         const links = [...(page < totalPages ? [link(page + 1, "next")] : []), ...(page > 1 ? [link(page - 1, "prev")] : []), link(1, "first"), link(totalPages, "last")];
         return send(200, notes.slice((page - 1) * perPage, page * perPage), {
           "x-page": String(page),
           "x-per-page": String(perPage),
-          "x-next-page": page < totalPages ? String(page + 1) : "",
+          "x-next-page": page < totalPages && !opts.linkOnly ? String(page + 1) : "",
           "x-prev-page": page > 1 ? String(page - 1) : "",
           "x-total": String(notes.length),
           "x-total-pages": String(totalPages),

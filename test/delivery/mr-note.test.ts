@@ -111,6 +111,41 @@ describe("npm run mr-note against GitLab's notes API on 127.0.0.1", () => {
     expect(gitlab.notes).toHaveLength(150);
   });
 
+  it("follows next-page links under CI_API_V4_URL only: the token is never sent to another host", async () => {
+    fs.writeFileSync(path.join(dir, "s.md"), `${NOTE_MARKER}\nplan\n`);
+    const notes = gitlab.notes.map((n) => ({ ...n }));
+    await gitlab.close();
+    // Keyset pagination: the Link header is the only way to page two.
+    gitlab = await startFakeGitlab({ project: "acme/apps-platform", mr: 12, users: { [TOKEN]: BOT }, notes, linkOnly: {} });
+    const here = await cli([path.join(dir, "s.md")], { ...env, CI_API_V4_URL: gitlab.url });
+    expect(here.code).toBe(0);
+    expect(gitlab.requests.filter((r) => r.path.includes("/notes") && r.method === "GET")).toHaveLength(2);
+    await gitlab.close();
+    const port = new URL(gitlab.url).port;
+    for (const host of [`localhost:${port}`, "127.0.0.1:9"]) {
+      gitlab = await startFakeGitlab({ project: "acme/apps-platform", mr: 12, users: { [TOKEN]: BOT }, notes, linkOnly: { host } });
+      const away = await cli([path.join(dir, "s.md")], { ...env, CI_API_V4_URL: gitlab.url });
+      expect(away).toEqual({ code: 1, out: "", err: expect.stringMatching(/^mr-note: GitLab's next-page link leads outside http:\/\/127\.0\.0\.1:\d+\/api\/v4 \(to http:\/\/[^)]+\): not followed, since every request carries the token\n$/) });
+      expect(gitlab.requests.map((r) => r.path.split("?")[0])).toEqual(["/api/v4/user", "/api/v4/projects/acme%2Fapps-platform/merge_requests/12/notes"]);
+      if (host.startsWith("localhost")) break;
+      await gitlab.close();
+    }
+  });
+
+  it("refuses a CI_PROJECT_ID that is no id or encoded path, and a token too short to keep out of messages, before any request (exit 2)", async () => {
+    fs.writeFileSync(path.join(dir, "s.md"), "x\n");
+    for (const [change, message] of [
+      [{ CI_PROJECT_ID: "%E0" }, 'CI_PROJECT_ID must be a project\'s number or its path (group/project or group%2Fproject), got "%E0"'],
+      [{ CI_PROJECT_ID: "7 OR 1" }, 'CI_PROJECT_ID must be a project\'s number or its path (group/project or group%2Fproject), got "7 OR 1"'],
+      [{ GITLAB_NOTE_TOKEN: "a" }, "GITLAB_NOTE_TOKEN is 1 character long; a GitLab access token has at least 16"],
+    ] as const) {
+      expect(await cli([path.join(dir, "s.md")], { ...env, ...change })).toEqual({ code: 2, out: "", err: `mr-note: ${message}\n` });
+    }
+    expect(gitlab.requests).toHaveLength(0);
+    // An encoded path and a number are taken.
+    expect((await cli([path.join(dir, "s.md")], { ...env, CI_PROJECT_ID: "acme%2Fapps-platform" })).code).toBe(0);
+  });
+
   it("says in one line which variables are missing, and which file cannot be read (exit 2)", async () => {
     const missing = await cli(["summary.md"], { CI_PROJECT_ID: "1" });
     expect(missing).toEqual({ code: 2, out: "", err: expect.stringMatching(/^mr-note: CI_API_V4_URL, CI_MERGE_REQUEST_IID, GITLAB_NOTE_TOKEN are not set .*\n$/) });

@@ -206,9 +206,12 @@ export function writeProblem(err: unknown): string {
  * Writes a text file, making its folder first when `makeFolder`, or throws a FileError:
  * `the output file x/y.json (from --out): cannot be written (its folder does not exist)`.
  */
-export function writeTextFile(file: string, text: string, what: string, shown = file, makeFolder = false): void {
+export function writeTextFile(file: string, text: string, what: string, shown = file, withFolder = false): void {
+  if (withFolder) {
+    const problem = folderProblem(path.dirname(file));
+    if (problem) throw new FileError(file, `${what} ${shown}: its folder ${problem}`);
+  }
   try {
-    if (makeFolder) mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   } catch (err) {
     throw new FileError(file, `${what} ${shown}: ${writeProblem(err)}`);
@@ -221,6 +224,12 @@ export function writeTextFile(file: string, text: string, what: string, shown = 
  * `the output folder /proc/x (from --out): cannot be made (its folder does not exist)`.
  */
 export function makeFolder(dir: string, what: string, shown = dir): void {
+  const problem = folderProblem(dir);
+  if (problem) throw new FileError(dir, `${what} ${shown}: ${problem}`);
+}
+
+/** Makes the folder as makeFolder does; what went wrong (`cannot be made (...)`), or undefined when it is there. */
+function folderProblem(dir: string): string | undefined {
   const missing: string[] = [];
   for (let at = path.resolve(dir); ; at = path.dirname(at)) {
     let stat;
@@ -231,7 +240,7 @@ export function makeFolder(dir: string, what: string, shown = dir): void {
       if (path.dirname(at) === at) break;
       continue;
     }
-    if (!stat.isDirectory()) throw new FileError(dir, `${what} ${shown}: cannot be made (${at === path.resolve(dir) ? "it is a file" : `${at} is a file`}, not a folder)`);
+    if (!stat.isDirectory()) return `cannot be made (${at === path.resolve(dir) ? "it is a file" : `${at} is a file`}, not a folder)`;
     break;
   }
   for (const at of missing.reverse()) {
@@ -241,9 +250,10 @@ export function makeFolder(dir: string, what: string, shown = dir): void {
       if ((err as NodeJS.ErrnoException).code === "EEXIST" && statSync(at, { throwIfNoEntry: false })?.isDirectory()) continue;
       // Its folder exists (made or found just before): "not found" is the file system refusing it.
       const problem = (err as NodeJS.ErrnoException).code === "ENOENT" ? "cannot be made (the file system refuses a folder there)" : writeProblem(err).replace("be written", "be made");
-      throw new FileError(dir, `${what} ${shown}: ${at === path.resolve(dir) ? problem : problem.replace("be made", `be made: ${at} cannot be made`)}`);
+      return at === path.resolve(dir) ? problem : problem.replace("be made", `be made: ${at} cannot be made`);
     }
   }
+  return undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlatformConfig, ServiceConfig, StageConfig } from "../config/schema";
-import { FileError, UsageError, writeProblem, writeTextFile } from "../cli/args";
+import { UsageError, makeFolder, writeTextFile } from "../cli/args";
 import { PROJECT_ROOT } from "../paths";
 import { SERVICE_CONTEXT_FILE, ServiceContextDocument, serviceContextOf, serviceContextText } from "./service-context";
 
@@ -116,11 +116,7 @@ export function createServiceRepo(options: NewServiceRepoOptions): NewServiceRep
   }
   files.set(SERVICE_CONTEXT_FILE, serviceContextText(context));
 
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new FileError(dir, `the folder ${dir}: ${writeProblem(err).replace("be written", "be made")}`);
-  }
+  makeFolder(dir, "the folder", dir);
   for (const [name, text] of files) writeTextFile(path.join(dir, name), text, "the file", path.join(dir, name));
   return { files: [...files.keys()].sort(), notes, context };
 }

@@ -108,6 +108,8 @@ describe("the command-line parser", () => {
     expect(fs.statSync(path.join(dir, "deep", "er")).isDirectory()).toBe(true);
     // Where the system answers "not found" for a folder whose parent is there (Node's recursive mkdir
     // retries that forever): one answer.
+    expect(message(() => writeTextFile("/proc/apps-platform-test/x.yml", "", "the file", "x.yml", true))).toBe("the file x.yml: its folder cannot be made (the file system refuses a folder there)");
+    expect(message(() => writeTextFile(path.join(file, "a", "x.yml"), "", "the file", "x.yml", true))).toBe(`the file x.yml: its folder cannot be made (${file} is a file, not a folder)`);
     expect(message(() => makeFolder("/proc/apps-platform-test/x", "the folder"))).toBe(
       "the folder /proc/apps-platform-test/x: cannot be made: /proc/apps-platform-test cannot be made (the file system refuses a folder there)",
     );

@@ -305,7 +305,9 @@ describe("npm run new-service-repo", () => {
     // A folder that cannot be made: one line, not a stack trace.
     const file = path.join(tmp("file"), "file");
     fs.writeFileSync(file, "");
-    cases.push([[path.join(file, "repo"), "--slug", "payments-api"], /^the folder .*file\/repo: cannot be made \(a part of the path is a file, not a folder\)$/m]);
+    cases.push([[path.join(file, "repo"), "--slug", "payments-api"], /^the folder .*file\/repo: cannot be made \(.*file is a file, not a folder\)$/m]);
+    // Where the system answers "not found" for a folder it will not make (a recursive mkdir spins there).
+    cases.push([["/proc/apps-platform-repo", "--slug", "payments-api"], /^the folder \/proc\/apps-platform-repo: cannot be made \(the file system refuses a folder there\)$/m]);
     for (const [argv, re] of cases) {
       const r = io();
       expect(newServiceRepo(argv, {}, r.io)).toBe(2);

@@ -13,7 +13,8 @@ source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/e2e-lib.sh"
 
 DIR="$E2E/ephemeral"
-rm -rf "$DIR" "$ROOT/.tmp/ephemeral/template" "$ROOT/.tmp/ephemeral/as-provisioner" "$ROOT/.tmp/ephemeral/stable-dev"; mkdir -p "$DIR/template"
+# The CLI's working copies (.tmp/ephemeral/<template folder>-<hash of its path>) of these templates.
+rm -rf "$DIR" "$ROOT"/.tmp/ephemeral/template-* "$ROOT"/.tmp/ephemeral/as-provisioner-* "$ROOT"/.tmp/ephemeral/stable-dev-*; mkdir -p "$DIR/template"
 write_backend_overrides "$DIR/moto.s3.tfbackend"
 {
   echo "terraform {"; backend_block_of ephemeral; echo "}"

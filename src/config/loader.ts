@@ -36,6 +36,17 @@ export function formatProblem(p: ConfigProblem): string {
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config", "example.yaml");
 
 /**
+ * The config file a command reads: `--config`, else `PLATFORM_CONFIG`, else the example; an empty
+ * PLATFORM_CONFIG (a CI variable defined without a value) is as good as none, as for npm run synth.
+ * `origin` names where it came from, for messages about the file.
+ */
+export function configFileFrom(flag: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): { file: string; origin?: string } {
+  if (flag !== undefined) return { file: path.resolve(cwd, flag), origin: "--config" };
+  if (env.PLATFORM_CONFIG) return { file: path.resolve(cwd, env.PLATFORM_CONFIG), origin: "PLATFORM_CONFIG" };
+  return { file: DEFAULT_CONFIG_PATH };
+}
+
+/**
  * Reads and validates a config file. A file that cannot be read throws a FileError of one line
  * naming it, where it was named (`--config`, `PLATFORM_CONFIG`) and why; an invalid one a ConfigError.
  */

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
+import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { GitError, changedFiles, fileAt, git, mergeReasons, parseRaw, resolveBase, stacksOfChangedFiles, stacksOfConfigChange } from "./pipeline-changes";
 import { IMAGE_VARIABLE, MODES, Mode, SelectedStack, applyPipeline, childPipeline, defaultImage, jobsOf, pipelineText, planVerdict } from "./pipeline";
@@ -52,8 +52,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io, cwd = 
     }
     const mode = (valueOf(args, "--mode") ?? "mr") as Mode | "apply";
     if (![...MODES, "apply"].includes(mode)) throw new UsageError(`--mode must be one of mr, main, drift, apply, got ${JSON.stringify(mode)}`);
-    const configFile = path.resolve(cwd, valueOf(args, "--config") ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH);
-    const configOrigin = valueOf(args, "--config") ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined;
+    const { file: configFile, origin: configOrigin } = configFileFrom(valueOf(args, "--config"), env, cwd);
     const generated = path.resolve(cwd, valueOf(args, "--generated") ?? path.join(PROJECT_ROOT, "generated"));
     const out = valueOf(args, "--out");
     const all = args.values.has("--all");

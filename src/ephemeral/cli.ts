@@ -1,7 +1,8 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
+import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
 import { stackNames } from "@acme/apps-platform-constructs/naming";
@@ -47,21 +48,22 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       return 0;
     }
     const command = args.subcommand!;
-    const stage = valueOf(args, "--stage");
+    const givenStage = valueOf(args, "--stage");
     const stable = valueOf(args, "--stable");
     const destroyStable = args.values.has("--destroy-stable");
-    if (stage !== undefined && stable !== undefined) throw new UsageError("--stage and --stable name different kinds of stage; give one");
-    if (STAGE_COMMANDS.includes(command) && stage === undefined && stable === undefined) {
+    if (givenStage !== undefined && stable !== undefined) throw new UsageError("--stage and --stable name different kinds of stage; give one");
+    if (STAGE_COMMANDS.includes(command) && givenStage === undefined && stable === undefined) {
       throw new UsageError(`--stage is required for up, destroy and outputs: ${STAGE_NAME_RULE}, e.g. --stage pr-123 (or --stable <name> for a long-lived stage)`);
     }
-    if (!STAGE_COMMANDS.includes(command) && stage !== undefined) throw new UsageError(`--stage is not used by ${command}`);
+    if (!STAGE_COMMANDS.includes(command) && givenStage !== undefined) throw new UsageError(`--stage is not used by ${command}`);
+    const stage = givenStage === undefined ? undefined : stageArgument(givenStage);
     if (!STAGE_COMMANDS.includes(command) && stable !== undefined) {
       throw new UsageError(`--stable is not used by ${command}: ${command === "reap" ? "stable stages have no TTL and are never reaped" : "it lists per-PR stages only"}`);
     }
     if (destroyStable && !(command === "destroy" && stable !== undefined)) throw new UsageError("--destroy-stable is only used by destroy --stable <name>");
     const configFlag = valueOf(args, "--config");
-    const origin = configFlag ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined;
-    const config = loadConfigFile(path.resolve(configFlag ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH), origin);
+    const { file: configFile, origin } = configFileFrom(configFlag, env);
+    const config = loadConfigFile(configFile, origin);
     if (!config.ephemeral) {
       io.err("the platform config has no `ephemeral:` section\n");
       return 2;
@@ -84,13 +86,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     const template = path.resolve(valueOf(args, "--template") ?? path.join(PROJECT_ROOT, "generated", templateName));
     const backendConfig = (args.values.get("--backend-config") ?? []).map((f) => path.resolve(f));
     const overrideFiles = (args.values.get("--override") ?? []).map((f) => path.resolve(f));
-    if (!driver) checkTerraformInputs(template, valueOf(args, "--template") !== undefined, backendConfig, overrideFiles);
+    // An empty TERRAFORM (a variable defined without a value) is as good as none.
+    const terraformBinary = valueOf(args, "--terraform") ?? (env.TERRAFORM || "terraform");
+    const terraformOrigin = valueOf(args, "--terraform") !== undefined ? "--terraform" : env.TERRAFORM ? "TERRAFORM" : undefined;
+    if (!driver) checkTerraformInputs(template, valueOf(args, "--template") !== undefined, backendConfig, overrideFiles, terraformBinary, terraformOrigin);
     const terraform =
       driver ??
       new TerraformCli({
-        terraform: valueOf(args, "--terraform") ?? env.TERRAFORM ?? "terraform",
+        terraform: terraformBinary,
         templateDir: template,
-        workDir: path.join(PROJECT_ROOT, ".tmp", "ephemeral", path.basename(template)),
+        workDir: workDirOf(template),
         backendConfig,
         overrideFiles,
       });
@@ -104,7 +109,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     if (markdown && command !== "outputs") throw new UsageError(`--markdown goes with outputs only, got ${command}`);
     const show = (name: string, outputs: Record<string, string>) => io.out(markdown ? outputsMarkdown(name, outputs) : `${JSON.stringify(outputs, null, 2)}\n`);
     if (stable !== undefined) return await runStable(command, stable, new StableStage(terraform, stable), io, show);
-    return await runCommand(command, stage === undefined ? undefined : checkStage(stage), lifecycle, io, show);
+    return await runCommand(command, stage, lifecycle, io, show);
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`npm run ephemeral: ${err.message} (see --help)\n`);
@@ -122,11 +127,38 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   }
 }
 
+/** The --stage given, checked: a name that is no stage name is wrong use (exit 2), said in one line. */
+function stageArgument(stage: string): string {
+  try {
+    return checkStage(stage);
+  } catch (err) {
+    if (err instanceof LifecycleError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Where terraform runs a template: a working copy of its own under .tmp/ephemeral, named by the
+ * template's folder and a hash of its whole path, so two templates of one name never share one.
+ */
+export function workDirOf(template: string): string {
+  const hash = createHash("sha256").update(path.resolve(template)).digest("hex").slice(0, 8);
+  return path.join(PROJECT_ROOT, ".tmp", "ephemeral", `${path.basename(template)}-${hash}`);
+}
+
 /**
  * The template and the files given for terraform, checked before anything is copied or run: the
  * template a folder with the synthesized main.tf, each --backend-config and --override a readable file.
  */
-function checkTerraformInputs(template: string, given: boolean, backendConfig: readonly string[], overrideFiles: readonly string[]): void {
+function checkTerraformInputs(template: string, given: boolean, backendConfig: readonly string[], overrideFiles: readonly string[], terraform: string, terraformOrigin?: string): void {
+  // A path (not a name looked up on PATH) must be a program.
+  if (terraform.includes("/")) {
+    const shown = `the terraform binary ${terraform}${terraformOrigin ? ` (from ${terraformOrigin})` : ""}`;
+    const program = statOf(terraform);
+    if (!program) throw new FileError(terraform, `${shown}: not found; install Terraform or name it with --terraform or TERRAFORM`);
+    if (program.isDirectory()) throw new FileError(terraform, `${shown}: is a directory, not a program`);
+    if ((program.mode & 0o111) === 0) throw new FileError(terraform, `${shown}: is not executable`);
+  }
   const shownTemplate = `${shownPath(template)}${given ? " (from --template)" : ""}`;
   const stat = statOf(template);
   if (!stat) throw new FileError(template, `the template folder ${shownTemplate}: not found${given ? "" : "; run npm run synth first"}`);

@@ -83,6 +83,11 @@ export class TerraformCli implements TerraformDriver {
     if (this.initialised) return;
     const { templateDir, workDir } = this.options;
     fs.mkdirSync(workDir, { recursive: true });
+    // The copy is made anew: a file of an earlier run (an --override given then, a file the template
+    // no longer has) must not be planned with this one. Terraform's own (.terraform/, its lock file) stay.
+    for (const entry of fs.readdirSync(workDir, { withFileTypes: true })) {
+      if (!entry.isDirectory() && entry.name !== ".terraform.lock.hcl") fs.rmSync(path.join(workDir, entry.name), { force: true });
+    }
     for (const file of fs.readdirSync(templateDir)) {
       if (fs.statSync(path.join(templateDir, file)).isFile()) fs.copyFileSync(path.join(templateDir, file), path.join(workDir, file));
     }

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { CliIo, CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { FleetConfig } from "../config/fleet-schema";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
+import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { PlatformConfig } from "../config/schema";
 import { fleetLoadBalancerName, stackNames } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../paths";
@@ -218,8 +218,7 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, io: FleetIo): number
       }
     }
     const configFlag = valueOf(args, "--config");
-    const origin = configFlag ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined;
-    const configFile = path.resolve(configFlag ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH);
+    const { file: configFile, origin } = configFileFrom(configFlag, env);
     const config = loadConfigFile(configFile, origin);
     if (!config.fleet) {
       io.err(`the platform config ${shownPath(configFile)} has no fleet: section, so there is no tenant fleet to show\n`);

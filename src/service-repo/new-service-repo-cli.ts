@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
+import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { createServiceRepo, libraryVersionRange } from "./new-service-repo";
 
 export type { CliIo };
@@ -35,8 +35,8 @@ export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliI
     const slug = valueOf(args, "--slug");
     if (!slug) throw new UsageError("--slug is required: the slug of the service in the config's services:, e.g. --slug payments-api");
     const given = valueOf(args, "--config");
-    const configFile = path.resolve(given ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH);
-    const config = loadConfigFile(configFile, given ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined);
+    const { file: configFile, origin } = configFileFrom(given, env);
+    const config = loadConfigFile(configFile, origin);
     const dir = path.resolve(positional[0]);
     const made = createServiceRepo({
       dir,

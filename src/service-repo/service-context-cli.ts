@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/loader";
+import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { serviceOf } from "./new-service-repo";
 import { SERVICE_CONTEXT_FILE, serviceContextOf, serviceContextText } from "./service-context";
 
@@ -31,8 +31,8 @@ export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliI
     }
     if (positional.length !== 1) throw new UsageError(`${positional.length ? "more than one slug" : "no slug"} given: npm run --silent service-context -- <slug>`);
     const given = valueOf(args, "--config");
-    const configFile = path.resolve(given ?? env.PLATFORM_CONFIG ?? DEFAULT_CONFIG_PATH);
-    const config = loadConfigFile(configFile, given ? "--config" : env.PLATFORM_CONFIG ? "PLATFORM_CONFIG" : undefined);
+    const { file: configFile, origin } = configFileFrom(given, env);
+    const config = loadConfigFile(configFile, origin);
     const service = serviceOf(config, positional[0], shownPath(configFile));
     const text = serviceContextText(serviceContextOf(config, service));
     const out = valueOf(args, "--out");

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { parseConfig } from "../../src/config/loader";
+import { DEFAULT_CONFIG_PATH, configFileFrom, parseConfig } from "../../src/config/loader";
 import { TAG_VALUE_PATTERN } from "../../src/config/schema";
 import { EXAMPLE_FILE, ROOT, configProblems } from "../helpers";
 
@@ -305,5 +305,14 @@ describe("the platform config loader", () => {
     const problems = problemsOf(exampleWithLine(from, to));
     expect(problems.map((p) => p.replace(/ \(c\.yaml:\d+:\d+\)$/, ""))).toEqual([message]);
     expect(problems[0]).toMatch(/ \(c\.yaml:\d+:\d+\)$/);
+  });
+});
+
+describe("the config file a command reads", () => {
+  it("is --config, else a non-empty PLATFORM_CONFIG, else the example, each with where it came from", () => {
+    expect(configFileFrom("a.yaml", { PLATFORM_CONFIG: "b.yaml" }, "/w")).toEqual({ file: "/w/a.yaml", origin: "--config" });
+    expect(configFileFrom(undefined, { PLATFORM_CONFIG: "b.yaml" }, "/w")).toEqual({ file: "/w/b.yaml", origin: "PLATFORM_CONFIG" });
+    expect(configFileFrom(undefined, { PLATFORM_CONFIG: "" }, "/w")).toEqual({ file: DEFAULT_CONFIG_PATH });
+    expect(configFileFrom(undefined, {}, "/w")).toEqual({ file: DEFAULT_CONFIG_PATH });
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { EPHEMERAL_COMMAND, outputsMarkdown, runCli } from "../../src/ephemeral/cli";
+import { EPHEMERAL_COMMAND, outputsMarkdown, runCli, workDirOf } from "../../src/ephemeral/cli";
 import { TerraformDriver } from "../../src/ephemeral/lifecycle";
 import { ROOT } from "../helpers";
 
@@ -136,12 +136,43 @@ describe("terraform's errors", () => {
     );
   });
 
-  it("name a terraform binary that is not there in one line", async () => {
+  it("name a terraform binary that is not there, or no program, in one line, before anything is copied", async () => {
     const dir = scratch("no-terraform");
     fs.writeFileSync(path.join(dir, "main.tf"), "");
-    const { code, err } = await runCliWith(["list", "--terraform", path.join(dir, "no-such-terraform"), "--template", dir]);
+    fs.writeFileSync(path.join(dir, "plain"), "");
+    const work = workDirOf(dir);
+    fs.rmSync(work, { recursive: true, force: true });
+    for (const [binary, why] of [
+      [path.join(dir, "no-such-terraform"), "not found; install Terraform or name it with --terraform or TERRAFORM"],
+      [path.join(dir, "plain"), "is not executable"],
+      [ROOT, "is a directory, not a program"],
+    ]) {
+      expect(await runCliWith(["list", "--terraform", binary, "--template", dir])).toEqual({ code: 2, out: "", err: `the terraform binary ${binary} (from --terraform): ${why}\n` });
+    }
+    expect(fs.existsSync(work)).toBe(false);
+    // A name is looked up on PATH when terraform runs.
+    const { code, err } = await runCliWith(["list", "--terraform", "no-such-terraform-anywhere", "--template", dir]);
     expect(code).toBe(1);
-    expect(err).toBe(`terraform binary ${JSON.stringify(path.join(dir, "no-such-terraform"))} not found: install Terraform or name it with --terraform or TERRAFORM\n`);
+    expect(err).toBe(`terraform binary "no-such-terraform-anywhere" not found: install Terraform or name it with --terraform or TERRAFORM\n`);
+  });
+
+  it("take an empty TERRAFORM as none: terraform from PATH", async () => {
+    const dir = scratch("empty-terraform");
+    fs.writeFileSync(path.join(dir, "main.tf"), "");
+    fs.mkdirSync(path.join(dir, "bin"));
+    fs.writeFileSync(path.join(dir, "bin", "terraform"), "#!/bin/sh\necho from-path >&2\nexit 1\n", { mode: 0o755 });
+    // terraform runs with this process's environment: PATH finds the stand-in first.
+    const saved = process.env.PATH;
+    process.env.PATH = `${path.join(dir, "bin")}:${saved}`;
+    try {
+      const r = await runCliWith(["list", "--template", dir]);
+      expect(r).toEqual({ code: 1, out: "", err: "terraform init failed (exit 1):\nfrom-path\n" });
+      const empty: string[] = [];
+      expect(await runCli(["list", "--template", dir], { TERRAFORM: "" }, { out: () => undefined, err: (t) => empty.push(t) })).toBe(1);
+      expect(empty.join("")).toBe("terraform init failed (exit 1):\nfrom-path\n");
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });
 
@@ -167,7 +198,7 @@ describe("the template and the files for terraform", () => {
       [["--template", template, "--backend-config", path.join(dir, "empty")], `the --backend-config file ${shown(path.join(dir, "empty"))}: is a directory, not a file`],
     ];
     for (const [argv, message] of cases) {
-      const work = path.join(ROOT, ".tmp", "ephemeral", path.basename(argv[1]));
+      const work = workDirOf(argv[1]);
       fs.rmSync(work, { recursive: true, force: true });
       const r = await runCliWith(["list", "--terraform", terraform, ...argv]);
       expect({ argv, code: r.code, err: r.err }).toEqual({ argv, code: 2, err: `${message}\n` });
@@ -178,6 +209,29 @@ describe("the template and the files for terraform", () => {
     const r = await runCliWith(["list", "--terraform", terraform, "--template", template, "--override", file]);
     expect(r.code).toBe(1);
     expect(fs.existsSync(ran)).toBe(true);
+  });
+
+  it("are copied into a working copy of the template's own, made anew each run: an --override of one run is not in the next", async () => {
+    const dir = scratch("work-copy");
+    const terraform = path.join(dir, "terraform");
+    // Lists what terraform init finds beside it.
+    fs.writeFileSync(terraform, "#!/bin/sh\nls -A >&2\nexit 1\n", { mode: 0o755 });
+    const templates = [path.join(dir, "a", "ephemeral"), path.join(dir, "b", "ephemeral")];
+    for (const t of templates) {
+      fs.mkdirSync(t, { recursive: true });
+      fs.writeFileSync(path.join(t, "main.tf"), "");
+    }
+    fs.writeFileSync(path.join(templates[1], "extra.tf"), "");
+    const override = path.join(dir, "emulator_override.tf");
+    fs.writeFileSync(override, "");
+    const listed = async (argv: string[]) => (await runCliWith(["list", "--terraform", terraform, ...argv])).err.split("\n").filter((l) => l && !l.startsWith("terraform "));
+    for (const t of templates) fs.rmSync(workDirOf(t), { recursive: true, force: true });
+    expect(await listed(["--template", templates[0], "--override", override])).toEqual(["emulator_override.tf", "main.tf"]);
+    expect(await listed(["--template", templates[0]])).toEqual(["main.tf"]);
+    // Another template of the same folder name: a copy of its own.
+    expect(workDirOf(templates[1])).not.toBe(workDirOf(templates[0]));
+    expect(await listed(["--template", templates[1]])).toEqual(["extra.tf", "main.tf"]);
+    expect(await listed(["--template", templates[0]])).toEqual(["main.tf"]);
   });
 });
 

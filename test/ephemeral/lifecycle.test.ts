@@ -154,7 +154,7 @@ describe("the ephemeral lifecycle", () => {
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
     expect(await runCli(["up", "--stage", "pr-7"], {}, io, fake)).toBe(0);
     expect(out.join("")).toMatch(/^stage pr-7 is up as acme-dev-eu-central-1-pr-7, expires /);
-    expect(await runCli(["up", "--stage", "PR-7"], {}, io, fake)).toBe(1);
+    expect(await runCli(["up", "--stage", "PR-7"], {}, io, fake)).toBe(2);
     expect(await runCli(["launch"], {}, io, fake)).toBe(2);
     expect(err.join("")).toContain('--stage "PR-7" is not a stage name: a stage name is 1 to 32 lowercase letters, digits and hyphens');
   });

@@ -184,6 +184,10 @@ describe("apps-platform.json: the onboarding's output, npm run service-context a
       expect(serviceContextCli(["payments-api", "--out", out], {}, r.io)).toBe(2);
       expect(r.err.join("")).toBe(`the output file ${out} (from --out): ${why}\n`);
     }
+    // An empty PLATFORM_CONFIG (a CI variable without a value) is none: the example, as for synth.
+    const empty = io();
+    expect(serviceContextCli(["payments-api"], { PLATFORM_CONFIG: "" }, empty.io)).toBe(0);
+    expect(empty.out.join("")).toBe(ok.out.join(""));
     const help = io();
     expect(serviceContextCli(["--help"], {}, help.io)).toBe(0);
     expect(help.out.join("")).toMatch(/^usage: npm run --silent service-context -- <slug> \[options\]/);

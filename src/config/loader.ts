@@ -96,7 +96,8 @@ export function parseConfig(text: string, file: string): PlatformConfig {
   const at = (offset: number) => lineCounter.linePos(offset);
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    // Duplicate keys are found below (duplicateKeys), named, and reported with every other problem.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     // The parser throws (rather than reporting) on an escape of a code point past Unicode's last, `"\U00110000"`.
     if (!(err instanceof RangeError)) throw err;
@@ -118,11 +119,16 @@ export function parseConfig(text: string, file: string): PlatformConfig {
 
   const raw = documentValue(doc, file, at);
   const formatPath = (p: readonly PropertyKey[]) => formatPathIn(raw, p);
+  const duplicates = duplicateKeys(doc);
   const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
   const crossIssues = crossFieldChecks(raw);
-  if (result.success && crossIssues.length === 0) return result.data;
+  if (result.success && crossIssues.length === 0 && duplicates.length === 0) return result.data;
 
   const problems: ConfigProblem[] = [];
+  for (const d of duplicates) {
+    const { line, col } = at(d.offset);
+    problems.push({ file, path: formatPath(d.path), line, column: col, message: `is given twice in one mapping (first on line ${at(d.first).line}): a key appears once; the value would depend on the reader` });
+  }
   const schemaIssues = result.success ? [] : result.error.issues;
   const seen = new Set(schemaIssues.filter((i) => i.code !== "unrecognized_keys").map((i) => formatPath(i.path)));
   for (const issue of crossIssues) {
@@ -159,6 +165,25 @@ export function parseConfig(text: string, file: string): PlatformConfig {
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
   throw new ConfigError(problems);
+}
+
+/** Every key of a mapping that repeats an earlier key of it: its path, where it is and where the first one is. */
+function duplicateKeys(doc: Document.Parsed): { path: (string | number)[]; offset: number; first: number }[] {
+  const found: { path: (string | number)[]; offset: number; first: number }[] = [];
+  const walk = (node: unknown, at: (string | number)[]): void => {
+    if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        const offset = isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+        if (key !== undefined && seen.has(key)) found.push({ path: [...at, key], offset, first: seen.get(key)! });
+        else if (key !== undefined) seen.set(key, offset);
+        walk(pair.value, key === undefined ? at : [...at, key]);
+      }
+    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...at, i]));
+  };
+  walk(doc.contents, []);
+  return found;
 }
 
 function withGiven(issue: { message: string; input?: unknown; code?: string }): string {

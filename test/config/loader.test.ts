@@ -316,3 +316,22 @@ describe("the config file a command reads", () => {
     expect(configFileFrom(undefined, {}, "/w")).toEqual({ file: DEFAULT_CONFIG_PATH });
   });
 });
+
+describe("a key given twice in one mapping", () => {
+  const twice = "is given twice in one mapping";
+  it("is named with its path, its line and the first one's, beside every other problem of the config", () => {
+    const text = exampleWithLine("region: eu-central-1", "region: eu-central-1\nregion: eu-west-1").replace("        LOG_LEVEL: info", "        LOG_LEVEL: info\n        LOG_LEVEL: debug").replace("azCount: 2", 'azCount: "2"');
+    const lines = text.split("\n");
+    const line = (s: string, nth = 1) => lines.reduce<number[]>((acc, l, i) => (l.includes(s) ? [...acc, i + 1] : acc), [])[nth - 1];
+    const problems = problemsOf(text);
+    expect(problems).toContain(`region ${twice} (first on line ${line("region: eu-central-1")}): a key appears once; the value would depend on the reader (c.yaml:${line("region: eu-west-1")}:1)`);
+    expect(problems).toContain(`services[0] (payments-api).web.environment.LOG_LEVEL ${twice} (first on line ${line("LOG_LEVEL: info")}): a key appears once; the value would depend on the reader (c.yaml:${line("LOG_LEVEL: debug")}:9)`);
+    expect(problems.some((p) => p.startsWith("stages.dev.network.azCount must be a number"))).toBe(true);
+  });
+
+  it("is found in lists of mappings and in nested ones, and a key given once each in two mappings is no duplicate", () => {
+    const text = example.replace("  - slug: payments-api\n", "  - slug: payments-api\n    slug: payments-api\n");
+    expect(problemsOf(text).filter((p) => p.includes(twice))).toEqual([expect.stringMatching(/^services\[0\] \(payments-api\)\.slug is given twice/)]);
+    expect(problemsOf(example).filter((p) => p.includes(twice))).toEqual([]);
+  });
+});

@@ -112,22 +112,35 @@ export function parseConfig(text: string, file: string): PlatformConfig {
       const { offset, note } = syntaxErrorAt(doc, text, e);
       const { line, col } = at(offset);
       if (problems.some((p) => p.line === line && p.column === col)) continue; // one cause, several errors
-      problems.push({ file, path: "", line, column: col, message: `is not valid YAML: ${e.message.split("\n")[0]}${note}` });
+      const message = e.code === "MULTIPLE_DOCS" ? "the config is one YAML document; a second one starts here (remove the --- line and what follows, or merge it in)" : `${e.message.split("\n")[0]}${note}`;
+      problems.push({ file, path: "", line, column: col, message: `is not valid YAML: ${message}` });
     }
     throw new ConfigError(problems);
   }
 
+  const duplicates = duplicateKeys(doc);
+  // A key that is a list or a mapping has no value to check the rest with (the parser would turn it
+  // into text, with a warning of its own): it is reported alone, as a syntax error is.
+  const complex = duplicates.filter((d) => d.first === undefined);
+  if (complex.length > 0) {
+    throw new ConfigError(complex.map((d) => ({ file, path: formatPathIn(undefined, d.path), ...lineColumn(at(d.offset)), message: "has a key that is a list or a mapping: a key is a name" })));
+  }
   const raw = documentValue(doc, file, at);
   const formatPath = (p: readonly PropertyKey[]) => formatPathIn(raw, p);
-  const duplicates = duplicateKeys(doc);
+  // A tag the parser does not know (`!foo`) it only warns of, and reads the value as if untagged.
+  const tagged = doc.warnings.map((w) => ({ offset: w.pos[0], message: w.code === "TAG_RESOLVE_FAILED" ? `${/tag: (\S+)/.exec(w.message)?.[1] ?? "the tag"} is a YAML tag the config does not take; write the value without it` : w.message.split("\n")[0] }));
   const result = platformConfigSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
   const crossIssues = crossFieldChecks(raw);
-  if (result.success && crossIssues.length === 0 && duplicates.length === 0) return result.data;
+  if (result.success && crossIssues.length === 0 && duplicates.length === 0 && tagged.length === 0) return result.data;
 
   const problems: ConfigProblem[] = [];
   for (const d of duplicates) {
     const { line, col } = at(d.offset);
-    problems.push({ file, path: formatPath(d.path), line, column: col, message: `is given twice in one mapping (first on line ${at(d.first).line}): a key appears once; the value would depend on the reader` });
+    problems.push({ file, path: formatPath(d.path), line, column: col, message: `is given twice in one mapping (first on line ${at(d.first!).line}): a key appears once; the value would depend on the reader` });
+  }
+  for (const t of tagged) {
+    const { line, col } = at(t.offset);
+    problems.push({ file, path: "", line, column: col, message: t.message });
   }
   const schemaIssues = result.success ? [] : result.error.issues;
   const seen = new Set(schemaIssues.filter((i) => i.code !== "unrecognized_keys").map((i) => formatPath(i.path)));
@@ -148,7 +161,10 @@ export function parseConfig(text: string, file: string): PlatformConfig {
           path: formatPath(keyPath),
           line,
           column: col,
-          message: `is not a known field${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
+          message:
+            key === "<<"
+              ? "is a YAML merge key, which the config does not take: write the fields out, or alias the whole mapping (network: *dev-network)"
+              : `is not a known field${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
         });
       }
       continue;
@@ -167,16 +183,20 @@ export function parseConfig(text: string, file: string): PlatformConfig {
   throw new ConfigError(problems);
 }
 
-/** Every key of a mapping that repeats an earlier key of it: its path, where it is and where the first one is. */
-function duplicateKeys(doc: Document.Parsed): { path: (string | number)[]; offset: number; first: number }[] {
-  const found: { path: (string | number)[]; offset: number; first: number }[] = [];
+/**
+ * Every key of a mapping that repeats an earlier key of it (its path, where it is and where the first
+ * one is), and every key that is no scalar (`? [a, b]`, no `first`).
+ */
+function duplicateKeys(doc: Document.Parsed): { path: (string | number)[]; offset: number; first?: number }[] {
+  const found: { path: (string | number)[]; offset: number; first?: number }[] = [];
   const walk = (node: unknown, at: (string | number)[]): void => {
     if (isMap(node)) {
       const seen = new Map<string, number>();
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         const offset = isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
-        if (key !== undefined && seen.has(key)) found.push({ path: [...at, key], offset, first: seen.get(key)! });
+        if (pair.key !== null && !isScalar(pair.key)) found.push({ path: at, offset });
+        else if (key !== undefined && seen.has(key)) found.push({ path: [...at, key], offset, first: seen.get(key)! });
         else if (key !== undefined) seen.set(key, offset);
         walk(pair.value, key === undefined ? at : [...at, key]);
       }
@@ -185,6 +205,8 @@ function duplicateKeys(doc: Document.Parsed): { path: (string | number)[]; offse
   walk(doc.contents, []);
   return found;
 }
+
+const lineColumn = (p: { line: number; col: number }) => ({ line: p.line, column: p.col });
 
 function withGiven(issue: { message: string; input?: unknown; code?: string }): string {
   const { input } = issue;
@@ -197,6 +219,9 @@ function withGiven(issue: { message: string; input?: unknown; code?: string }): 
 
 function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
+  if (v instanceof Uint8Array) return "binary data (!!binary)";
+  if (typeof v === "number" && Number.isNaN(v)) return ".nan (not a number)";
+  if (typeof v === "number" && !Number.isFinite(v)) return `${v > 0 ? "" : "-"}.inf (infinite, or too large a number)`;
   if (isRecord(v)) return "a mapping";
   return JSON.stringify(v) ?? String(v);
 }

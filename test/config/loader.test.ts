@@ -335,3 +335,17 @@ describe("a key given twice in one mapping", () => {
     expect(problemsOf(example).filter((p) => p.includes(twice))).toEqual([]);
   });
 });
+
+describe("YAML the config does not take", () => {
+  it("is named for what it is: a merge key, a tag, binary data, an infinite number, a second document, a key that is a mapping", () => {
+    const merged = exampleWithLine("    network:\n      cidr: 10.20.0.0/16", "    network: &dev-network\n      cidr: 10.20.0.0/16").replace("    network:\n      cidr: 10.30.0.0/16", "    network:\n      <<: *dev-network\n      cidr: 10.30.0.0/16");
+    expect(problemsOf(merged)).toEqual([expect.stringMatching(/^stages\.prod\.network\.<< is a YAML merge key, which the config does not take: write the fields out, or alias the whole mapping/)]);
+    expect(problemsOf(exampleWithLine("azCount: 2", "azCount: .inf"))).toEqual([expect.stringMatching(/^stages\.dev\.network\.azCount must be a number, got \.inf \(infinite, or too large a number\)/)]);
+    expect(problemsOf(exampleWithLine("azCount: 2", "azCount: 1e400"))).toEqual([expect.stringMatching(/got \.inf \(infinite, or too large a number\)/)]);
+    expect(problemsOf(exampleWithLine("azCount: 2", "azCount: .nan"))).toEqual([expect.stringMatching(/got \.nan \(not a number\)/)]);
+    expect(problemsOf(exampleWithLine("region: eu-central-1", "region: !!binary aGVsbG8="))).toEqual([expect.stringMatching(/^region must be a string, got binary data \(!!binary\)/)]);
+    expect(problemsOf(exampleWithLine("region: eu-central-1", "region: !mine eu-central-1"))).toEqual([expect.stringMatching(/^!mine is a YAML tag the config does not take; write the value without it \(c\.yaml:5:9\)$/)]);
+    expect(problemsOf(`${example}\n---\nregion: eu-west-1\n`)).toEqual([expect.stringMatching(/^is not valid YAML: the config is one YAML document; a second one starts here/)]);
+    expect(problemsOf(exampleWithLine("region: eu-central-1", "region: eu-central-1\n? [a, b]\n: x"))).toEqual([expect.stringMatching(/^has a key that is a list or a mapping: a key is a name \(c\.yaml:6:3\)$/)]);
+  });
+});

@@ -12,7 +12,7 @@ import { CommandSpec, FileError, ParsedArgs, UsageError, formatHelp, makeFolder,
 import { checkSkipsOf, withSkipComments } from "@acme/apps-platform-constructs/checks";
 import { ConfigError, ConfigProblem, DEFAULT_CONFIG_PATH, parseConfig, readConfigFile } from "./config/loader";
 import { fleetStage, fleetStages } from "./fleet/model";
-import { LockFile, PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./fleet/lock-file";
+import { LockFile, PLACEMENT_LOCK, lockOfProduct, placementLockProblem, readPlacementLock } from "./fleet/lock-file";
 import { PlacementLock, placementLockText } from "./fleet/placement";
 import { PlatformConfig } from "./config/schema";
 import { OutputDescriptionError, PlatformStack, UndescribedOutput } from "../stacks/platform-stack";
@@ -660,7 +660,7 @@ export async function synthesize(options: SynthOptions, workers = os.cpus().leng
  * schema's): validating 2,000 services' YAML is a third of a synth that reuses every stack. Only valid
  * configs are kept, so every error is still the loader's, with its file and line.
  */
-export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "configOrigin">, cacheDir: string | undefined): { config: PlatformConfig; text: string } {
+export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "configOrigin">, cacheDir: string | undefined, beforeWriting: () => void = () => undefined): { config: PlatformConfig; text: string } {
   const { text, shown } = readConfigFile(options.configFile, options.configOrigin);
   if (cacheDir === undefined) return { config: parseConfig(text, shown), text };
   const dir = path.join(cacheDir, "config");
@@ -671,7 +671,8 @@ export function loadConfigCached(options: Pick<SynthOptions, "configFile" | "con
     // not validated yet (or unreadable): validate, and keep it
   }
   const config = parseConfig(text, shown);
-  makeFolder(dir, "the cache folder", shownPath(dir));
+  beforeWriting();
+  makeFolder(dir, "the cache folder", `${shownPath(dir)} (--cache)`);
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(config));
   fs.renameSync(tmp, file);
@@ -700,20 +701,19 @@ export async function synthesizeWithReport(options: SynthOptions, workers = os.c
  * whose data is protected, let synth remove protected tenants' stacks without a word.
  */
 function checkPlacementLock(config: PlatformConfig, previous: LockFile, generatedDir: string): void {
-  if (!config.fleet || previous.text === undefined) return;
-  const file = path.join(generatedDir, PLACEMENT_LOCK);
-  const shown = path.relative(process.cwd(), file) || file;
-  const why = "synth does not place the fleet's tenants without it: it records where each tenant is placed and whose data is protected";
-  if (!previous.lock) {
-    throw new FileError(file, `${shown} is not a placement lock (JSON with version 1, product and stages), and ${why}. Resolve it (after a merge conflict, take one side's file and synth again, which adds the other side's tenants), or remove it only if no tenant of the fleet is deployed`);
-  }
-  if (previous.lock.product !== config.fleet.product) {
-    throw new FileError(file, `${shown} is the placement lock of ${JSON.stringify(previous.lock.product)}, not of fleet.product ${JSON.stringify(config.fleet.product)}, and ${why}. Remove it only if no tenant of ${JSON.stringify(previous.lock.product)} is deployed`);
-  }
+  const problem = config.fleet ? placementLockProblem(config.fleet.product, previous, generatedDir) : undefined;
+  if (problem) throw new FileError(path.join(generatedDir, PLACEMENT_LOCK), problem);
 }
 
 async function synthesizeWith(options: SynthOptions, count: number, standby: SynthWorker | undefined, warn: (line: string) => void): Promise<SynthReport> {
-  const { config, text: configText } = loadConfigCached(options, options.force ? undefined : options.cacheDir);
+  // Every folder synth writes into is made before anything is written (the validated config's cache
+  // entry is the first): one it cannot make stops the synth with nothing written.
+  const folders = (): void => {
+    makeFolder(path.join(options.outdir, "stacks"), "the output folder", `${shownPath(path.join(options.outdir, "stacks"))} (--out)`);
+    makeFolder(options.generatedDir, "the folder of the generated HCL", `${shownPath(options.generatedDir)} (--generated)`);
+    if (options.cacheDir !== undefined) makeFolder(options.cacheDir, "the cache folder", `${shownPath(options.cacheDir)} (--cache)`);
+  };
+  const { config, text: configText } = loadConfigCached(options, options.force ? undefined : options.cacheDir, folders);
   const previous = readPlacementLock(options.generatedDir);
   checkPlacementLock(config, previous, options.generatedDir);
   const factories = stackFactories(config, lockOfProduct(previous.lock, config.fleet?.product));
@@ -738,8 +738,7 @@ async function synthesizeWith(options: SynthOptions, count: number, standby: Syn
     }
     const reused = metas.size;
     const missing = planned.filter((p) => !metas.has(p.factory.name));
-    makeFolder(path.join(options.outdir, "stacks"), "the output folder", shownPath(path.join(options.outdir, "stacks")));
-    makeFolder(options.generatedDir, "the folder of the generated HCL", shownPath(options.generatedDir));
+    folders();
     const index = temporary ? undefined : new OutputIndex(cache, options.outdir, options.generatedDir);
     const replace = options.force === true;
     const names = missing.map((p) => p.factory.name);

@@ -213,6 +213,25 @@ describe("npm run synth", () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it("writes no file when a folder it writes into cannot be made, and names the option; a folder in the placement lock's place is one line", async () => {
+    const dir = scratch("unmakeable");
+    const files = () => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name) : []);
+    for (const [flag, args] of [
+      ["--generated", ["--out", path.join(dir, "out"), "--generated", "/proc/apps-platform-gen", "--cache", path.join(dir, "cache")]],
+      ["--cache", ["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--cache", "/proc/apps-platform-cache"]],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^the (folder of the generated HCL|cache folder) /proc/apps-platform-[a-z]+ \\(${flag}\\): cannot be made \\(the file system refuses a folder there\\)\n$`));
+      expect(files()).toEqual([]);
+    }
+    fs.mkdirSync(path.join(dir, "gen", "fleet-placement.json"), { recursive: true });
+    const lock = await cli(["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--cache", path.join(dir, "cache")]);
+    expect(lock.code).toBe(2);
+    expect(lock.err).toMatch(/^the placement lock .*fleet-placement\.json: is a directory, not a file, and synth does not place the fleet's tenants without it/);
+    expect(lock.err.trim().split("\n")).toHaveLength(1);
+  });
+
   it("exits with 2 and prints every problem when the config is invalid", async () => {
     const dir = scratch("cli");
     const out: string[] = [];

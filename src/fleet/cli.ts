@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as path from "path";
 import { CliIo, CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { FleetConfig } from "../config/fleet-schema";
@@ -6,7 +7,7 @@ import { PlatformConfig } from "../config/schema";
 import { fleetLoadBalancerName, stackNames } from "@acme/apps-platform-constructs/naming";
 import { PROJECT_ROOT } from "../paths";
 import { capacityReport, formatCapacity } from "./capacity";
-import { PLACEMENT_LOCK, lockOfProduct, readPlacementLock } from "./lock-file";
+import { PLACEMENT_LOCK, lockOfProduct, placementLockProblem, readPlacementLock } from "./lock-file";
 import { FleetStage, apexServices, fleetStage, loadBalancerCapacity, webServices } from "./model";
 import { PlacementLock, tenantsPerLoadBalancer } from "./placement";
 
@@ -233,11 +234,18 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, io: FleetIo): number
       throw new UsageError(`unknown stage ${JSON.stringify(stage)}${platform}: the fleet's stages are ${fleetStageNames.join(", ")} (fleet.stages)`);
     }
 
-    const generatedDir = path.resolve(valueOf(args, "--generated") ?? path.join(PROJECT_ROOT, "generated"));
+    const givenGenerated = valueOf(args, "--generated");
+    const generatedDir = path.resolve(givenGenerated ?? path.join(PROJECT_ROOT, "generated"));
+    // A folder named that is not there (or no folder) is a mistake; the default one may be missing before the first synth.
+    const generatedStat = fs.statSync(generatedDir, { throwIfNoEntry: false });
+    if (givenGenerated !== undefined && !generatedStat?.isDirectory()) {
+      throw new FileError(generatedDir, `the folder of the generated HCL ${shownPath(generatedDir)} (from --generated): ${generatedStat ? "is a file, not a folder" : "not found"}`);
+    }
     const file = readPlacementLock(generatedDir);
     const lockFile = shownPath(path.join(generatedDir, PLACEMENT_LOCK));
-    if (file.text !== undefined && !file.lock) io.err(`ignored ${lockFile}: it is not a placement lock (JSON with version 1, product and stages)\n`);
-    else if (file.lock && file.lock.product !== fleet.product) io.err(`ignored ${lockFile}: it is the placement lock of ${file.lock.product}, not of ${fleet.product}\n`);
+    // What synth refuses to place tenants with, the fleet's reports refuse too: they show what synth would do.
+    const lockProblem = placementLockProblem(fleet.product, file, generatedDir);
+    if (lockProblem) throw new FileError(lockFile, lockProblem);
     const lock = lockOfProduct(file.lock, fleet.product);
     const ctx: Context = { config, fleet, lock, lockShown: lock ? lockFile : null, stages: stage ? [stage] : fleetStageNames };
 

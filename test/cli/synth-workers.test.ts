@@ -121,7 +121,7 @@ describe("the compiled synth's workers", () => {
     expect(fs.existsSync(path.join(dir, "generated"))).toBe(false);
     // An output folder the system will not make (Node's recursive mkdir retries /proc forever): one line.
     const unmakeable = compiled(["--config", configFile(dir, 0), "--out", "/proc/apps-platform-test", "--generated", path.join(dir, "generated"), "--cache", path.join(dir, "cache"), "--only", "ci-identity"]);
-    expect({ code: unmakeable.code, err: unmakeable.err }).toEqual({ code: 2, err: "the output folder /proc/apps-platform-test/stacks: cannot be made: /proc/apps-platform-test cannot be made (the file system refuses a folder there)\n" });
+    expect({ code: unmakeable.code, err: unmakeable.err }).toEqual({ code: 2, err: "the output folder /proc/apps-platform-test/stacks (--out): cannot be made: /proc/apps-platform-test cannot be made (the file system refuses a folder there)\n" });
     expect(fs.existsSync(path.join(dir, "generated"))).toBe(false);
   });
 

@@ -468,17 +468,29 @@ describe("npm run fleet -- placement", () => {
     expect(fs.readFileSync(path.join(dir, PLACEMENT_LOCK), "utf8")).toBe(before);
   });
 
-  it("ignores, and says so, a lock of another product or a file that is no lock", () => {
+  it("refuses, as synth does, a lock of another product, a file that is no lock and one it cannot read; and a --generated that is no folder", () => {
     const dir = scratch("fleet-cli", "foreign-lock");
     const file = path.join(dir, PLACEMENT_LOCK);
     fs.writeFileSync(file, JSON.stringify({ version: 1, product: "other", stages: { dev: { "acme-corp": { loadBalancer: 3, position: 3, allowDestroy: false } } } }));
     const foreign = cli(["placement", "--stage", "dev", "--generated", dir]);
-    expect(foreign.code).toBe(0);
-    expect(foreign.err).toBe(`ignored ${rel(file)}: it is the placement lock of other, not of accessos\n`);
-    expect(foreign.out).toContain(`no placement lock in ${rel(dir)} (places as the first synth gives them)`);
-    expect(foreign.out).toMatch(/position 0 +acme-corp /);
+    expect(foreign).toEqual({ code: 2, out: "", err: expect.stringMatching(new RegExp(`^${rel(file).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is the placement lock of "other", not of fleet.product "accessos", and synth does not place the fleet's tenants without it`)) });
     fs.writeFileSync(file, "{ not json");
-    expect(cli(["placement", "--stage", "dev", "--generated", dir]).err).toBe(`ignored ${rel(file)}: it is not a placement lock (JSON with version 1, product and stages)\n`);
+    expect(cli(["placement", "--stage", "dev", "--generated", dir]).err).toMatch(/ is not a placement lock \(JSON with version 1, product and stages\), and synth does not place the fleet's tenants without it/);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    expect(cli(["placement", "--stage", "dev", "--generated", dir])).toEqual({ code: 2, out: "", err: expect.stringMatching(/^the placement lock .*fleet-placement\.json: is a directory, not a file, and synth does not place/) });
+    fs.rmdirSync(file);
+    // No lock in a folder that is there: places as the first synth would.
+    const none = cli(["placement", "--stage", "dev", "--generated", dir]);
+    expect(none.code).toBe(0);
+    expect(none.out).toContain(`no placement lock in ${rel(dir)} (places as the first synth gives them)`);
+    for (const [generated, why] of [
+      [path.join(dir, "none"), "not found"],
+      [path.join(dir, "file"), "is a file, not a folder"],
+    ]) {
+      fs.writeFileSync(path.join(dir, "file"), "");
+      expect(cli(["placement", "--stage", "dev", "--generated", generated])).toEqual({ code: 2, out: "", err: `the folder of the generated HCL ${rel(generated)} (from --generated): ${why}\n` });
+    }
   });
 
   it("gives tenants no rules in router mode, the router one rule on the first load balancer", () => {

@@ -19,7 +19,7 @@ import { OutputDescriptionError, PlatformStack, UndescribedOutput } from "../sta
 import { RenderOptions, renderHcl } from "./hcl";
 import { StackFacts, formatDeployOrder, stackFactsOf } from "./deploy-order";
 import { stackNames } from "@acme/apps-platform-constructs/naming";
-import { PROJECT_ROOT as ROOT } from "./paths";
+import { GENERATED_MARKER, PROJECT_ROOT as ROOT } from "./paths";
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -77,8 +77,7 @@ export function shareStacks(names: readonly string[], count: number, max: number
   return { own, lanes };
 }
 
-/** The file every stack folder written by synth carries; only folders with it are ever removed. */
-export const GENERATED_MARKER = ".apps-platform-generated";
+export { GENERATED_MARKER };
 const MARKER_TEXT =
   "Written by `npm run synth`. This folder is replaced on every synth and removed when its stack leaves the config;\n" +
   "folders without this file are never touched.\n";

@@ -11,3 +11,6 @@ export const PROJECT_ROOT = ((): string => {
   }
   return dir;
 })();
+
+/** The file every stack folder written by synth carries; only folders with it are ever removed. */
+export const GENERATED_MARKER = ".apps-platform-generated";

@@ -2,10 +2,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
 import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
-import { PROJECT_ROOT } from "../paths";
+import { GENERATED_MARKER, PROJECT_ROOT } from "../paths";
 import { GitError, changedFiles, fileAt, git, mergeReasons, parseRaw, resolveBase, stacksOfChangedFiles, stacksOfConfigChange } from "./pipeline-changes";
 import { IMAGE_VARIABLE, MODES, Mode, SelectedStack, applyPipeline, childPipeline, defaultImage, jobsOf, pipelineText, planVerdict } from "./pipeline";
 import { applyPredecessors, pipelineStacks, selectedPredecessors } from "./pipeline-stacks";
+
+/** An image reference as GitLab's `image:` takes it, CI variables included; nothing YAML or a shell would read otherwise. */
+const IMAGE_REFERENCE = /^(?=.{1,512}$)[A-Za-z0-9$][A-Za-z0-9._/:@${}-]*$/;
+
+/**
+ * The folder of the synthesized stacks the jobs run in: a folder, holding a stack folder synth wrote
+ * (with its marker) for a stack of the config.
+ */
+function checkGenerated(generated: string, given: boolean, stacks: readonly { name: string }[]): void {
+  const shown = `the folder of the generated HCL ${shownPath(generated)}${given ? " (from --generated)" : ""}`;
+  const stat = fs.statSync(generated, { throwIfNoEntry: false });
+  if (!stat) throw new FileError(generated, `${shown}: not found; run npm run synth first`);
+  if (!stat.isDirectory()) throw new FileError(generated, `${shown}: is a file, not a folder`);
+  if (!stacks.some((s) => fs.existsSync(path.join(generated, s.name, GENERATED_MARKER)))) {
+    throw new FileError(generated, `${shown}: holds no stack of the config that npm run synth wrote (a folder with ${GENERATED_MARKER}); name the folder synth writes, or run npm run synth`);
+  }
+}
 
 export const PIPELINE_COMMAND: CommandSpec = {
   command: "npm run pipeline --",
@@ -63,7 +80,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io, cwd = 
     const config = loadConfigFile(configFile, configOrigin);
     const stacks = pipelineStacks(config);
     const root = repoRoot(path.dirname(configFile));
-    const image = valueOf(args, "--image") ?? env[IMAGE_VARIABLE] ?? defaultImage(PROJECT_ROOT);
+    const image = valueOf(args, "--image") ?? (env[IMAGE_VARIABLE] || defaultImage(PROJECT_ROOT));
+    // Written into the pipeline's YAML as the jobs' image: one reference, no white space or quotes.
+    if (!IMAGE_REFERENCE.test(image)) {
+      throw new UsageError(`${valueOf(args, "--image") !== undefined ? "--image" : IMAGE_VARIABLE} must be an image reference (registry/path:tag or @sha256:digest, CI variables such as $CI_REGISTRY_IMAGE allowed), got ${JSON.stringify(image)}`);
+    }
+    checkGenerated(generated, valueOf(args, "--generated") !== undefined, stacks);
     const relConfig = inRepo(root, configFile);
     const relGenerated = inRepo(root, generated);
     let text: string;

@@ -8,6 +8,7 @@ import { MAX_NEEDS, SYNTH_CHECK, applyPipeline, childPipeline, jobsOf, planVerdi
 import { stacksOfChangedFiles, stacksOfConfigChange } from "../../src/delivery/pipeline-changes";
 import { applyPredecessors, pipelineStacks, selectedPredecessors } from "../../src/delivery/pipeline-stacks";
 import { run } from "../../src/delivery/pipeline-cli";
+import { shownPath } from "../../src/cli/args";
 
 const example = exampleConfig();
 const stacks = pipelineStacks(example);
@@ -269,6 +270,9 @@ describe("npm run pipeline", () => {
       [["--mode", "mr", "--base", "no-such-ref", "--config", path.join(repo, "config", "example.yaml")], /^the base no-such-ref is not a commit of this clone: fetch it/],
       [["--mode", "apply", "--stack", "fleet-dev", "--plan", "missing.json", "--config", path.join(repo, "config", "example.yaml")], /^the plan file missing\.json \(from --plan\): not found\n?$/],
       [["--mdoe", "mr"], /^npm run pipeline: unknown option --mdoe; did you mean --mode\?/],
+      // Written into the pipeline as the jobs' image: one reference.
+      [["--mode", "drift", "--image", "registry.example/ci:1 ; id", "--config", path.join(repo, "config", "example.yaml")], /^npm run pipeline: --image must be an image reference .*, got "registry\.example\/ci:1 ; id"/],
+      [["--mode", "drift", "--image", "x\nstages: [evil]", "--config", path.join(repo, "config", "example.yaml")], /^npm run pipeline: --image must be an image reference/],
     ];
     for (const [argv, re] of cases) {
       const e = io();
@@ -276,5 +280,19 @@ describe("npm run pipeline", () => {
       expect(e.err.join("").trim().split("\n")).toHaveLength(1);
       expect(e.err.join("")).toMatch(re);
     }
+    // The folder of the stacks: there, a folder, and one synth wrote (a stack folder with its marker).
+    fs.writeFileSync(path.join(repo, "a-file"), "");
+    for (const [generated, why] of [
+      [path.join(repo, "none"), "not found; run npm run synth first"],
+      [path.join(repo, "a-file"), "is a file, not a folder"],
+      [path.join(repo, "config"), "holds no stack of the config that npm run synth wrote (a folder with .apps-platform-generated); name the folder synth writes, or run npm run synth"],
+    ]) {
+      const e = io();
+      expect(await run(["--mode", "drift", "--config", path.join(repo, "config", "example.yaml"), "--generated", generated], {}, e.io, repo)).toBe(2);
+      expect(e.err.join("")).toBe(`the folder of the generated HCL ${shownPath(generated)} (from --generated): ${why}\n`);
+    }
+    const ok = io();
+    expect(await run(["--mode", "drift", "--config", path.join(repo, "config", "example.yaml"), "--generated", path.join(repo, "generated"), "--image", "$CI_REGISTRY_IMAGE/ci@sha256:0123"], {}, ok.io, repo)).toBe(0);
+    expect(YAML.parse(ok.out.join("")).variables.APPS_PLATFORM_CI_IMAGE).toBe("$CI_REGISTRY_IMAGE/ci@sha256:0123");
   });
 });

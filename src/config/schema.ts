@@ -386,6 +386,14 @@ export function crossFieldChecks(raw: unknown): CrossFieldIssue[] {
     if (Array.isArray(net.availabilityZones) && net.availabilityZones.length !== azCount) {
       issue(["stages", name, "network", "availabilityZones"], `must name exactly azCount (${azCount}) zones`, net.availabilityZones.length);
     }
+    // A zone of another Region, or one named twice, would fail only at plan (or put two subnets in one zone).
+    const region = str(raw.region);
+    (Array.isArray(net.availabilityZones) ? net.availabilityZones : []).forEach((az: unknown, j: number) => {
+      if (typeof az !== "string") return;
+      const zones = net.availabilityZones as unknown[];
+      if (region && isAwsRegion(region) && !(az.startsWith(region) && /^[a-z]$/.test(az.slice(region.length)))) issue(["stages", name, "network", "availabilityZones", j], `must be a zone of the config's region ${region} (${region}a, ${region}b, ...)`, az);
+      else if (zones.indexOf(az) !== j) issue(["stages", name, "network", "availabilityZones", j], `must be listed once, already at availabilityZones[${zones.indexOf(az)}]: each AZ gets its own subnets`, az);
+    });
     if (net.natMode === "per-az" && azCount === 1) {
       issue(["stages", name, "network", "natMode"], 'must be "single" or "none" with one AZ', net.natMode);
     }

@@ -349,3 +349,13 @@ describe("YAML the config does not take", () => {
     expect(problemsOf(exampleWithLine("region: eu-central-1", "region: eu-central-1\n? [a, b]\n: x"))).toEqual([expect.stringMatching(/^has a key that is a list or a mapping: a key is a name \(c\.yaml:6:3\)$/)]);
   });
 });
+
+describe("a stage's Availability Zones", () => {
+  const withZones = (zones: string) => exampleWithLine("      azCount: 2\n", `      azCount: 2\n      availabilityZones: ${zones}\n`);
+  it("are zones of the config's region, each named once", () => {
+    expect(problemsOf(withZones("[eu-central-1a, eu-central-1b]"))).toEqual([]);
+    expect(problemsOf(withZones("[us-east-1a, eu-central-1b]"))).toEqual([expect.stringMatching(/^stages\.dev\.network\.availabilityZones\[0\] must be a zone of the config's region eu-central-1 \(eu-central-1a, eu-central-1b, \.\.\.\), got "us-east-1a"/)]);
+    expect(problemsOf(withZones("[eu-central-1a, eu-central-1a]"))).toEqual([expect.stringMatching(/^stages\.dev\.network\.availabilityZones\[1\] must be listed once, already at availabilityZones\[0\]: each AZ gets its own subnets, got "eu-central-1a"/)]);
+    expect(problemsOf(withZones("[eu-central-1a, eu-central-12]"))).toEqual([expect.stringMatching(/availabilityZones\[1\] must be an Availability Zone name such as eu-central-1a, got "eu-central-12"/)]);
+  });
+});

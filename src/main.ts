@@ -555,6 +555,17 @@ function quietTokens(): void {
   };
 }
 
+/** The stacks a --stacks-from file names, one a line (a CRLF line end is one too); a name the config has no stack of is refused with its line. */
+function stackList(file: string, all: readonly string[]): Set<string> {
+  const lines = readTextFile(path.resolve(file), "the stack list", `${file} (from --stacks-from)`).split(/\r?\n/);
+  const known = new Set(all);
+  const unknown = lines.map((name, i) => ({ name: name.trim(), line: i + 1 })).filter((l) => l.name !== "" && !known.has(l.name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--stacks-from ${file}: ${unknown.slice(0, 5).map((u) => `line ${u.line} names no stack of the config (${JSON.stringify(u.name)})`).join("; ")}${unknown.length > 5 ? `; and ${unknown.length - 5} more` : ""}`);
+  }
+  return new Set(lines.map((l) => l.trim()).filter(Boolean));
+}
+
 /** The config's path as a stack's main.tf names it in its header. */
 function headerSource(configFile: string): string {
   return path.relative(ROOT, configFile).split(path.sep).join("/");
@@ -959,9 +970,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
     if (stacksFrom !== undefined && !options.shard) throw new UsageError("--stacks-from is for a parallel synth's workers: give it with --shard");
     if (options.shard) {
       const { config } = loadConfigCached(options, args.values.has("--cache") && !options.force ? options.cacheDir : undefined);
-      const names = stacksFrom !== undefined ? new Set(readTextFile(path.resolve(stacksFrom), "the stack list", `${stacksFrom} (from --stacks-from)`).split("\n").filter(Boolean)) : undefined;
-      const selection: StackSelection = { shard: options.shard, ...(names ? { names } : {}) };
       const all = stackNamesOf(config);
+      const names = stacksFrom !== undefined ? stackList(stacksFrom, all) : undefined;
+      const selection: StackSelection = { shard: options.shard, ...(names ? { names } : {}) };
       const chosen = (names ? all.filter((n) => names.has(n)) : all).filter((_, i) => i % options.shard!.count === options.shard!.index);
       checkOutputFolders(options.generatedDir, chosen);
       const cache = args.values.has("--cache") ? new SynthCache(options.cacheDir!) : undefined;

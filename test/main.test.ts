@@ -107,6 +107,20 @@ describe("npm run synth on the command line", () => {
     }
   });
 
+  it("takes a worker's --stacks-from list with CRLF line ends, and refuses a name that is no stack of the config, with its line", async () => {
+    const dir = scratch("stacks-from");
+    fs.mkdirSync(dir, { recursive: true });
+    const list = path.join(dir, "list");
+    const args = ["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--shard", "0/1", "--stacks-from", list];
+    fs.writeFileSync(list, "state-bootstrap\r\nnosuch\r\n");
+    const refused = await cli(args);
+    expect(refused).toEqual({ code: 2, out: "", err: `npm run synth: --stacks-from ${list}: line 2 names no stack of the config ("nosuch") (see --help)\n` });
+    fs.writeFileSync(list, "state-bootstrap\r\n");
+    const ok = await cli(args);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).map((s: { name: string }) => s.name)).toEqual(["state-bootstrap"]);
+  });
+
   it("reads an empty PLATFORM_CONFIG as none", () => {
     expect(optionsFrom([], { PLATFORM_CONFIG: "" }).configFile).toBe(EXAMPLE_FILE);
   });

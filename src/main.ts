@@ -140,8 +140,8 @@ function folderOption(value: string, flag: string): string {
       continue;
     }
     if (stat.isDirectory()) return folder;
-    const shown = path.relative(process.cwd(), at) || at;
-    throw new UsageError(at === folder ? `${flag} ${shown} is a file, not a folder` : `${flag} ${path.relative(process.cwd(), folder) || folder} cannot be made: ${shown} is a file`);
+    const shown = shownPath(at);
+    throw new UsageError(at === folder ? `${flag} ${shown} is a file, not a folder` : `${flag} ${shownPath(folder)} cannot be made: ${shown} is a file`);
   }
 }
 
@@ -222,7 +222,7 @@ export class OutputConflictError extends Error {
       folders
         .map(
           (f) =>
-            `${path.relative(process.cwd(), f) || f} exists and was not written by npm run synth (it has no ${GENERATED_MARKER}); ` +
+            `${shownPath(f)} exists and was not written by npm run synth (it has no ${GENERATED_MARKER}); ` +
             "synth does not overwrite it: move it away or choose another --generated",
         )
         .join("\n"),
@@ -239,7 +239,7 @@ export class ForeignTerraformError extends Error {
   constructor(readonly files: readonly string[]) {
     super(
       `${files.length === 1 ? "a Terraform file" : `${files.length} Terraform files`} that synth did not write ${files.length === 1 ? "is" : "are"} in a generated stack's folder, ` +
-        `where Terraform would plan and apply ${files.length === 1 ? "it" : "them"} with the stack: ${files.map((f) => path.relative(process.cwd(), f) || f).join(", ")}. ` +
+        `where Terraform would plan and apply ${files.length === 1 ? "it" : "them"} with the stack: ${files.map((f) => shownPath(f)).join(", ")}. ` +
         "Remove them (a change belongs in the stacks' code or the config), then synth again",
     );
     this.name = "ForeignTerraformError";
@@ -292,7 +292,7 @@ function removeStaleHcl(generatedDir: string, names: Set<string>, warn: (line: s
     // A stack's own files (a Lambda zip) are told by the output index; without one, by their ending.
     const foreign = fs.readdirSync(dir).filter((f) => !SYNTH_FILES.has(f) && !(index ? index.wrote(path.join(dir, f)) : f.endsWith(".zip")));
     if (foreign.length > 0) {
-      warn(`left ${path.relative(process.cwd(), dir) || dir}: its stack is gone from the config, but it holds ${foreign.join(", ")}, which synth did not write; remove it yourself once they are safe`);
+      warn(`left ${shownPath(dir)}: its stack is gone from the config, but it holds ${foreign.join(", ")}, which synth did not write; remove it yourself once they are safe`);
       continue;
     }
     fs.rmSync(dir, { recursive: true });
@@ -564,6 +564,11 @@ function stackList(file: string, all: readonly string[]): Set<string> {
     throw new UsageError(`--stacks-from ${file}: ${unknown.slice(0, 5).map((u) => `line ${u.line} names no stack of the config (${JSON.stringify(u.name)})`).join("; ")}${unknown.length > 5 ? `; and ${unknown.length - 5} more` : ""}`);
   }
   return new Set(lines.map((l) => l.trim()).filter(Boolean));
+}
+
+/** A folder as messages show it: "." for the working directory, else as shownPath shows a path. */
+function folderShown(dir: string): string {
+  return path.resolve(dir) === process.cwd() ? "." : shownPath(dir);
 }
 
 /** The config's path as a stack's main.tf names it in its header. */
@@ -932,7 +937,7 @@ export function deployOrder(config: PlatformConfig, summaries: readonly StackSum
   return formatDeployOrder({
     config,
     stacks: summaries.map((s) => ({ name: s.name, facts: s.facts })),
-    generatedDir: path.relative(process.cwd(), generatedDir) || ".",
+    generatedDir: folderShown(generatedDir),
     patterns: STACK_PATTERNS,
   });
 }
@@ -981,8 +986,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
     }
     const report = await synthesizeWithReport(options, undefined, (line) => io.err(`${line}\n`));
     const { summaries } = report;
-    const where = path.relative(process.cwd(), options.generatedDir) || ".";
-    const cacheNote = `${report.reused} reused unchanged from ${path.relative(process.cwd(), options.cacheDir!) || "."}, ${report.built} built${options.force ? " (--force)" : ""}`;
+    const where = folderShown(options.generatedDir);
+    const cacheNote = `${report.reused} reused unchanged from ${folderShown(options.cacheDir!)}, ${report.built} built${options.force ? " (--force)" : ""}`;
     io.out(`${formatSummary(summaries)}\n${summaries.length} ${options.only ? `of ${report.total} ` : ""}stacks synthesized to ${where}\n`);
     // Beside the table, which stays the same from one run to the next.
     io.err(`${cacheNote}\n`);

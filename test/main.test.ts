@@ -121,6 +121,22 @@ describe("npm run synth on the command line", () => {
     expect(JSON.parse(ok.out).map((s: { name: string }) => s.name)).toEqual(["state-bootstrap"]);
   });
 
+  it("names folders outside the working directory by their absolute paths, inside it relative", async () => {
+    const outside = fs.mkdtempSync(path.join("/tmp", "apps-platform-main-test-"));
+    try {
+      const r = await cli(["--out", path.join(outside, "out"), "--generated", path.join(outside, "gen"), "--cache", path.join(outside, "cache"), "--only", "state-bootstrap"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`1 of `);
+      expect(r.out).toContain(` stacks synthesized to ${path.join(outside, "gen")}\n`);
+      expect(r.err).toBe(`0 reused unchanged from ${path.join(outside, "cache")}, 1 built\n`);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    const dir = scratch("inside");
+    const r = await cli(["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--cache", path.join(dir, "cache"), "--only", "state-bootstrap"]);
+    expect(r.out).toContain(` stacks synthesized to ${path.relative(process.cwd(), path.join(dir, "gen"))}\n`);
+  });
+
   it("reads an empty PLATFORM_CONFIG as none", () => {
     expect(optionsFrom([], { PLATFORM_CONFIG: "" }).configFile).toBe(EXAMPLE_FILE);
   });

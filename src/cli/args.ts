@@ -169,6 +169,11 @@ export function shownPath(file: string): string {
   return rel === "" ? file : rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(file) : rel;
 }
 
+/** A path (and what names it) in a message, of at most 160 characters: a longer one keeps its first 100 and last 40, with the count of those left out. */
+export function clipped(text: string): string {
+  return text.length <= 160 ? text : `${text.slice(0, 100)}…(${text.length - 140} more)…${text.slice(-40)}`;
+}
+
 /** A file that cannot be read, in one line: which file, named how, and why. */
 export class FileError extends Error {
   constructor(
@@ -187,7 +192,10 @@ export function readProblem(err: unknown): string {
   if (code === "ENOTDIR") return "not found (a part of the path is not a folder)";
   if (code === "EISDIR") return "is a directory, not a file";
   if (code === "EACCES" || code === "EPERM") return "unreadable (permission denied)";
-  return `unreadable (${err instanceof Error ? err.message : String(err)})`;
+  if (code === "ENAMETOOLONG") return "the path is too long";
+  if (code === "ELOOP") return "not found (too many symbolic links on the way)";
+  // The system's message names the path again: the code says enough.
+  return `unreadable (${code ?? (err instanceof Error ? err.message : String(err))})`;
 }
 
 /** Why writing failed, in words: "its folder does not exist", "is a directory", "not writable (permission denied)". */
@@ -199,14 +207,16 @@ export function writeProblem(err: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "cannot be written (permission denied)";
   if (code === "EROFS") return "cannot be written (a read-only file system)";
   if (code === "ENOSPC") return "cannot be written (no space left on the device)";
-  return `cannot be written (${err instanceof Error ? err.message : String(err)})`;
+  if (code === "ENAMETOOLONG") return "cannot be written (the path is too long)";
+  return `cannot be written (${code ?? (err instanceof Error ? err.message : String(err))})`;
 }
 
 /**
  * Writes a text file, making its folder first when `makeFolder`, or throws a FileError:
  * `the output file x/y.json (from --out): cannot be written (its folder does not exist)`.
  */
-export function writeTextFile(file: string, text: string, what: string, shown = file, withFolder = false): void {
+export function writeTextFile(file: string, text: string, what: string, given = file, withFolder = false): void {
+  const shown = clipped(given);
   if (withFolder) {
     const problem = folderProblem(path.dirname(file));
     if (problem) throw new FileError(file, `${what} ${shown}: its folder ${problem}`);
@@ -225,7 +235,7 @@ export function writeTextFile(file: string, text: string, what: string, shown = 
  */
 export function makeFolder(dir: string, what: string, shown = dir): void {
   const problem = folderProblem(dir);
-  if (problem) throw new FileError(dir, `${what} ${shown}: ${problem}`);
+  if (problem) throw new FileError(dir, `${what} ${clipped(shown)}: ${problem}`);
 }
 
 /** Makes the folder as makeFolder does; what went wrong (`cannot be made (...)`), or undefined when it is there. */
@@ -280,7 +290,8 @@ export function systemErrorLine(err: unknown): string | undefined {
 }
 
 /** Reads a text file, or throws a FileError: `the config file x.yaml (from --config): not found`. */
-export function readTextFile(file: string, what: string, shown = file): string {
+export function readTextFile(file: string, what: string, given = file): string {
+  const shown = clipped(given);
   let bytes: Buffer;
   try {
     if (statSync(file).isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });

@@ -50,7 +50,7 @@ export function runSchemaExport(
       [provisioningFile, provisioningJsonSchema()],
     ] as const) {
       writeTextFile(target, `${JSON.stringify(schema, null, 2)}\n`, "the schema file", shownPath(target));
-      io.out(`wrote ${path.relative(process.cwd(), target)}\n`);
+      io.out(`wrote ${shownPath(target)}\n`);
     }
   } catch (err) {
     if (err instanceof FileError) {

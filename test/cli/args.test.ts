@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, FileError, UsageError, formatHelp, makeFolder, parseArgs, readProblem, readTextFile, systemErrorLine, valueOf, writeTextFile } from "../../src/cli/args";
+import { CommandSpec, FileError, UsageError, clipped, formatHelp, makeFolder, parseArgs, readProblem, readTextFile, systemErrorLine, valueOf, writeTextFile } from "../../src/cli/args";
 import { ROOT } from "../helpers";
 
 const SPEC: CommandSpec = {
@@ -113,6 +113,21 @@ describe("the command-line parser", () => {
     expect(message(() => makeFolder("/proc/apps-platform-test/x", "the folder"))).toBe(
       "the folder /proc/apps-platform-test/x: cannot be made: /proc/apps-platform-test cannot be made (the file system refuses a folder there)",
     );
+  });
+
+  it("shows a path too long for a line by its start and end, once, and says it is too long", () => {
+    const long = path.join(ROOT, ".tmp", "args-test", "x".repeat(5000));
+    const message = (() => {
+      try {
+        readTextFile(long, "the file", `${long} (from --config)`);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "read";
+    })();
+    expect(message).toMatch(/^the file \/.{99}…\(\d+ more\)….{24} \(from --config\): the path is too long$/);
+    expect(Number(/…\((\d+) more\)…/.exec(message)![1]) + 140).toBe(`${long} (from --config)`.length);
+    expect(clipped("short")).toBe("short");
   });
 
   it("says a failed system call no command expected in one line, and leaves other errors alone", () => {

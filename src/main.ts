@@ -115,12 +115,15 @@ export const SYNTH_COMMAND: CommandSpec = {
 };
 
 /** `i/n` with whole numbers, 0 <= i < n. */
+/** More shards than this would each hold a handful of stacks of the largest config, or none. */
+const MAX_SHARDS = 10_000;
+
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) {
-    throw new UsageError(`--shard must be <i>/<n> with whole numbers, n >= 1 and 0 <= i < n (e.g. 0/2), got ${JSON.stringify(text)}`);
+  if (!m || count < 1 || index >= count || count > MAX_SHARDS) {
+    throw new UsageError(`--shard must be <i>/<n> with whole numbers, 1 <= n <= ${MAX_SHARDS} and 0 <= i < n (e.g. 0/2), got ${JSON.stringify(text)}`);
   }
   return { index, count };
 }

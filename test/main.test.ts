@@ -76,12 +76,12 @@ describe("npm run synth on the command line", () => {
     expect(tree(dir)).toEqual(before);
   });
 
-  it.each([["x"], ["2/2"], ["1/0"], ["1.5/2"], ["0/2/1"], ["1"], [" 0/2"]])("refuses --shard %j with exit 2, building nothing", async (shard) => {
+  it.each([["x"], ["2/2"], ["1/0"], ["1.5/2"], ["0/2/1"], ["1"], [" 0/2"], ["0/99999999999999999999"], ["0/10001"]])("refuses --shard %j with exit 2, building nothing", async (shard) => {
     const dir = scratch("bad-shard");
     const { code, out, err } = await cli(["--out", path.join(dir, "out"), "--generated", path.join(dir, "gen"), "--shard", shard]);
     expect(code).toBe(2);
     expect(out).toBe("");
-    expect(err).toBe(`npm run synth: --shard must be <i>/<n> with whole numbers, n >= 1 and 0 <= i < n (e.g. 0/2), got ${JSON.stringify(shard)} (see --help)\n`);
+    expect(err).toBe(`npm run synth: --shard must be <i>/<n> with whole numbers, 1 <= n <= 10000 and 0 <= i < n (e.g. 0/2), got ${JSON.stringify(shard)} (see --help)\n`);
     expect(fs.existsSync(dir)).toBe(false);
   });
 

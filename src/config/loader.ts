@@ -155,7 +155,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
       for (const key of issue.keys) {
         const keyPath = [...issue.path, key];
         const { line, col } = at(locate(doc, keyPath, "key"));
-        const allowed = allowedKeys(issue.path);
+        const allowed = allowedKeys(issue.path, raw);
         problems.push({
           file,
           path: formatPath(keyPath),
@@ -348,17 +348,34 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 /** The keys a strict object of the schema accepts at `p`, to list them in "unknown field" messages. */
-function allowedKeys(p: readonly PropertyKey[]): string[] | undefined {
+function allowedKeys(p: readonly PropertyKey[], raw: unknown): string[] | undefined {
   let schema: unknown = platformConfigSchema;
+  let value = raw;
   for (const seg of p) {
-    schema = unwrap(schema);
+    schema = variantOf(unwrap(schema), value);
+    value = isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[String(seg)] : undefined;
     if (schema instanceof z.ZodObject) schema = schema.shape[String(seg)];
     else if (schema instanceof z.ZodArray) schema = schema.element;
     else if (schema instanceof z.ZodRecord) schema = schema._zod.def.valueType;
     else return undefined;
   }
-  schema = unwrap(schema);
+  schema = variantOf(unwrap(schema), value);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+}
+
+/** The option of a union the value is of: the object whose fields are all there, or the one its discriminator names. */
+function variantOf(schema: unknown, value: unknown): unknown {
+  if (!(schema instanceof z.ZodUnion) || !isRecord(value)) return schema;
+  const options = (schema._zod.def.options as unknown[]).map(unwrap).filter((o): o is z.ZodObject => o instanceof z.ZodObject);
+  const discriminator = (schema._zod.def as { discriminator?: string }).discriminator;
+  if (discriminator !== undefined) {
+    const named = options.find((o) => {
+      const field = unwrap(o.shape[discriminator]);
+      return field instanceof z.ZodLiteral && (field._zod.def.values as unknown[]).includes(value[discriminator]);
+    });
+    if (named) return named;
+  }
+  return schema;
 }
 
 function unwrap(schema: unknown): unknown {

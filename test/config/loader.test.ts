@@ -359,3 +359,12 @@ describe("a stage's Availability Zones", () => {
     expect(problemsOf(withZones("[eu-central-1a, eu-central-12]"))).toEqual([expect.stringMatching(/availabilityZones\[1\] must be an Availability Zone name such as eu-central-1a, got "eu-central-12"/)]);
   });
 });
+
+describe("a field of the other kind of backend", () => {
+  it("is named with the fields the backend's kind takes", () => {
+    const cloud = exampleWithLine("  kind: s3\n", "  kind: cloud\n  organization: acme\n");
+    const problems = problemsOf(cloud).filter((p) => p.startsWith("backend.bucket"));
+    expect(problems).toEqual([expect.stringMatching(/^backend\.bucket is not a known field; allowed here: kind, organization, /)]);
+    expect(problemsOf(exampleWithLine("  kind: s3\n", "  kind: s3\n  organization: acme\n"))).toEqual([expect.stringMatching(/^backend\.organization is not a known field; allowed here: kind, bucket, /)]);
+  });
+});

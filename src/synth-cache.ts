@@ -39,6 +39,7 @@ export const sha256 = (data: string | Buffer): string => createHash("sha256").up
 
 export class SynthCache {
   readonly entries: string;
+  private foldersMade = false;
   constructor(readonly dir: string) {
     this.entries = path.join(dir, "entries");
   }
@@ -72,10 +73,15 @@ export class SynthCache {
     for (const [name, content] of contents) files[name] = { sha256: sha256(content), size: content.length };
     const full: EntryMeta<S> = { format: CACHE_FORMAT, ...meta, files };
     const tmp = path.join(this.dir, "tmp", `${hash}.${process.pid}.${randomBytes(4).toString("hex")}`);
-    fs.mkdirSync(tmp, { recursive: true });
+    // The folders above an entry are made once a process (each recursive mkdir is system calls per stack).
+    if (!this.foldersMade) {
+      fs.mkdirSync(path.dirname(tmp), { recursive: true });
+      fs.mkdirSync(this.entries, { recursive: true });
+      this.foldersMade = true;
+    }
+    fs.mkdirSync(tmp);
     for (const [name, content] of contents) fs.writeFileSync(path.join(tmp, name), content);
     fs.writeFileSync(path.join(tmp, "meta.json"), JSON.stringify(full));
-    fs.mkdirSync(this.entries, { recursive: true });
     const target = this.entryDir(hash);
     try {
       fs.renameSync(tmp, target);

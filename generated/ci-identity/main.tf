@@ -132,6 +132,9 @@ resource "aws_iam_policy" "ephemeral-ci_per-pr_policy-1_85B4C4EB" {
               "env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
             ]
           }
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
         }
       },
       {
@@ -146,6 +149,11 @@ resource "aws_iam_policy" "ephemeral-ci_per-pr_policy-1_85B4C4EB" {
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/ephemeral/acme-dev-eu-central-1/terraform.tfstate.tflock",
         ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "PerPrLockOwnStateInTheLockTable"
@@ -293,6 +301,9 @@ resource "aws_iam_policy" "ephemeral-ci_stable_policy-1_CEF9D86F" {
               "env/prod/authorizer/prod/terraform.tfstate",
             ]
           }
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
         }
       },
       {
@@ -311,6 +322,11 @@ resource "aws_iam_policy" "ephemeral-ci_stable_policy-1_CEF9D86F" {
           "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/prod/authorizer/prod/terraform.tfstate.tflock",
         ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "StableLockOwnStateInTheLockTable"
@@ -478,6 +494,11 @@ resource "aws_iam_policy" "platform-ci_plan_policy-1_3C697BE2" {
         Effect   = "Allow"
         Action   = "s3:ListBucket"
         Resource = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "ReadPlatformState"
@@ -497,6 +518,11 @@ resource "aws_iam_policy" "platform-ci_plan_policy-1_3C697BE2" {
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
         ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "ReadStateDigests"
@@ -592,6 +618,11 @@ resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
         Effect   = "Allow"
         Action   = "s3:ListBucket"
         Resource = "arn:aws:s3:::acme-apps-platform-tfstate"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "ReadPlatformState"
@@ -611,6 +642,11 @@ resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
         ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "WritePlatformStateAndLockFiles"
@@ -633,6 +669,11 @@ resource "aws_iam_policy" "platform-ci_apply_policy-1_4129E1EE" {
           "arn:aws:s3:::acme-apps-platform-tfstate/tenant/*",
           "arn:aws:s3:::acme-apps-platform-tfstate/env/*/tenant/*",
         ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "LockWithTheLockTable"

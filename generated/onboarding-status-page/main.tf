@@ -262,12 +262,22 @@ resource "aws_iam_policy" "ci-plan_policy-1_4F9DE22E" {
         Effect   = "Allow"
         Action   = "s3:ListBucket"
         Resource = "arn:aws:s3:::acme-status-page-tfstate"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid      = "ReadState"
         Effect   = "Allow"
         Action   = "s3:GetObject"
         Resource = "arn:aws:s3:::acme-status-page-tfstate/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "ReadStateDigests"
@@ -373,12 +383,22 @@ resource "aws_iam_policy" "ci-apply_policy-1_1E234600" {
         Effect   = "Allow"
         Action   = "s3:ListBucket"
         Resource = "arn:aws:s3:::acme-status-page-tfstate"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid      = "ReadState"
         Effect   = "Allow"
         Action   = "s3:GetObject"
         Resource = "arn:aws:s3:::acme-status-page-tfstate/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "WriteStateAndLockFiles"
@@ -388,6 +408,11 @@ resource "aws_iam_policy" "ci-apply_policy-1_1E234600" {
           "s3:DeleteObject",
         ]
         Resource = "arn:aws:s3:::acme-status-page-tfstate/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceAccount" = "111111111111"
+          }
+        }
       },
       {
         Sid    = "LockWithTheLockTable"

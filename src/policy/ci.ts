@@ -104,9 +104,19 @@ export function ciTrustStatements(c: CiScope, kind: CiRoleKind): PolicyStatement
   ];
 }
 
+/**
+ * Bucket names are global, and a state bucket's name is known before the bucket is made: a bucket of
+ * that name in another account (made first, or after ours is gone) must not be one a CI role reads
+ * state from or writes it to. The state buckets are the deployment account's.
+ */
+export function inDeploymentAccount(accountId: string): { StringEquals: { "aws:ResourceAccount": string } } {
+  return { StringEquals: { "aws:ResourceAccount": accountId } };
+}
+
 /** A CI role's permissions: its service's state, and the roles it may assume in the stages. */
 export function ciRoleStatements(c: CiScope, kind: CiRoleKind): PolicyStatement[] {
   const state = stateStoreArns(c);
+  const ours = inDeploymentAccount(c.config.deploymentAccount.accountId);
   const targets = c.tenants.flatMap((t) => {
     const roles = tenantRoleArns(t);
     return kind === "apply" ? [roles.deploy, roles.read] : [roles.read];
@@ -116,7 +126,7 @@ export function ciRoleStatements(c: CiScope, kind: CiRoleKind): PolicyStatement[
   const stateAccess: PolicyStatement[] =
     kind === "apply"
       ? [
-          { Sid: "WriteStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${state.bucket}/*` },
+          { Sid: "WriteStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${state.bucket}/*`, Condition: ours },
           {
             Sid: "LockWithTheLockTable",
             Effect: "Allow",
@@ -126,8 +136,8 @@ export function ciRoleStatements(c: CiScope, kind: CiRoleKind): PolicyStatement[
         ]
       : [{ Sid: "ReadStateDigests", Effect: "Allow", Action: ["dynamodb:DescribeTable", "dynamodb:GetItem"], Resource: state.table }];
   return [
-    { Sid: "ListStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucket },
-    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: `${state.bucket}/*` },
+    { Sid: "ListStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucket, Condition: ours },
+    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: `${state.bucket}/*`, Condition: ours },
     ...stateAccess,
     {
       // State objects are encrypted by S3 with the key (SSE-KMS): the role uses the key through S3 only.

@@ -1,7 +1,7 @@
 import { PlatformConfig } from "../config/schema";
 import { IAM_PATHS, PLATFORM, ephemeralStageNames, roleArn } from "@acme/apps-platform-constructs/naming";
 import { ConditionBlock, PolicyStatement } from "@acme/apps-platform-constructs/policy";
-import { GITHUB_ISSUER_HOST, gitlabAudience, issuerHost, oidcProviderArn } from "./ci";
+import { GITHUB_ISSUER_HOST, gitlabAudience, inDeploymentAccount, issuerHost, oidcProviderArn } from "./ci";
 import { serviceAssumesRole } from "@acme/apps-platform-constructs/policy";
 
 /**
@@ -226,9 +226,15 @@ function stateStatements(s: EphemeralCiScope, keys: string[], sidPrefix: string)
       Effect: "Allow",
       Action: "s3:ListBucket",
       Resource: bucket,
-      Condition: { StringLike: { "s3:prefix": ["env/", ...keys] } },
+      Condition: { StringLike: { "s3:prefix": ["env/", ...keys] }, ...inDeploymentAccount(s.deploymentAccountId) },
     },
-    { Sid: `${sidPrefix}ReadWriteOwnStateAndLockFiles`, Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects },
+    {
+      Sid: `${sidPrefix}ReadWriteOwnStateAndLockFiles`,
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: objects,
+      Condition: inDeploymentAccount(s.deploymentAccountId),
+    },
     ...(s.dynamodbLock
       ? [
           {

@@ -2,7 +2,7 @@ import { PlatformConfig, ServiceConfig } from "../config/schema";
 import { WORKSPACE_KEY_PREFIX } from "@acme/apps-platform-constructs/backend";
 import { PLATFORM, fleetNames, platformCiNames, roleArn, stateBootstrapNames } from "@acme/apps-platform-constructs/naming";
 import { PolicyStatement } from "@acme/apps-platform-constructs/policy";
-import { CiRoleKind, ciTrustStatements } from "./ci";
+import { CiRoleKind, ciTrustStatements, inDeploymentAccount } from "./ci";
 import { PLATFORM_READ_SERVICES, ReadPrefix } from "./platform-read-services";
 
 /**
@@ -97,15 +97,16 @@ export function platformCiRoleStatements(config: PlatformConfig, partition: stri
   const stateStatements: PolicyStatement[] = [];
   if (state) {
     const viaS3 = { StringEquals: { "kms:ViaService": `s3.${config.region}.amazonaws.com` } };
+    const ours = inDeploymentAccount(config.deploymentAccount.accountId);
     const keyCondition = state.keyAlias ? { ...viaS3, "ForAnyValue:StringEquals": { "kms:ResourceAliases": state.keyAlias } } : viaS3;
     stateStatements.push(
       // Listing finds the workspaces (`env/<workspace>/…`); it reads no object.
-      { Sid: "ListPlatformStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucket },
-      { Sid: "ReadPlatformState", Effect: "Allow", Action: "s3:GetObject", Resource: state.keys },
+      { Sid: "ListPlatformStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucket, Condition: ours },
+      { Sid: "ReadPlatformState", Effect: "Allow", Action: "s3:GetObject", Resource: state.keys, Condition: ours },
       ...(kind === "apply"
         ? ([
             // State objects and their lock files (`<key>.tflock`).
-            { Sid: "WritePlatformStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: state.keys },
+            { Sid: "WritePlatformStateAndLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: state.keys, Condition: ours },
             {
               Sid: "LockWithTheLockTable",
               Effect: "Allow",

@@ -6,6 +6,7 @@ import { expand, templateMatches } from "./policy-lint";
 import { applicable } from "./surface";
 import { Decision, evaluate, extendIamDataWithOidcClaims, extendIamDataWithSourceFunction } from "./simulator";
 import { Policy } from "./synthesized-policies";
+import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY } from "./universe";
 
 /**
  * The surface search of the authorizer stacks' CI identity. For each of the four roles (the per-PR
@@ -332,7 +333,10 @@ export function ciCases(s: EphemeralCiScope, role: LoadedRole, kind: "perPr" | "
     for (const k of ownKeys) for (const key of [k, `${k}.tflock`]) push({ description: `${action} ${key}`, expect: "allow", action, resource: `${bucket}/${key}`, context: {} });
     for (const key of foreignKeys) push({ description: `${action} ${key}`, expect: "deny", action, resource: `${bucket}/${key}`, context: {} });
     push({ description: `${action} in another bucket`, expect: "deny", action, resource: `arn:aws:s3:::acme-payments-api-tfstate/${ownKeys[0]}`, context: {} });
+    // Bucket names are global: its own key, in a bucket of the state bucket's name in another account, open to everyone.
+    push({ description: `${action} ${ownKeys[0]} in a bucket of that name in another account (${FOREIGN_ACCOUNT})`, expect: "deny", action, resource: `${bucket}/${ownKeys[0]}`, context: {}, resourcePolicy: FOREIGN_BUCKET_POLICY }, FOREIGN_ACCOUNT);
   }
+  push({ description: `list the workspaces of a bucket of that name in another account (${FOREIGN_ACCOUNT})`, expect: "deny", action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "env/" }, resourcePolicy: FOREIGN_BUCKET_POLICY }, FOREIGN_ACCOUNT);
   push({ description: "list the workspaces (prefix env/)", expect: "allow", action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "env/" } });
   push({ description: "list the whole bucket", expect: "deny", action: "s3:ListBucket", resource: bucket, context: {} });
   push({ description: "list the platform's prefix", expect: "deny", action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "env/dev/environment/" } });

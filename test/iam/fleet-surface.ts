@@ -7,7 +7,7 @@ import { Decision, evaluate, extendIamDataWithEncryptionContextKeys } from "./si
 import { AllowIndex, applicable, arnsFor, asList, fill, indexAllows, template } from "./surface";
 import { Policy, SynthesizedRole, rolesOf } from "./synthesized-policies";
 import { FLEET_OWNER, FleetThing, FleetUniverse, controlPlaneOwner, fleetUniverse, lookAlikeIds, tenantOwner } from "./fleet-universe";
-import { ResourcePolicies, resourcePolicies } from "./universe";
+import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, ResourcePolicies, resourcePolicies } from "./universe";
 
 /**
  * The surface search for the fleet's roles, by the method of surface.ts: for every action a fleet
@@ -95,10 +95,7 @@ export interface FleetSearch {
   readonly principals: FleetPrincipal[];
 }
 
-/** An account no stage of the platform has: where someone else holds a bucket of the platform's name. */
-export const FOREIGN_ACCOUNT = "999999999999";
-/** The policy of a bucket someone else made in their account under one of the platform's names: open to all. */
-export const FOREIGN_BUCKET_POLICY: Policy = { Version: "2012-10-17", Statement: [{ Sid: "TakeEverything", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" }] };
+export { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY };
 
 const HEX = "0a1b2c3d4e5f6a7b";
 const SECRET_SUFFIX = "-AbCdEf";
@@ -438,9 +435,9 @@ export async function decide(p: FleetPrincipal, s: FleetSearch, policies: Policy
       principal: p.role.arn,
       action: c.action,
       resource: c.resource,
+      // The evaluator puts it in the request's context as aws:ResourceAccount, as AWS does.
       resourceAccount,
-      // AWS puts the resource's account in every request.
-      context: { "aws:ResourceAccount": resourceAccount, ...c.context },
+      context: c.context,
       identityPolicies: policies,
       ...(resourcePolicy ? { resourcePolicy } : {}),
     });

@@ -102,6 +102,27 @@ describe("the cross-tenant holes found by review stay closed", () => {
     expect(await evaluate({ principal: `arn:aws:iam::${DEPLOYMENT}:role/apps-platform-provisioner`, action: "s3:PutObject", resource: "arn:aws:s3:::acme-apps-platform-tfstate/x", resourceAccount: DEPLOYMENT, identityPolicies: [wide], resourcePolicy: platformBucket })).toBe("Allowed");
   });
 
+  it.each([
+    [`${A}-ci-plan`, `onboarding-${A}`, "s3:GetObject", `arn:aws:s3:::acme-${A}-tfstate/env/dev/service/${A}/terraform.tfstate`],
+    [`${A}-ci-plan`, `onboarding-${A}`, "s3:ListBucket", `arn:aws:s3:::acme-${A}-tfstate`],
+    [`${A}-ci-apply`, `onboarding-${A}`, "s3:PutObject", `arn:aws:s3:::acme-${A}-tfstate/env/dev/service/${A}/terraform.tfstate`],
+    [`${A}-ci-apply`, `onboarding-${A}`, "s3:DeleteObject", `arn:aws:s3:::acme-${A}-tfstate/env/dev/service/${A}/terraform.tfstate.tflock`],
+    ["apps-platform-ci-plan", "ci-identity", "s3:GetObject", "arn:aws:s3:::acme-apps-platform-tfstate/environment/dev/terraform.tfstate"],
+    ["apps-platform-ci-apply", "ci-identity", "s3:PutObject", "arn:aws:s3:::acme-apps-platform-tfstate/environment/dev/terraform.tfstate"],
+    ["apps-platform-ci-apply", "ci-identity", "s3:ListBucket", "arn:aws:s3:::acme-apps-platform-tfstate"],
+    ["authz-ephemeral-ci", "ci-identity", "s3:PutObject", "arn:aws:s3:::acme-apps-platform-tfstate/env/pr-12/ephemeral/acme-dev-eu-central-1/terraform.tfstate"],
+    ["authz-stable-ci", "ci-identity", "s3:GetObject", "arn:aws:s3:::acme-apps-platform-tfstate/env/dev/authorizer/dev/terraform.tfstate"],
+  ])("9. %s reaches its state (%s, %s) in the deployment account's bucket only, not in a bucket of that name made first in another account", async (name, stack, action, resource) => {
+    const r = rolesOf(stack, synthesized.json.get(stack) as TfJson).find((x) => x.name === name)!;
+    const context: Record<string, string> = action === "s3:ListBucket" ? { "s3:prefix": name.includes("platform") ? "environment/" : "env/" } : {};
+    expect([name, action, await decide(r, action, resource, context)]).toEqual([name, action, "Allowed"]);
+    // Bucket names are global and these are known before the bucket is made: another account's bucket
+    // of the name, open to everyone, gets neither the state nor a write.
+    const open = { Version: "2012-10-17", Statement: [{ Sid: "TakeEverything", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" }] };
+    const elsewhere = await evaluate({ principal: r.arn, action, resource, resourceAccount: "999999999999", context, identityPolicies: r.policies.map((p) => p.policy), resourcePolicy: open });
+    expect([name, action, elsewhere]).toEqual([name, action, "ImplicitlyDenied"]);
+  });
+
   it("8. a service manages and reads its own secrets, and no other service's", async () => {
     const secret = `arn:aws:secretsmanager:${R}:${DEV}:secret:apps-platform/services/dev/${A}/stripe-key-AbCdEf`;
     for (const action of ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]) expect(await decide(deployA(), action, secret, claim)).toBe("Allowed");

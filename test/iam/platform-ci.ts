@@ -8,7 +8,7 @@ import { expand } from "./policy-lint";
 import { Decision, Request, evaluate, extendIamDataWithOidcClaims } from "./simulator";
 import { fill, template } from "./surface";
 import { Policy, SynthesizedRole, rolesOf } from "./synthesized-policies";
-import { resourcePolicies } from "./universe";
+import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, resourcePolicies } from "./universe";
 
 /**
  * The proof of the platform's own CI roles, by the independent evaluator over the synthesized
@@ -353,14 +353,24 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
   const table = (name: string) => `arn:aws:dynamodb:${region}:${deployment}:table/${name}`;
   const key = `arn:aws:kms:${region}:${deployment}:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`;
   const viaS3 = `s3.${region}.amazonaws.com`;
-  const add = (role: SynthesizedRole, action: string, resource: string, expect: Expectation, description: string, extra: { context?: Record<string, string | string[]>; resourcePolicy?: Policy; identity?: Policy[] } = {}) =>
+  const add = (role: SynthesizedRole, action: string, resource: string, expect: Expectation, description: string, extra: { context?: Record<string, string | string[]>; resourcePolicy?: Policy; identity?: Policy[]; resourceAccount?: string } = {}) =>
     cases.push({
       roles: [role.arn],
       category: "state",
       description: `${role.name} ${description}`,
       expect,
-      request: { principal: role.arn, action, resource, resourceAccount: deployment, context: extra.context, identityPolicies: extra.identity ?? role.policies.map((p) => p.policy), ...(extra.resourcePolicy ?? keyPolicyOf(action) ? { resourcePolicy: extra.resourcePolicy ?? keyPolicyOf(action) } : {}) },
+      request: {
+        principal: role.arn,
+        action,
+        resource,
+        resourceAccount: extra.resourceAccount ?? deployment,
+        context: extra.context,
+        identityPolicies: extra.identity ?? role.policies.map((p) => p.policy),
+        ...(extra.resourcePolicy ?? keyPolicyOf(action) ? { resourcePolicy: extra.resourcePolicy ?? keyPolicyOf(action) } : {}),
+      },
     });
+  // Bucket names are global: a bucket of the state bucket's name in another account, open to everyone.
+  const elsewhere = { resourceAccount: FOREIGN_ACCOUNT, resourcePolicy: FOREIGN_BUCKET_POLICY };
   const keys = ["ci-identity/apps-platform/terraform.tfstate", "env/dev/environment/dev/terraform.tfstate", "env/prod/onboarding/payments-api/terraform.tfstate", "env/dev/tenant/accessos-globex/terraform.tfstate", "state-bootstrap/apps-platform/terraform.tfstate"];
   const bucketArn = `arn:aws:s3:::${state.bucket}`;
   const alias = state.keyAlias.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:(?=alias\/)/, "");
@@ -383,6 +393,8 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
       add(role, "s3:PutObject", `${bucketArn}/${k}`, "deny", `writes the authorizer's state ${k}`, { resourcePolicy: platformBucket });
     }
     add(role, "s3:GetObject", `arn:aws:s3:::${state.bucket}-evil/ci-identity/apps-platform/terraform.tfstate`, "deny", "reads a look-alike bucket");
+    add(role, "s3:ListBucket", bucketArn, "deny", `lists a bucket of the state bucket's name in another account (${FOREIGN_ACCOUNT})`, elsewhere);
+    add(role, "s3:GetObject", `${bucketArn}/${keys[0]}`, "deny", `reads state from a bucket of the state bucket's name in another account (${FOREIGN_ACCOUNT})`, elsewhere);
     add(role, "s3:ListBucket", `arn:aws:s3:::${service.stateBucket.name}`, "deny", `lists ${service.stateBucket.name}`);
     add(role, "s3:GetObject", `arn:aws:s3:::${service.stateBucket.name}/env/dev/service/x/terraform.tfstate`, "deny", `reads a service's state in ${service.stateBucket.name}`, { resourcePolicy: serviceBucket });
     add(role, "s3:GetObject", `arn:aws:s3:::${service.stateBucket.name}/env/dev/service/x/terraform.tfstate`, "deny", `reads a service's state in ${service.stateBucket.name}, whatever its own policy allows`, { resourcePolicy: serviceBucket, identity: [wide("s3:GetObject")] });
@@ -395,6 +407,8 @@ export function stateCases(config: PlatformConfig, r: PlatformCiRoles): Platform
   // The apply role writes state and locks of the platform's keys only.
   for (const k of keys) {
     add(r.apply, "s3:PutObject", `${bucketArn}/${k}`, "allow", `writes the platform's state ${k}`, { resourcePolicy: platformBucket });
+    add(r.apply, "s3:PutObject", `${bucketArn}/${k}`, "deny", `writes the platform's state ${k} into a bucket of that name in another account (${FOREIGN_ACCOUNT})`, elsewhere);
+    add(r.apply, "s3:DeleteObject", `${bucketArn}/${k}.tflock`, "deny", `deletes a lock file of ${k} in a bucket of that name in another account (${FOREIGN_ACCOUNT})`, elsewhere);
     add(r.apply, "s3:PutObject", `${bucketArn}/${k}.tflock`, "allow", `takes the lock file of ${k}`, { resourcePolicy: platformBucket });
     add(r.apply, "s3:DeleteObject", `${bucketArn}/${k}.tflock`, "allow", `releases the lock file of ${k}`, { resourcePolicy: platformBucket });
     // The plan role takes no lock and writes no state (plans run with -lock=false).

@@ -193,9 +193,10 @@ export async function evaluate(request: Request): Promise<Decision> {
       principal: request.principal,
       action: request.action,
       resource: { resource: request.resource, accountId: request.resourceAccount },
-      // What AWS puts in every request of a role: its ARN and account, and TLS (Terraform and the SDKs
-      // never call over plain HTTP). A case that means otherwise says so in its context.
-      contextVariables: { ...principalContext(request.principal), "aws:SecureTransport": "true", ...(request.context ?? {}) },
+      // What AWS puts in every request of a role: its ARN and account, the account that owns the
+      // resource, and TLS (Terraform and the SDKs never call over plain HTTP). A case that means
+      // otherwise says so in its context.
+      contextVariables: { ...principalContext(request.principal), "aws:SecureTransport": "true", "aws:ResourceAccount": request.resourceAccount, ...(request.context ?? {}) },
     },
     identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `policy-${i + 1}`, policy: validatedFor(policy, "identity", request.action) })),
     serviceControlPolicies: [],

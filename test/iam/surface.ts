@@ -8,7 +8,7 @@ import { Synthesized } from "../helpers";
 import { expand, templateMatches } from "./policy-lint";
 import { Decision, evaluate } from "./simulator";
 import { Policy, SynthesizedRole, rolesOf } from "./synthesized-policies";
-import { NamedThing, ResourcePolicies, nameUniverse, ownerContext, resourcePolicies, roleNameVariants } from "./universe";
+import { FOREIGN_ACCOUNT, FOREIGN_BUCKET_POLICY, NamedThing, ResourcePolicies, nameUniverse, ownerContext, resourcePolicies, roleNameVariants } from "./universe";
 
 /**
  * The proof that searches: for every action a tenant role is allowed (read from the synthesized
@@ -44,6 +44,8 @@ export interface SurfaceCase {
   /** What is tried, as a reviewer reads it. */
   readonly description: string;
   readonly attack: "resource" | "request";
+  /** The account that holds the resource, and its policy there, when not the role's own account and the platform's policy. */
+  readonly elsewhere?: { readonly resourceAccount: string; readonly resourcePolicy: Policy };
 }
 
 export interface SurfaceFailure {
@@ -367,9 +369,17 @@ function resourcePolicyOf(u: Universe, c: { resource: string; context: Record<st
 
 async function decide(p: Principal, policies: Policy[], c: Omit<SurfaceCase, "principal">, u: Universe, dropResourceDenies = false): Promise<Decision | "error"> {
   try {
-    const found = resourcePolicyOf(u, c);
+    const found = c.elsewhere?.resourcePolicy ?? resourcePolicyOf(u, c);
     const resourcePolicy = found && dropResourceDenies ? { ...found, Statement: found.Statement.filter((st) => st.Effect !== "Deny") } : found;
-    return await evaluate({ principal: p.role.arn, action: c.action, resource: c.resource, resourceAccount: p.accountId, context: c.context, identityPolicies: policies, ...(resourcePolicy ? { resourcePolicy } : {}) });
+    return await evaluate({
+      principal: p.role.arn,
+      action: c.action,
+      resource: c.resource,
+      resourceAccount: c.elsewhere?.resourceAccount ?? p.accountId,
+      context: c.context,
+      identityPolicies: policies,
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+    });
   } catch (e) {
     return "error";
   }
@@ -584,6 +594,19 @@ async function requestCases(p: Principal, u: Universe, index: AllowIndex, baseli
     const actionKeys = details.conditionKeys.map((k) => k.toLowerCase());
     const resourceKeys = (await Promise.all(details.resourceTypes.filter((r) => r.name).map(async (r) => (await iamResourceTypeDetails(service, r.name)).conditionKeys ?? []))).flat().map((k) => k.toLowerCase());
     const keys = [...new Set([...actionKeys, ...resourceKeys])];
+    // Bucket names are global: the role's own request, to a bucket of the same name that someone else
+    // holds in another account (made first, or after the platform's is gone), open to everyone.
+    const own = baselines.get(action.toLowerCase());
+    if (service === "s3" && own && /^arn:aws:s3:::/.test(own.resource)) {
+      cases.push({
+        action,
+        resource: own.resource,
+        context: own.context,
+        description: `${p.role.name} ${action} on ${own.resource} in another account's bucket of that name (${FOREIGN_ACCOUNT}), open to everyone`,
+        attack: "request",
+        elsewhere: { resourceAccount: FOREIGN_ACCOUNT, resourcePolicy: FOREIGN_BUCKET_POLICY },
+      });
+    }
     // Requests that write tags: tagging actions, and creates (tag-on-create). Reads list the key too.
     // Session tags on sts:AssumeRole need sts:TagSession, which no trust policy of the platform grants.
     const tags = actionKeys.includes("aws:requesttag/${tagkey}") && details.accessLevel !== "Read" && details.accessLevel !== "List" && service !== "sts";

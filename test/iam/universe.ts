@@ -7,6 +7,11 @@ import { Policy, rolesOf } from "./synthesized-policies";
  * Who a named thing belongs to, as an attacker sees it: another tenant, the platform, an ephemeral
  * stage, or nobody (a resource made outside the platform, untagged).
  */
+/** An account no stage of the platform has: where someone else holds a bucket of the platform's name. */
+export const FOREIGN_ACCOUNT = "999999999999";
+/** The policy of a bucket someone else made in their account under one of the platform's names: open to all. */
+export const FOREIGN_BUCKET_POLICY: Policy = { Version: "2012-10-17", Statement: [{ Sid: "TakeEverything", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" }] };
+
 export type OwnerKind = "tenant" | "platform" | "ephemeral" | "untagged";
 
 export interface NamedThing {

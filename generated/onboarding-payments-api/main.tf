@@ -1496,6 +1496,23 @@ resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
         }
       },
       {
+        Sid    = "NoDatabaseSecretOfAnotherApp"
+        Effect = "Deny"
+        Action = [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+        ]
+        Resource = "arn:aws:secretsmanager:eu-central-1:222222222222:secret:*"
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
+      {
         Sid    = "DecryptSecretsThroughSecretsManager"
         Effect = "Allow"
         Action = [
@@ -2827,6 +2844,23 @@ resource "aws_iam_policy" "prod-roles_execution_policy-1_35BB7495" {
         Condition = {
           StringEquals = {
             "aws:ResourceTag/aws:rds:primaryDBClusterArn" = "arn:aws:rds:eu-central-1:333333333333:cluster:payments-api-prod"
+          }
+        }
+      },
+      {
+        Sid    = "NoDatabaseSecretOfAnotherApp"
+        Effect = "Deny"
+        Action = [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+        ]
+        Resource = "arn:aws:secretsmanager:eu-central-1:333333333333:secret:*"
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "payments-api"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
           }
         }
       },

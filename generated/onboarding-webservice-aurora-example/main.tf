@@ -1495,6 +1495,23 @@ resource "aws_iam_policy" "dev-roles_execution_policy-1_6616D376" {
         }
       },
       {
+        Sid    = "NoDatabaseSecretOfAnotherApp"
+        Effect = "Deny"
+        Action = [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+        ]
+        Resource = "arn:aws:secretsmanager:eu-central-1:222222222222:secret:*"
+        Condition = {
+          StringNotEquals = {
+            "aws:ResourceTag/app" = "webservice-aurora-example"
+          }
+          Null = {
+            "aws:ResourceTag/app" = "false"
+          }
+        }
+      },
+      {
         Sid    = "DecryptSecretsThroughSecretsManager"
         Effect = "Allow"
         Action = [

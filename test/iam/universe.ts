@@ -91,15 +91,16 @@ export function nameUniverse(config: PlatformConfig, synthesized: Synthesized): 
     }
   }
   // A rename (RDS ModifyDBCluster/ModifyDBInstance with a new identifier): another tenant's database
-  // under a service's cluster or instance name, still tagged for its owner.
+  // under a service's cluster or instance name, still tagged for its owner; a cluster's master secret,
+  // which RDS tags with the cluster's ARN, comes with it.
   const slugs = config.services.map((x) => x.slug);
   for (const [i, service] of config.services.entries()) {
     const other = slugs[(i + 1) % slugs.length];
     if (other === service.slug) continue;
     for (const stage of stages) {
       const n = serviceStageNames(service.slug, stage);
-      for (const [field, type] of [["databaseCluster", "rds:cluster"], ["databaseInstance", "rds:db"]] as const) {
-        add({ name: n[field].name, owner: other, kind: "tenant", stage, source: `${other}'s database renamed to naming.ts serviceStageNames.${field}(${stage}) of ${service.slug}`, types: [type] });
+      for (const [field, types] of [["databaseCluster", ["rds:cluster", "secretsmanager:Secret"]], ["databaseInstance", ["rds:db"]]] as const) {
+        add({ name: n[field].name, owner: other, kind: "tenant", stage, source: `${other}'s database renamed to naming.ts serviceStageNames.${field}(${stage}) of ${service.slug}`, types });
       }
     }
   }

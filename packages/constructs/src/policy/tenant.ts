@@ -365,6 +365,16 @@ export function executionRoleStatements(s: TenantScope): PolicyStatement[] {
       Resource: arn(s, "secretsmanager", "secret:*"),
       Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": ownClusterArn(s) } },
     },
+    {
+      // Another tenant can rename its cluster to this service's free cluster name (no condition key
+      // or resource names the new identifier), and RDS tags the master secret with that cluster's ARN.
+      // The secret keeps its database's app tag: one tagged for another app is not this service's.
+      Sid: "NoDatabaseSecretOfAnotherApp",
+      Effect: "Deny",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: arn(s, "secretsmanager", "secret:*"),
+      Condition: taggedForAnotherApp(s.slug),
+    },
     platformKey("DecryptSecretsThroughSecretsManager", ["kms:Decrypt"], s, ["secretsmanager"]),
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOG_STREAM_ACTIONS], Resource: `${logGroupArnPattern(s)}:log-stream:*` },
     ...pullOwnImages(s),

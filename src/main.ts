@@ -114,10 +114,10 @@ export const SYNTH_COMMAND: CommandSpec = {
   ],
 };
 
-/** `i/n` with whole numbers, 0 <= i < n. */
 /** More shards than this would each hold a handful of stacks of the largest config, or none. */
 const MAX_SHARDS = 10_000;
 
+/** `i/n` with whole numbers, 1 <= n <= MAX_SHARDS, 0 <= i < n. */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : NaN;

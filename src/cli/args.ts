@@ -198,22 +198,26 @@ export function readProblem(err: unknown): string {
   return `unreadable (${code ?? (err instanceof Error ? err.message : String(err))})`;
 }
 
-/** Why writing failed, in words: "its folder does not exist", "is a directory", "not writable (permission denied)". */
-export function writeProblem(err: unknown): string {
+/**
+ * Why writing a file (or making a folder: `made`) failed, in words: "cannot be written (its folder
+ * does not exist)", "is a directory, not a file", "cannot be made (permission denied)".
+ */
+export function writeProblem(err: unknown, done: "written" | "made" = "written"): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOENT") return "cannot be written (its folder does not exist)";
-  if (code === "ENOTDIR" || code === "EEXIST") return "cannot be written (a part of the path is a file, not a folder)";
+  const cannot = (why: string) => `cannot be ${done} (${why})`;
+  if (code === "ENOENT") return cannot("its folder does not exist");
+  if (code === "ENOTDIR" || code === "EEXIST") return cannot("a part of the path is a file, not a folder");
   if (code === "EISDIR") return "is a directory, not a file";
-  if (code === "EACCES" || code === "EPERM") return "cannot be written (permission denied)";
-  if (code === "EROFS") return "cannot be written (a read-only file system)";
-  if (code === "ENOSPC") return "cannot be written (no space left on the device)";
-  if (code === "ENAMETOOLONG") return "cannot be written (the path is too long)";
-  return `cannot be written (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  if (code === "EACCES" || code === "EPERM") return cannot("permission denied");
+  if (code === "EROFS") return cannot("a read-only file system");
+  if (code === "ENOSPC") return cannot("no space left on the device");
+  if (code === "ENAMETOOLONG") return cannot("the path is too long");
+  return cannot(code ?? (err instanceof Error ? err.message : String(err)));
 }
 
 /**
- * Writes a text file, making its folder first when `makeFolder`, or throws a FileError:
- * `the output file x/y.json (from --out): cannot be written (its folder does not exist)`.
+ * Writes a text file, making its folder first (as makeFolder does) when `withFolder`, or throws a
+ * FileError: `the output file x/y.json (from --out): cannot be written (its folder does not exist)`.
  */
 export function writeTextFile(file: string, text: string, what: string, given = file, withFolder = false): void {
   const shown = clipped(given);
@@ -229,9 +233,23 @@ export function writeTextFile(file: string, text: string, what: string, given = 
 }
 
 /**
+ * Refuses a folder that is not there, or is a file, with a FileError of one line:
+ * `the template folder x (from --template): not found`; `notFound` says more where there is more to say.
+ */
+export function checkFolder(dir: string, what: string, shown: string, notFound = "not found"): void {
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch {
+    throw new FileError(dir, `${what} ${clipped(shown)}: ${notFound}`);
+  }
+  if (!stat.isDirectory()) throw new FileError(dir, `${what} ${clipped(shown)}: is a file, not a folder`);
+}
+
+/**
  * Makes a folder and the folders on its way, one at a time (a recursive mkdir retries forever where
  * the system answers "not found" for a folder it cannot make, as /proc does), or throws a FileError:
- * `the output folder /proc/x (from --out): cannot be made (its folder does not exist)`.
+ * `the output folder /proc/x/stacks (--out): cannot be made: /proc/x cannot be made (the file system refuses a folder there)`.
  */
 export function makeFolder(dir: string, what: string, shown = dir): void {
   const problem = folderProblem(dir);
@@ -259,7 +277,7 @@ function folderProblem(dir: string): string | undefined {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST" && statSync(at, { throwIfNoEntry: false })?.isDirectory()) continue;
       // Its folder exists (made or found just before): "not found" is the file system refusing it.
-      const problem = (err as NodeJS.ErrnoException).code === "ENOENT" ? "cannot be made (the file system refuses a folder there)" : writeProblem(err).replace("be written", "be made");
+      const problem = (err as NodeJS.ErrnoException).code === "ENOENT" ? "cannot be made (the file system refuses a folder there)" : writeProblem(err, "made");
       return at === path.resolve(dir) ? problem : problem.replace("be made", `be made: ${at} cannot be made`);
     }
   }

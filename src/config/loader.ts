@@ -96,7 +96,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
   const at = (offset: number) => lineCounter.linePos(offset);
   let doc: Document.Parsed;
   try {
-    // Duplicate keys are found below (duplicateKeys), named, and reported with every other problem.
+    // Duplicate keys are found below (repeatedAndComplexKeys), named, and reported with every other problem.
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     // The parser throws (rather than reporting) on an escape of a code point past Unicode's last, `"\U00110000"`.
@@ -118,7 +118,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
     throw new ConfigError(problems);
   }
 
-  const duplicates = duplicateKeys(doc);
+  const duplicates = repeatedAndComplexKeys(doc);
   // A key that is a list or a mapping has no value to check the rest with (the parser would turn it
   // into text, with a warning of its own): it is reported alone, as a syntax error is.
   const complex = duplicates.filter((d) => d.first === undefined);
@@ -187,7 +187,7 @@ export function parseConfig(text: string, file: string): PlatformConfig {
  * Every key of a mapping that repeats an earlier key of it (its path, where it is and where the first
  * one is), and every key that is no scalar (`? [a, b]`, no `first`).
  */
-function duplicateKeys(doc: Document.Parsed): { path: (string | number)[]; offset: number; first?: number }[] {
+function repeatedAndComplexKeys(doc: Document.Parsed): { path: (string | number)[]; offset: number; first?: number }[] {
   const found: { path: (string | number)[]; offset: number; first?: number }[] = [];
   const walk = (node: unknown, at: (string | number)[]): void => {
     if (isMap(node)) {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, checkFolder, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf, writeTextFile } from "../cli/args";
 import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { GENERATED_MARKER, PROJECT_ROOT } from "../paths";
 import { GitError, changedFiles, fileAt, git, mergeReasons, parseRaw, resolveBase, stacksOfChangedFiles, stacksOfConfigChange } from "./pipeline-changes";
@@ -15,12 +15,10 @@ const IMAGE_REFERENCE = /^(?=.{1,512}$)[A-Za-z0-9$][A-Za-z0-9._/:@${}-]*$/;
  * (with its marker) for a stack of the config.
  */
 function checkGenerated(generated: string, given: boolean, stacks: readonly { name: string }[]): void {
-  const shown = `the folder of the generated HCL ${shownPath(generated)}${given ? " (from --generated)" : ""}`;
-  const stat = fs.statSync(generated, { throwIfNoEntry: false });
-  if (!stat) throw new FileError(generated, `${shown}: not found; run npm run synth first`);
-  if (!stat.isDirectory()) throw new FileError(generated, `${shown}: is a file, not a folder`);
+  const shown = `${shownPath(generated)}${given ? " (from --generated)" : ""}`;
+  checkFolder(generated, "the folder of the generated HCL", shown, "not found; run npm run synth first");
   if (!stacks.some((s) => fs.existsSync(path.join(generated, s.name, GENERATED_MARKER)))) {
-    throw new FileError(generated, `${shown}: holds no stack of the config that npm run synth wrote (a folder with ${GENERATED_MARKER}); name the folder synth writes, or run npm run synth`);
+    throw new FileError(generated, `the folder of the generated HCL ${shown}: holds no stack of the config that npm run synth wrote (a folder with ${GENERATED_MARKER}); name the folder synth writes, or run npm run synth`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CliIo, CommandSpec, FileError, UsageError, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, UsageError, checkFolder, formatHelp, parseArgs, readTextFile, runAsMain, shownPath, valueOf } from "../cli/args";
 import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { PROJECT_ROOT } from "../paths";
 import { Lifecycle, LifecycleError, STAGE_NAME_RULE, StableStage, TerraformDriver, checkStage, formatStages } from "./lifecycle";
@@ -160,9 +160,7 @@ function checkTerraformInputs(template: string, given: boolean, backendConfig: r
     if ((program.mode & 0o111) === 0) throw new FileError(terraform, `${shown}: is not executable`);
   }
   const shownTemplate = `${shownPath(template)}${given ? " (from --template)" : ""}`;
-  const stat = statOf(template);
-  if (!stat) throw new FileError(template, `the template folder ${shownTemplate}: not found${given ? "" : "; run npm run synth first"}`);
-  if (!stat.isDirectory()) throw new FileError(template, `the template folder ${shownTemplate}: is a file, not a folder`);
+  checkFolder(template, "the template folder", shownTemplate, given ? "not found" : "not found; run npm run synth first");
   if (!statOf(path.join(template, "main.tf"))?.isFile()) {
     throw new FileError(template, `the template folder ${shownTemplate}: has no main.tf (a folder of generated/, written by npm run synth)`);
   }

@@ -1,6 +1,5 @@
-import * as fs from "fs";
 import * as path from "path";
-import { CliIo, CommandSpec, FileError, OptionSpec, UsageError, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
+import { CliIo, CommandSpec, FileError, OptionSpec, UsageError, checkFolder, formatHelp, parseArgs, runAsMain, shownPath, valueOf } from "../cli/args";
 import { FleetConfig } from "../config/fleet-schema";
 import { ConfigError, configFileFrom, loadConfigFile } from "../config/loader";
 import { PlatformConfig } from "../config/schema";
@@ -237,10 +236,7 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, io: FleetIo): number
     const givenGenerated = valueOf(args, "--generated");
     const generatedDir = path.resolve(givenGenerated ?? path.join(PROJECT_ROOT, "generated"));
     // A folder named that is not there (or no folder) is a mistake; the default one may be missing before the first synth.
-    const generatedStat = fs.statSync(generatedDir, { throwIfNoEntry: false });
-    if (givenGenerated !== undefined && !generatedStat?.isDirectory()) {
-      throw new FileError(generatedDir, `the folder of the generated HCL ${shownPath(generatedDir)} (from --generated): ${generatedStat ? "is a file, not a folder" : "not found"}`);
-    }
+    if (givenGenerated !== undefined) checkFolder(generatedDir, "the folder of the generated HCL", `${shownPath(generatedDir)} (from --generated)`);
     const file = readPlacementLock(generatedDir);
     const lockFile = shownPath(path.join(generatedDir, PLACEMENT_LOCK));
     // What synth refuses to place tenants with, the fleet's reports refuse too: they show what synth would do.
